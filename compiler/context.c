@@ -1,0 +1,132 @@
+/* context.c: MLIR context set-up, the embedded IRDL dialect, diagnostics and small attribute helpers. */
+#include "context.h"
+
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <mlir-c/Diagnostics.h>
+#include <mlir-c/Dialect/Arith.h>
+#include <mlir-c/Dialect/Func.h>
+#include <mlir-c/Dialect/IRDL.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const char mcu_irdl_text[];
+
+void mcu_print_to_file(MlirStringRef s, void *file) { fwrite(s.data, 1, s.length, (FILE *)file); }
+
+/* Prints `loc("f.mlir":3:7): error: msg` as `f.mlir:3:7: error: msg`. */
+static void print_location(MlirStringRef s, void *user) {
+  char *buf = user;
+  size_t used = strlen(buf), n = s.length;
+  if (used + n >= 1024) n = 1023 - used;
+  memcpy(buf + used, s.data, n);
+  buf[used + n] = 0;
+}
+
+static MlirLogicalResult diagnostic_handler(MlirDiagnostic d, void *user) {
+  (void)user;
+  char loc[1024] = {0};
+  mlirLocationPrint(mlirDiagnosticGetLocation(d), print_location, loc);
+  const char *severity = "error";
+  switch (mlirDiagnosticGetSeverity(d)) {
+  case MlirDiagnosticWarning:
+    severity = "warning";
+    break;
+  case MlirDiagnosticNote:
+    severity = "note";
+    break;
+  case MlirDiagnosticRemark:
+    severity = "remark";
+    break;
+  default:
+    break;
+  }
+  /* loc("file":L:C) -> file:L:C */
+  char pretty[1024];
+  const char *p = loc;
+  if (!strncmp(p, "loc(\"", 5)) {
+    p += 5;
+    size_t k = 0;
+    for (; *p && k + 1 < sizeof pretty; ++p) {
+      if (*p == '"' || *p == ')') continue;
+      pretty[k++] = *p;
+    }
+    pretty[k] = 0;
+  } else {
+    snprintf(pretty, sizeof pretty, "%s", loc);
+  }
+  fprintf(stderr, "%s: %s: ", pretty, severity);
+  mlirDiagnosticPrint(d, mcu_print_to_file, stderr);
+  fputc('\n', stderr);
+  return mlirLogicalResultSuccess();
+}
+
+mcu_status_t mcu_context_create(MlirContext *out_ctx) {
+  MlirContext ctx = mlirContextCreate();
+  MlirDialectHandle handles[] = {mlirGetDialectHandle__func__(), mlirGetDialectHandle__arith__(),
+                                 mlirGetDialectHandle__quant__(), mlirGetDialectHandle__irdl__()};
+  for (size_t i = 0; i < sizeof handles / sizeof handles[0]; ++i) {
+    mlirDialectHandleRegisterDialect(handles[i], ctx);
+    mlirDialectHandleLoadDialect(handles[i], ctx);
+  }
+  mlirContextAttachDiagnosticHandler(ctx, diagnostic_handler, NULL, NULL);
+  MlirModule defs = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(mcu_irdl_text));
+  if (mlirModuleIsNull(defs)) {
+    mlirContextDestroy(ctx);
+    return mcu_status_errorf("internal error: the embedded mcu IRDL dialect does not parse");
+  }
+  MlirLogicalResult r = mlirLoadIRDLDialects(defs);
+  mlirModuleDestroy(defs);
+  if (mlirLogicalResultIsFailure(r)) {
+    mlirContextDestroy(ctx);
+    return mcu_status_errorf("internal error: the mcu IRDL dialect does not load");
+  }
+  *out_ctx = ctx;
+  return NULL;
+}
+
+mcu_status_t mcu_module_parse_file(MlirContext ctx, const char *path, MlirModule *out_module) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return mcu_status_errorf("%s: cannot open file", path);
+  fclose(f);
+  MlirModule m = mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(path));
+  if (mlirModuleIsNull(m)) return mcu_status_errorf("%s: parse failed", path);
+  if (!mlirOperationVerify(mlirModuleGetOperation(m))) {
+    mlirModuleDestroy(m);
+    return mcu_status_errorf("%s: verification failed", path);
+  }
+  *out_module = m;
+  return NULL;
+}
+
+MlirAttribute mcu_attr_i64(MlirContext ctx, int64_t v) {
+  return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
+}
+
+MlirIdentifier mcu_ident(MlirContext ctx, const char *name) {
+  return mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name));
+}
+
+MlirNamedAttribute mcu_named(MlirContext ctx, const char *name, MlirAttribute a) {
+  return mlirNamedAttributeGet(mcu_ident(ctx, name), a);
+}
+
+int64_t mcu_op_get_i64(MlirOperation op, const char *name, int64_t fallback) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAInteger(a)) return fallback;
+  return mlirIntegerAttrGetValueInt(a);
+}
+
+int mcu_op_get_i64_array(MlirOperation op, const char *name, int64_t *out, int cap) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseI64Array(a)) return -1;
+  intptr_t n = mlirDenseArrayGetNumElements(a);
+  for (intptr_t i = 0; i < n && i < cap; ++i) out[i] = mlirDenseI64ArrayGetElement(a, i);
+  return (int)n;
+}
+
+int mcu_op_is(MlirOperation op, const char *name) {
+  MlirStringRef s = mlirIdentifierStr(mlirOperationGetName(op));
+  return s.length == strlen(name) && !memcmp(s.data, name, s.length);
+}

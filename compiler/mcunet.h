@@ -1,0 +1,58 @@
+/* mcunet.h: the compiler's library API, what mcunetc, mcunet-run and the NAS driver call. */
+#ifndef MCUNET_COMPILER_MCUNET_H
+#define MCUNET_COMPILER_MCUNET_H
+
+#include "program.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mcu_target {
+  MCU_TARGET_CORTEX_M7 = 0, /* thumbv7em-none-unknown-eabihf, cpu cortex-m7 */
+  MCU_TARGET_HOST = 1,      /* the machine the compiler runs on (tests) */
+} mcu_target_t;
+
+typedef enum mcu_emit {
+  MCU_EMIT_OBJ = 0,  /* ELF object + header */
+  MCU_EMIT_ASM = 1,  /* assembly text + header */
+  MCU_EMIT_LLVM = 2, /* LLVM IR text + header */
+  MCU_EMIT_MLIR = 3, /* the graph IR after all passes (no header) */
+} mcu_emit_t;
+
+/* --bind NAME=FILE.pb: the graph input NAME becomes a constant holding the ONNX TensorProto in FILE. */
+typedef struct mcu_binding {
+  const char *input_name;
+  const char *tensor_path;
+} mcu_binding_t;
+
+typedef struct mcu_compile_options {
+  const char *model_path;  /* .onnx */
+  const char *output_path; /* OUT.o (or .s/.ll/.mlir); OUT.h is written beside it */
+  mcu_target_t target;
+  const char *name; /* symbol prefix SYM, a C identifier; default "model" */
+  mcu_emit_t emit;
+  const char *report_path; /* JSON report, or NULL */
+  const mcu_binding_t *bindings;
+  int num_bindings;
+  const char *dump_after; /* print the IR to stderr after this pass ("all" for every pass), or NULL */
+} mcu_compile_options_t;
+
+/* Fills `o` with the defaults (cortex-m7, "model", obj). */
+void mcu_compile_options_init(mcu_compile_options_t *o);
+
+/* Front half: imports the model, runs the pass pipeline and lowers it. *out_program is owned by the caller. */
+mcu_status_t mcu_compile_program(const mcu_compile_options_t *o, mcu_program_t **out_program);
+
+/* The whole compiler: writes output_path and its header (and the report), each atomically; on error nothing is
+ * left behind. */
+mcu_status_t mcu_compile(const mcu_compile_options_t *o);
+
+/* Parses "cortex-m7" / "host". Returns 0 on success. */
+int mcu_target_parse(const char *s, mcu_target_t *out_target);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

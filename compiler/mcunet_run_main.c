@@ -1,0 +1,1 @@
+/* placeholder until written */ int main(void) { return 1; }

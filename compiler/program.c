@@ -1,0 +1,93 @@
+/* program.c: small queries over the lowered program and its destructor. */
+#include "program.h"
+
+#include <stdlib.h>
+
+size_t mcu_dtype_size(mcu_dtype_t dt) {
+  switch (dt) {
+  case MCU_DT_I8:
+  case MCU_DT_U8:
+    return 1;
+  case MCU_DT_I32:
+  case MCU_DT_F32:
+    return 4;
+  }
+  return 0;
+}
+
+const char *mcu_dtype_name(mcu_dtype_t dt) {
+  switch (dt) {
+  case MCU_DT_I8:
+    return "i8";
+  case MCU_DT_U8:
+    return "u8";
+  case MCU_DT_I32:
+    return "i32";
+  case MCU_DT_F32:
+    return "f32";
+  }
+  return "?";
+}
+
+int64_t mcu_tensor_elements(const mcu_tensor_t *t) {
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; ++i) n *= t->shape[i];
+  return n;
+}
+
+int64_t mcu_tensor_bytes(const mcu_tensor_t *t) {
+  return mcu_tensor_elements(t) * (int64_t)mcu_dtype_size(t->dtype);
+}
+
+const char *mcu_op_name(mcu_op_t op) {
+  switch (op) {
+  case MCU_OP_CONV2D:
+    return "conv2d";
+  case MCU_OP_MATMUL:
+    return "matmul";
+  case MCU_OP_QUANTIZE:
+    return "quantize";
+  case MCU_OP_DEQUANTIZE:
+    return "dequantize";
+  case MCU_OP_CLAMP:
+    return "clamp";
+  case MCU_OP_TRANSPOSE:
+    return "transpose";
+  case MCU_OP_COPY:
+    return "copy";
+  }
+  return "?";
+}
+
+int64_t mcu_layer_macs(const mcu_program_t *p, const mcu_layer_t *l) {
+  const mcu_tensor_t *out = &p->tensors[l->output];
+  switch (l->op) {
+  case MCU_OP_CONV2D: {
+    const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
+    return mcu_tensor_elements(out) * w->shape[1] * w->shape[2] * w->shape[3];
+  }
+  case MCU_OP_MATMUL: {
+    const mcu_tensor_t *a = &p->tensors[l->inputs[0]];
+    return mcu_tensor_elements(out) * a->shape[a->rank - 1];
+  }
+  default:
+    return 0;
+  }
+}
+
+void mcu_program_destroy(mcu_program_t *p) {
+  if (!p) return;
+  for (int i = 0; i < p->num_tensors; ++i) {
+    free(p->tensors[i].name);
+    free(p->tensors[i].scales);
+    free(p->tensors[i].zero_points);
+    free(p->tensors[i].data);
+  }
+  for (int i = 0; i < p->num_layers; ++i) free(p->layers[i].name);
+  free(p->tensors);
+  free(p->layers);
+  free(p->inputs);
+  free(p->outputs);
+  free(p->name);
+  free(p);
+}

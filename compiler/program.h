@@ -1,0 +1,119 @@
+/* program.h: the lowered, IR-free form of a compiled network that code generation and the reference run. */
+#ifndef MCUNET_COMPILER_PROGRAM_H
+#define MCUNET_COMPILER_PROGRAM_H
+
+/* A program is what is left of the graph IR after every pass has run: a straight list of layers in execution
+ * order over tensors whose shapes, quantization and storage are all fixed. It is built from the MLIR module by
+ * compiler/lower.c and consumed by targets/codegen.c (which emits code for it) and by runtime/ref/ (which runs it
+ * with the reference kernels, the semantics the generated code must match bit for bit). It owns its memory. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MCU_MAX_RANK 6
+#define MCU_MAX_LAYER_INPUTS 4
+
+typedef enum mcu_dtype {
+  MCU_DT_I8 = 0,
+  MCU_DT_U8 = 1,
+  MCU_DT_I32 = 2,
+  MCU_DT_F32 = 3,
+} mcu_dtype_t;
+
+/* Where a tensor's bytes live while the program runs. */
+typedef enum mcu_storage {
+  MCU_STORAGE_ARENA = 0,  /* at `offset` in the static arena (.bss.SYM_arena) */
+  MCU_STORAGE_INPUT = 1,  /* the caller's input pointer number `index` */
+  MCU_STORAGE_OUTPUT = 2, /* the caller's output pointer number `index` */
+  MCU_STORAGE_CONST = 3,  /* at `offset` in the weights blob (.rodata.SYM); bytes in `data` */
+} mcu_storage_t;
+
+typedef struct mcu_tensor {
+  char *name; /* owned; the source model's name, or "" */
+  mcu_dtype_t dtype;
+  int rank;
+  int32_t shape[MCU_MAX_RANK]; /* row-major, last dimension fastest */
+  /* Quantization: num_scales == 0 means not quantized (plain i32/f32). Otherwise real = scale * (q - zero_point),
+   * per tensor (num_scales == 1, quant_axis == -1) or per slice along quant_axis (num_scales == shape[quant_axis]). */
+  int quant_axis;
+  int num_scales;
+  double *scales;       /* owned, num_scales entries, exactly as the model states them */
+  int32_t *zero_points; /* owned, num_scales entries */
+  mcu_storage_t storage;
+  int index;       /* input or output number for MCU_STORAGE_INPUT/OUTPUT */
+  uint32_t offset; /* byte offset in the arena (ARENA) or in the weights blob (CONST) */
+  uint8_t *data;   /* owned; CONST only: the little-endian raw bytes, mcu_tensor_bytes() of them */
+} mcu_tensor_t;
+
+typedef enum mcu_op {
+  MCU_OP_CONV2D = 0,     /* in: input, filter, bias */
+  MCU_OP_MATMUL = 1,     /* in: a, b */
+  MCU_OP_QUANTIZE = 2,   /* in: input (f32) */
+  MCU_OP_DEQUANTIZE = 3, /* in: input (i8/u8) */
+  MCU_OP_CLAMP = 4,      /* in: input */
+  MCU_OP_TRANSPOSE = 5,  /* in: input */
+  MCU_OP_COPY = 6,       /* in: input; reshape and moves between storages: a byte copy */
+} mcu_op_t;
+
+typedef struct mcu_layer {
+  char *name; /* owned; the source node's name, or "" */
+  mcu_op_t op;
+  int num_inputs;
+  int inputs[MCU_MAX_LAYER_INPUTS]; /* tensor indices */
+  int output;                       /* tensor index */
+
+  /* MCU_OP_CONV2D: input [N,H,W,C] NHWC, filter [O,KH,KW,C/groups], bias i32 [O] (scale = s_in * s_w[o], zero
+   * point 0), output [N,OH,OW,O]. O % groups == 0, C % groups == 0. */
+  int32_t stride[2];   /* h, w; >= 1 */
+  int32_t pad[4];      /* top, left, bottom, right; >= 0; padded input positions hold the input zero point */
+  int32_t dilation[2]; /* h, w; >= 1 */
+  int32_t groups;      /* >= 1 */
+
+  /* MCU_OP_TRANSPOSE: output dimension i is input dimension perm[i]. */
+  int32_t perm[MCU_MAX_RANK];
+
+  /* Fused activation (CONV2D, MATMUL) and MCU_OP_CLAMP: the stored output values are clamped to
+   * [act_min, act_max] (raw integers for integer outputs; for f32 outputs fact_min/fact_max). Always set:
+   * without an activation it is the full range of the output type. */
+  int32_t act_min, act_max;
+  float fact_min, fact_max;
+} mcu_layer_t;
+
+typedef struct mcu_program {
+  char *name; /* owned; the symbol prefix SYM */
+  int num_tensors;
+  mcu_tensor_t *tensors; /* owned */
+  int num_layers;
+  mcu_layer_t *layers; /* owned, in execution order */
+  int num_inputs;
+  int *inputs; /* owned; tensor index of each model input, in model order */
+  int num_outputs;
+  int *outputs; /* owned; tensor index of each model output, in model order */
+  uint32_t arena_size;   /* bytes; every ARENA tensor fits in [0, arena_size) */
+  uint32_t weights_size; /* bytes of the weights blob; every CONST tensor fits in [0, weights_size) */
+} mcu_program_t;
+
+/* Bytes of one element of `dt`. */
+size_t mcu_dtype_size(mcu_dtype_t dt);
+/* Name used in the IR and in messages: "i8", "u8", "i32", "f32". */
+const char *mcu_dtype_name(mcu_dtype_t dt);
+/* Number of elements (product of the shape; 1 for rank 0). */
+int64_t mcu_tensor_elements(const mcu_tensor_t *t);
+/* Bytes of the tensor's data. */
+int64_t mcu_tensor_bytes(const mcu_tensor_t *t);
+/* Name of an op as the report prints it: "conv2d", "matmul", ... */
+const char *mcu_op_name(mcu_op_t op);
+/* Multiply-accumulates the layer performs (0 for data movement). */
+int64_t mcu_layer_macs(const mcu_program_t *p, const mcu_layer_t *l);
+
+/* Frees everything the program owns, then the program itself. NULL is allowed. */
+void mcu_program_destroy(mcu_program_t *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

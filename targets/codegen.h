@@ -1,0 +1,33 @@
+/* codegen.h: lowered program -> LLVM IR (LLVM C API) -> object, assembly or IR text for Cortex-M7 or the host. */
+#ifndef MCUNET_TARGETS_CODEGEN_H
+#define MCUNET_TARGETS_CODEGEN_H
+
+#include <stdio.h>
+
+#include "mcunet.h"
+#include "program.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What code generation measured, for the report. */
+typedef struct mcu_codegen_stats {
+  uint64_t code_bytes; /* bytes of executable sections in the object */
+} mcu_codegen_stats_t;
+
+/* Emits `p` for `target` as `kind` (OBJ, ASM or LLVM) into the file `path` (written directly: the caller passes
+ * a temporary and renames it). Defines SYM_run (see docs/ir.md and the header contract), the weights blob in
+ * section .rodata.SYM and the arena in .bss.SYM_arena; every defined symbol starts with SYM. Deterministic: the
+ * same program gives the same bytes. `out_stats` may be NULL. */
+mcu_status_t mcu_codegen_emit(const mcu_program_t *p, mcu_target_t target, mcu_emit_t kind, const char *path,
+                              mcu_codegen_stats_t *out_stats);
+
+/* Writes the C header of the object's API (SYM_run prototype and the SYM_* macros) to `f`. */
+mcu_status_t mcu_header_write(const mcu_program_t *p, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
