@@ -9,6 +9,7 @@
 #include <mlir-c/Dialect/IRDL.h>
 #include <mlir-c/Dialect/Quant.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 extern const char mcu_irdl_text[];
@@ -129,4 +130,81 @@ int mcu_op_get_i64_array(MlirOperation op, const char *name, int64_t *out, int c
 int mcu_op_is(MlirOperation op, const char *name) {
   MlirStringRef s = mlirIdentifierStr(mlirOperationGetName(op));
   return s.length == strlen(name) && !memcmp(s.data, name, s.length);
+}
+
+MlirBlock mcu_main_block(MlirOperation module) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!mcu_op_is(op, "func.func")) continue;
+    MlirAttribute name = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    MlirStringRef s = mlirStringAttrGetValue(name);
+    if (s.length == 4 && !memcmp(s.data, "main", 4))
+      return mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+  }
+  MlirBlock none = {NULL};
+  return none;
+}
+
+int mcu_func_blocks(MlirOperation module, MlirBlock *out_blocks, int cap) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  int n = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!mcu_op_is(op, "func.func")) continue;
+    MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+    if (mlirBlockIsNull(b)) continue;
+    if (n < cap) out_blocks[n] = b;
+    ++n;
+  }
+  return n;
+}
+
+int mcu_value_num_uses(MlirValue v) {
+  int n = 0;
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) ++n;
+  return n;
+}
+
+int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_max) {
+  MlirType el = mlirShapedTypeGetElementType(tensor_type);
+  if (mlirTypeIsAQuantizedType(el)) {
+    *out_min = mlirQuantizedTypeGetStorageTypeMin(el);
+    *out_max = mlirQuantizedTypeGetStorageTypeMax(el);
+    return 1;
+  }
+  if (mlirTypeIsAInteger(el)) {
+    unsigned w = mlirIntegerTypeGetWidth(el);
+    if (w == 0 || w > 32) return 0;
+    if (mlirIntegerTypeIsUnsigned(el)) {
+      *out_min = 0;
+      *out_max = (int64_t)((1ull << w) - 1);
+    } else {
+      *out_min = -(int64_t)(1ull << (w - 1));
+      *out_max = (int64_t)((1ull << (w - 1)) - 1);
+    }
+    return 1;
+  }
+  return 0;
+}
+
+int64_t mcu_type_bytes(MlirType t) {
+  if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t)) return -1;
+  MlirType el = mlirShapedTypeGetElementType(t);
+  int64_t esize;
+  if (mlirTypeIsAQuantizedType(el))
+    esize = (mlirQuantizedTypeGetStorageTypeIntegralWidth(el) + 7) / 8;
+  else if (mlirTypeIsAInteger(el))
+    esize = (mlirIntegerTypeGetWidth(el) + 7) / 8;
+  else if (mlirTypeIsAF32(el))
+    esize = 4;
+  else
+    return -1;
+  int64_t n = esize;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i) {
+    int64_t d = mlirShapedTypeGetDimSize(t, i);
+    if (d < 0 || (d > 0 && n > INT64_MAX / d)) return -1;
+    n *= d;
+  }
+  return n;
 }

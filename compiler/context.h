@@ -31,6 +31,17 @@ int64_t mcu_op_get_i64(MlirOperation op, const char *name, int64_t fallback);
 int mcu_op_get_i64_array(MlirOperation op, const char *name, int64_t *out, int cap);
 /* True when op's name is `name` ("mcu.conv2d"). */
 int mcu_op_is(MlirOperation op, const char *name);
+/* The body block of `func.func @main` in `module` (a builtin.module operation); null block when absent. */
+MlirBlock mcu_main_block(MlirOperation module);
+/* The body blocks of the module's func.func ops, in order; returns how many (at most cap are stored). */
+int mcu_func_blocks(MlirOperation module, MlirBlock *out_blocks, int cap);
+/* Number of uses of a value. */
+int mcu_value_num_uses(MlirValue v);
+/* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */
+int64_t mcu_type_bytes(MlirType tensor_type);
+/* Storage range of a tensor type's element type: quantized storage min/max, or the integer type's range.
+ * Returns 0 for float element types. */
+int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_max);
 
 #ifdef __cplusplus
 }

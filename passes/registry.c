@@ -1,0 +1,31 @@
+/* registry.c: the table that maps pass names to our external passes (MLIR has no C API to register them). */
+#include "passes.h"
+
+#include <string.h>
+
+const mcu_pass_info_t mcu_passes[] = {
+    {"fuse-activation", "Fold mcu.clamp (Relu, Clip) into the conv2d/matmul that produces its input",
+     mcu_pass_fuse_activation},
+    {"plan-memory", "Give every activation tensor an arena offset (mcu.offset) and the module mcu.arena_size",
+     mcu_pass_plan_memory},
+    {NULL, NULL, NULL},
+};
+
+const mcu_pass_info_t *mcu_pass_lookup(const char *argument) {
+  for (const mcu_pass_info_t *p = mcu_passes; p->argument; ++p)
+    if (!strcmp(p->argument, argument)) return p;
+  return NULL;
+}
+
+static void noop(void *user_data) { (void)user_data; }
+static void *clone_pass(void *user_data) { return user_data; }
+
+MlirPass mcu_pass_create(const mcu_pass_info_t *info) {
+  /* Each pass's TypeID is keyed on its table entry, which is static and suitably aligned. */
+  MlirTypeID id = mlirTypeIDCreate(info);
+  MlirExternalPassCallbacks cb = {noop, noop, NULL, clone_pass, info->run};
+  return mlirCreateExternalPass(id, mlirStringRefCreateFromCString(info->argument),
+                                mlirStringRefCreateFromCString(info->argument),
+                                mlirStringRefCreateFromCString(info->description),
+                                mlirStringRefCreateFromCString("builtin.module"), 0, NULL, cb, NULL);
+}
