@@ -1,1 +1,103 @@
-/* placeholder until written */ int main(void) { return 1; }
+/* mcunetc_main.c: mcunetc, the compiler driver's command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcunet.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: mcunetc MODEL -o OUT.o [options]\n"
+          "Compiles MODEL (.onnx, or .mlir in the mcu dialect) into OUT.o and its header OUT.h.\n\n"
+          "  -o FILE                 output (object, or what --emit says)\n"
+          "  --target=cortex-m7|host code for the Cortex-M7 (default) or for this machine\n"
+          "  --name=SYM              symbol prefix of the generated API (default: model)\n"
+          "  --emit=obj|asm|llvm|mlir object (default), assembly, LLVM IR, or the graph IR after the passes\n"
+          "  --report=FILE.json      write the memory/compute report\n"
+          "  --bind NAME=FILE.pb     turn graph input NAME into a constant (an ONNX TensorProto file)\n"
+          "  --dump-after=PASS|all   print the IR after a pass to stderr\n"
+          "  --help                  this text\n");
+}
+
+/* Matches "--opt=value" or "--opt value"; returns the value or NULL. */
+static const char *option_value(int argc, char **argv, int *i, const char *opt) {
+  size_t n = strlen(opt);
+  if (strncmp(argv[*i], opt, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n] == 0 && *i + 1 < argc) return argv[++*i];
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  mcu_compile_options_t o;
+  mcu_compile_options_init(&o);
+  mcu_binding_t *binds = calloc((size_t)argc, sizeof *binds);
+  if (!binds) return 1;
+  const char *v;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      free(binds);
+      return 0;
+    } else if ((v = option_value(argc, argv, &i, "-o"))) {
+      o.output_path = v;
+    } else if ((v = option_value(argc, argv, &i, "--target"))) {
+      if (mcu_target_parse(v, &o.target)) {
+        fprintf(stderr, "mcunetc: unknown target '%s' (cortex-m7, host)\n", v);
+        free(binds);
+        return 1;
+      }
+    } else if ((v = option_value(argc, argv, &i, "--name"))) {
+      o.name = v;
+    } else if ((v = option_value(argc, argv, &i, "--emit"))) {
+      if (!strcmp(v, "obj")) o.emit = MCU_EMIT_OBJ;
+      else if (!strcmp(v, "asm")) o.emit = MCU_EMIT_ASM;
+      else if (!strcmp(v, "llvm")) o.emit = MCU_EMIT_LLVM;
+      else if (!strcmp(v, "mlir")) o.emit = MCU_EMIT_MLIR;
+      else {
+        fprintf(stderr, "mcunetc: unknown --emit=%s (obj, asm, llvm, mlir)\n", v);
+        free(binds);
+        return 1;
+      }
+    } else if ((v = option_value(argc, argv, &i, "--report"))) {
+      o.report_path = v;
+    } else if ((v = option_value(argc, argv, &i, "--dump-after"))) {
+      o.dump_after = v;
+    } else if ((v = option_value(argc, argv, &i, "--bind"))) {
+      const char *eq = strchr(v, '=');
+      if (!eq || eq == v || !eq[1]) {
+        fprintf(stderr, "mcunetc: --bind expects NAME=FILE.pb, got '%s'\n", v);
+        free(binds);
+        return 1;
+      }
+      /* Split in place: argv strings are ours to modify. */
+      *(char *)eq = 0;
+      binds[o.num_bindings++] = (mcu_binding_t){v, eq + 1};
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "mcunetc: unknown option '%s' (see --help)\n", a);
+      free(binds);
+      return 1;
+    } else if (o.model_path) {
+      fprintf(stderr, "mcunetc: more than one model ('%s' and '%s')\n", o.model_path, a);
+      free(binds);
+      return 1;
+    } else {
+      o.model_path = a;
+    }
+  }
+  if (!o.model_path || !o.output_path) {
+    usage(stderr);
+    free(binds);
+    return 1;
+  }
+  o.bindings = binds;
+  mcu_status_t s = mcu_compile(&o);
+  free(binds);
+  if (s) {
+    fprintf(stderr, "mcunetc: error: %s\n", mcu_status_message(s));
+    mcu_status_free(s);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,379 @@
+/* lower.c: reads the planned @main function into an mcu_program_t (tensors with storage, layers in order). */
+#include "lower.h"
+
+#include <math.h>
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+
+typedef struct {
+  mcu_program_t *p;
+  MlirValue *values; /* values[i] is the IR value of tensor i (null for tensors made here) */
+  int cap_tensors, cap_layers;
+} lowering_t;
+
+static char *dup_ref(MlirStringRef s) {
+  char *d = malloc(s.length + 1);
+  if (d) {
+    memcpy(d, s.data, s.length);
+    d[s.length] = 0;
+  }
+  return d;
+}
+
+static char *dup_c(const char *s) { return dup_ref(mlirStringRefCreateFromCString(s)); }
+
+static char *op_name(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.name"));
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsAString(a)) return dup_ref(mlirStringAttrGetValue(a));
+  return dup_ref(mlirIdentifierStr(mlirOperationGetName(op)));
+}
+
+/* Fills dtype, shape and quantization of `t` from a ranked tensor type. */
+static mcu_status_t tensor_from_type(MlirType type, mcu_tensor_t *t) {
+  if (!mlirTypeIsARankedTensor(type) || !mlirShapedTypeHasStaticShape(type))
+    return mcu_status_errorf("tensor without a static shape");
+  intptr_t rank = mlirShapedTypeGetRank(type);
+  if (rank > MCU_MAX_RANK) return mcu_status_errorf("rank %d above the supported %d", (int)rank, MCU_MAX_RANK);
+  t->rank = (int)rank;
+  for (intptr_t i = 0; i < rank; ++i) {
+    int64_t d = mlirShapedTypeGetDimSize(type, i);
+    if (d < 0 || d > INT32_MAX) return mcu_status_errorf("dimension %d of size %lld", (int)i, (long long)d);
+    t->shape[i] = (int32_t)d;
+  }
+  if (mcu_type_bytes(type) < 0 || mcu_type_bytes(type) > (int64_t)UINT32_MAX)
+    return mcu_status_errorf("tensor of unsupported element type or too large");
+  t->quant_axis = -1;
+  MlirType el = mlirShapedTypeGetElementType(type);
+  if (mlirTypeIsAQuantizedType(el)) {
+    if (mlirQuantizedTypeGetStorageTypeIntegralWidth(el) != 8)
+      return mcu_status_errorf("quantized storage of %u bits (only 8 is supported)",
+                               mlirQuantizedTypeGetStorageTypeIntegralWidth(el));
+    t->dtype = mlirQuantizedTypeIsSigned(el) ? MCU_DT_I8 : MCU_DT_U8;
+    if (mlirTypeIsAUniformQuantizedType(el)) {
+      t->num_scales = 1;
+    } else if (mlirTypeIsAUniformQuantizedPerAxisType(el)) {
+      t->num_scales = (int)mlirUniformQuantizedPerAxisTypeGetNumDims(el);
+      t->quant_axis = mlirUniformQuantizedPerAxisTypeGetQuantizedDimension(el);
+      if (t->quant_axis < 0 || t->quant_axis >= t->rank || t->num_scales != t->shape[t->quant_axis])
+        return mcu_status_errorf("per-axis quantization on axis %d with %d scales does not fit the shape",
+                                 t->quant_axis, t->num_scales);
+    } else {
+      return mcu_status_errorf("quantized type other than uniform");
+    }
+    t->scales = malloc(sizeof *t->scales * (size_t)t->num_scales);
+    t->zero_points = malloc(sizeof *t->zero_points * (size_t)t->num_scales);
+    if (!t->scales || !t->zero_points) return mcu_status_errorf("out of memory");
+    for (int i = 0; i < t->num_scales; ++i) {
+      double s = t->quant_axis < 0 ? mlirUniformQuantizedTypeGetScale(el) : mlirUniformQuantizedPerAxisTypeGetScale(el, i);
+      int64_t z = t->quant_axis < 0 ? mlirUniformQuantizedTypeGetZeroPoint(el)
+                                    : mlirUniformQuantizedPerAxisTypeGetZeroPoint(el, i);
+      if (!(s > 0) || !isfinite(s)) return mcu_status_errorf("quantization scale %g is not positive and finite", s);
+      if (z < mlirQuantizedTypeGetStorageTypeMin(el) || z > mlirQuantizedTypeGetStorageTypeMax(el))
+        return mcu_status_errorf("zero point %lld outside the storage range", (long long)z);
+      t->scales[i] = s;
+      t->zero_points[i] = (int32_t)z;
+    }
+  } else if (mlirTypeIsAInteger(el) && mlirIntegerTypeGetWidth(el) == 8) {
+    t->dtype = mlirIntegerTypeIsUnsigned(el) ? MCU_DT_U8 : MCU_DT_I8;
+  } else if (mlirTypeIsAInteger(el) && mlirIntegerTypeGetWidth(el) == 32) {
+    t->dtype = MCU_DT_I32;
+  } else if (mlirTypeIsAF32(el)) {
+    t->dtype = MCU_DT_F32;
+  } else {
+    return mcu_status_errorf("unsupported element type");
+  }
+  return NULL;
+}
+
+static mcu_status_t add_tensor(lowering_t *L, MlirType type, MlirValue v, char *name, int *out_index) {
+  mcu_program_t *p = L->p;
+  if (p->num_tensors == L->cap_tensors) {
+    int cap = L->cap_tensors ? 2 * L->cap_tensors : 16;
+    mcu_tensor_t *t = realloc(p->tensors, sizeof *t * (size_t)cap);
+    MlirValue *vals = t ? realloc(L->values, sizeof *vals * (size_t)cap) : NULL;
+    if (t) p->tensors = t;
+    if (!t || !vals) {
+      free(name);
+      return mcu_status_errorf("out of memory");
+    }
+    L->values = vals;
+    L->cap_tensors = cap;
+  }
+  mcu_tensor_t *t = &p->tensors[p->num_tensors];
+  memset(t, 0, sizeof *t);
+  t->name = name ? name : dup_ref(mlirStringRefCreateFromCString(""));
+  L->values[p->num_tensors] = v;
+  *out_index = p->num_tensors++;
+  return tensor_from_type(type, t);
+}
+
+static int find_tensor(const lowering_t *L, MlirValue v) {
+  for (int i = 0; i < L->p->num_tensors; ++i)
+    if (L->values[i].ptr && mlirValueEqual(L->values[i], v)) return i;
+  return -1;
+}
+
+static mcu_status_t add_layer(lowering_t *L, mcu_op_t op, char *name, mcu_layer_t **out_layer) {
+  mcu_program_t *p = L->p;
+  if (p->num_layers == L->cap_layers) {
+    int cap = L->cap_layers ? 2 * L->cap_layers : 16;
+    mcu_layer_t *l = realloc(p->layers, sizeof *l * (size_t)cap);
+    if (!l) {
+      free(name);
+      return mcu_status_errorf("out of memory");
+    }
+    p->layers = l;
+    L->cap_layers = cap;
+  }
+  mcu_layer_t *l = &p->layers[p->num_layers++];
+  memset(l, 0, sizeof *l);
+  l->name = name;
+  l->op = op;
+  l->groups = 1;
+  l->stride[0] = l->stride[1] = l->dilation[0] = l->dilation[1] = 1;
+  l->fact_min = -INFINITY;
+  l->fact_max = INFINITY;
+  *out_layer = l;
+  return NULL;
+}
+
+/* The constant's raw bytes: a splat is expanded; the attribute's element width must match the storage. */
+static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a)) return mcu_status_errorf("constant without dense value");
+  int64_t bytes = mcu_tensor_bytes(t), esize = (int64_t)mcu_dtype_size(t->dtype);
+  MlirType at = mlirAttributeGetType(a);
+  if (mcu_type_bytes(at) != bytes) return mcu_status_errorf("constant value does not match its result type");
+  t->data = malloc((size_t)bytes + 1);
+  if (!t->data) return mcu_status_errorf("out of memory");
+  const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
+  if (mlirDenseElementsAttrIsSplat(a)) {
+    for (int64_t i = 0; i < bytes; i += esize) memcpy(t->data + i, raw, (size_t)esize);
+  } else {
+    memcpy(t->data, raw, (size_t)bytes);
+  }
+  return NULL;
+}
+
+static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_size) {
+  mcu_program_t *p = L->p;
+  mcu_status_t s;
+  if (mcu_op_is(op, "mcu.constant")) {
+    MlirValue v = mlirOperationGetResult(op, 0);
+    if (mcu_value_num_uses(v) == 0) return NULL;
+    int ti;
+    if ((s = add_tensor(L, mlirValueGetType(v), v, op_name(op), &ti))) return s;
+    mcu_tensor_t *t = &p->tensors[ti];
+    t->storage = MCU_STORAGE_CONST;
+    uint32_t off = (*weights_size + 15u) & ~15u;
+    if ((s = constant_data(op, t))) return s;
+    if ((uint64_t)off + (uint64_t)mcu_tensor_bytes(t) > UINT32_MAX) return mcu_status_errorf("weights above 4 GiB");
+    t->offset = off;
+    *weights_size = off + (uint32_t)mcu_tensor_bytes(t);
+    return NULL;
+  }
+  static const struct {
+    const char *name;
+    mcu_op_t op;
+    int num_inputs;
+  } table[] = {
+      {"mcu.conv2d", MCU_OP_CONV2D, 3},       {"mcu.matmul", MCU_OP_MATMUL, 2},
+      {"mcu.quantize", MCU_OP_QUANTIZE, 1},   {"mcu.dequantize", MCU_OP_DEQUANTIZE, 1},
+      {"mcu.clamp", MCU_OP_CLAMP, 1},         {"mcu.transpose", MCU_OP_TRANSPOSE, 1},
+      {"mcu.reshape", MCU_OP_COPY, 1},
+  };
+  int k = -1;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
+    if (mcu_op_is(op, table[i].name)) k = (int)i;
+  if (k < 0) return mcu_status_errorf("unsupported operation");
+  if (mlirOperationGetNumOperands(op) != table[k].num_inputs || mlirOperationGetNumResults(op) != 1)
+    return mcu_status_errorf("expected %d operands and one result", table[k].num_inputs);
+  mcu_layer_t *l;
+  if ((s = add_layer(L, table[k].op, op_name(op), &l))) return s;
+  int li = p->num_layers - 1;
+  l->num_inputs = table[k].num_inputs;
+  for (int i = 0; i < l->num_inputs; ++i) {
+    int ti = find_tensor(L, mlirOperationGetOperand(op, i));
+    if (ti < 0) return mcu_status_errorf("operand %d is not defined before use", i);
+    p->layers[li].inputs[i] = ti;
+  }
+  MlirValue out = mlirOperationGetResult(op, 0);
+  int to;
+  if ((s = add_tensor(L, mlirValueGetType(out), out, op_name(op), &to))) return s;
+  l = &p->layers[li]; /* add_tensor does not move layers, but keep the pointer fresh for clarity */
+  l->output = to;
+  mcu_tensor_t *t = &p->tensors[to];
+  t->storage = MCU_STORAGE_ARENA;
+  int64_t off = mcu_op_get_i64(op, "mcu.offset", -1);
+  int64_t lo = 0, hi = 0;
+  int is_int = mcu_type_storage_range(mlirValueGetType(out), &lo, &hi);
+  l->act_min = (int32_t)lo;
+  l->act_max = (int32_t)hi;
+  if (l->op == MCU_OP_CONV2D || l->op == MCU_OP_MATMUL) {
+    l->act_min = (int32_t)mcu_op_get_i64(op, "act_min", lo);
+    l->act_max = (int32_t)mcu_op_get_i64(op, "act_max", hi);
+  }
+  if (l->op == MCU_OP_CONV2D) {
+    int64_t v[4];
+    if (mcu_op_get_i64_array(op, "strides", v, 2) != 2 || v[0] < 1 || v[1] < 1 || v[0] > 1024 || v[1] > 1024)
+      return mcu_status_errorf("strides must be two values in [1, 1024]");
+    l->stride[0] = (int32_t)v[0], l->stride[1] = (int32_t)v[1];
+    if (mcu_op_get_i64_array(op, "dilations", v, 2) != 2 || v[0] < 1 || v[1] < 1 || v[0] > 1024 || v[1] > 1024)
+      return mcu_status_errorf("dilations must be two values in [1, 1024]");
+    l->dilation[0] = (int32_t)v[0], l->dilation[1] = (int32_t)v[1];
+    if (mcu_op_get_i64_array(op, "pads", v, 4) != 4) return mcu_status_errorf("pads must be four values");
+    for (int i = 0; i < 4; ++i) {
+      if (v[i] < 0 || v[i] > 4096) return mcu_status_errorf("pad %lld out of range", (long long)v[i]);
+      l->pad[i] = (int32_t)v[i];
+    }
+    int64_t g = mcu_op_get_i64(op, "groups", 0);
+    if (g < 1 || g > INT32_MAX) return mcu_status_errorf("groups must be positive");
+    l->groups = (int32_t)g;
+  } else if (l->op == MCU_OP_CLAMP) {
+    MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("min"));
+    MlirAttribute b = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("max"));
+    if (is_int && mlirAttributeIsAInteger(a) && mlirAttributeIsAInteger(b)) {
+      int64_t mn = mlirIntegerAttrGetValueInt(a), mx = mlirIntegerAttrGetValueInt(b);
+      l->act_min = (int32_t)(mn < lo ? lo : mn > hi ? hi : mn);
+      l->act_max = (int32_t)(mx < lo ? lo : mx > hi ? hi : mx);
+    } else if (!is_int && mlirAttributeIsAFloat(a) && mlirAttributeIsAFloat(b)) {
+      l->fact_min = (float)mlirFloatAttrGetValueDouble(a);
+      l->fact_max = (float)mlirFloatAttrGetValueDouble(b);
+    } else {
+      return mcu_status_errorf("clamp bounds must be integers for integer tensors and floats for float tensors");
+    }
+  } else if (l->op == MCU_OP_TRANSPOSE) {
+    int64_t v[MCU_MAX_RANK];
+    int n = mcu_op_get_i64_array(op, "perm", v, MCU_MAX_RANK);
+    if (n != t->rank) return mcu_status_errorf("perm has %d entries for a rank-%d result", n, t->rank);
+    for (int i = 0; i < n; ++i) {
+      if (v[i] < 0 || v[i] >= n) return mcu_status_errorf("perm entry %lld out of range", (long long)v[i]);
+      l->perm[i] = (int32_t)v[i];
+    }
+  }
+  /* Results the function returns live in the caller's output buffers; func.return assigns them. */
+  if (off < 0) {
+    int returned = 0;
+    for (MlirOpOperand u = mlirValueGetFirstUse(out); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+      returned |= mcu_op_is(mlirOpOperandGetOwner(u), "func.return");
+    if (!returned) return mcu_status_errorf("result has no arena offset (run plan-memory first)");
+  } else {
+    t->offset = (uint32_t)off;
+  }
+  return NULL;
+}
+
+static mcu_status_t lower_return(lowering_t *L, MlirOperation ret) {
+  mcu_program_t *p = L->p;
+  intptr_t n = mlirOperationGetNumOperands(ret);
+  p->num_outputs = (int)n;
+  p->outputs = calloc((size_t)n + 1, sizeof *p->outputs);
+  if (!p->outputs) return mcu_status_errorf("out of memory");
+  for (intptr_t j = 0; j < n; ++j) {
+    MlirValue v = mlirOperationGetOperand(ret, j);
+    int ti = find_tensor(L, v);
+    if (ti < 0) return mcu_status_errorf("returned value %d is not defined", (int)j);
+    mcu_tensor_t *t = &p->tensors[ti];
+    int produced_here = t->storage == MCU_STORAGE_ARENA && mcu_op_get_i64(mlirOpResultGetOwner(v), "mcu.offset", -1) < 0;
+    if (produced_here) {
+      t->storage = MCU_STORAGE_OUTPUT;
+      t->index = (int)j;
+      p->outputs[j] = ti;
+      continue;
+    }
+    /* An input, a constant, an already assigned output or an arena value: copy into output j. */
+    mcu_status_t s;
+    int to;
+    char *name = dup_c(t->name);
+    if ((s = add_tensor(L, mlirValueGetType(v), (MlirValue){NULL}, name, &to))) return s;
+    p->tensors[to].storage = MCU_STORAGE_OUTPUT;
+    p->tensors[to].index = (int)j;
+    p->outputs[j] = to;
+    mcu_layer_t *l;
+    if ((s = add_layer(L, MCU_OP_COPY, dup_c("output_copy"), &l))) return s;
+    l->num_inputs = 1;
+    l->inputs[0] = ti;
+    l->output = to;
+  }
+  return NULL;
+}
+
+static char *arg_name(MlirOperation func, intptr_t i) {
+  MlirAttribute attrs = mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
+  if (!mlirAttributeIsNull(attrs) && mlirAttributeIsAArray(attrs) && i < mlirArrayAttrGetNumElements(attrs)) {
+    MlirAttribute d = mlirArrayAttrGetElement(attrs, i);
+    if (mlirAttributeIsADictionary(d)) {
+      MlirAttribute n = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("mcu.name"));
+      if (!mlirAttributeIsNull(n) && mlirAttributeIsAString(n)) return dup_ref(mlirStringAttrGetValue(n));
+    }
+  }
+  return NULL;
+}
+
+mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t **out_program) {
+  MlirOperation mop = mlirModuleGetOperation(module);
+  MlirBlock block = mcu_main_block(mop);
+  if (mlirBlockIsNull(block)) return mcu_status_errorf("the module has no func.func @main");
+  lowering_t L = {0};
+  L.p = calloc(1, sizeof *L.p);
+  if (!L.p) return mcu_status_errorf("out of memory");
+  mcu_program_t *p = L.p;
+  mcu_status_t s = NULL;
+  p->name = dup_c(name);
+  p->arena_size = (uint32_t)mcu_op_get_i64(mop, "mcu.arena_size", 0);
+  MlirOperation func = mlirBlockGetParentOperation(block);
+  intptr_t nargs = mlirBlockGetNumArguments(block);
+  p->num_inputs = (int)nargs;
+  p->inputs = calloc((size_t)nargs + 1, sizeof *p->inputs);
+  if (!p->name || !p->inputs) {
+    s = mcu_status_errorf("out of memory");
+    goto fail;
+  }
+  for (intptr_t i = 0; i < nargs; ++i) {
+    MlirValue a = mlirBlockGetArgument(block, i);
+    int ti;
+    if ((s = add_tensor(&L, mlirValueGetType(a), a, arg_name(func, i), &ti))) {
+      s = mcu_status_annotatef(s, "input %d: ", (int)i);
+      goto fail;
+    }
+    p->tensors[ti].storage = MCU_STORAGE_INPUT;
+    p->tensors[ti].index = (int)i;
+    p->inputs[i] = ti;
+  }
+  uint32_t weights_size = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (mcu_op_is(op, "func.return")) {
+      s = lower_return(&L, op);
+    } else {
+      s = lower_op(&L, op, &weights_size);
+    }
+    if (s) {
+      char *n = op_name(op);
+      MlirStringRef opn = mlirIdentifierStr(mlirOperationGetName(op));
+      s = mcu_status_annotatef(s, "node '%s' (%.*s): ", n ? n : "?", (int)opn.length, opn.data);
+      free(n);
+      goto fail;
+    }
+  }
+  for (int i = 0; i < p->num_tensors; ++i) {
+    const mcu_tensor_t *t = &p->tensors[i];
+    if (t->storage == MCU_STORAGE_ARENA && (uint64_t)t->offset + (uint64_t)mcu_tensor_bytes(t) > p->arena_size) {
+      s = mcu_status_errorf("tensor '%s' lies outside the planned arena of %u bytes", t->name, p->arena_size);
+      goto fail;
+    }
+  }
+  p->weights_size = weights_size;
+  free(L.values);
+  *out_program = p;
+  return NULL;
+fail:
+  free(L.values);
+  mcu_program_destroy(p);
+  return s;
+}

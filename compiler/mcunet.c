@@ -1,0 +1,192 @@
+/* mcunet.c: the compiler driver: import, the pass pipeline, lowering, code generation, atomic outputs. */
+#include "mcunet.h"
+
+#include <mlir-c/IR.h>
+#include <mlir-c/Pass.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegen.h"
+#include "context.h"
+#include "lower.h"
+#include "onnx_import.h"
+#include "passes.h"
+#include "report.h"
+
+void mcu_compile_options_init(mcu_compile_options_t *o) {
+  memset(o, 0, sizeof *o);
+  o->target = MCU_TARGET_CORTEX_M7;
+  o->name = "model";
+  o->emit = MCU_EMIT_OBJ;
+}
+
+int mcu_target_parse(const char *s, mcu_target_t *out_target) {
+  if (!strcmp(s, "cortex-m7")) {
+    *out_target = MCU_TARGET_CORTEX_M7;
+    return 0;
+  }
+  if (!strcmp(s, "host")) {
+    *out_target = MCU_TARGET_HOST;
+    return 0;
+  }
+  return -1;
+}
+
+static const char *target_name(mcu_target_t t) { return t == MCU_TARGET_HOST ? "host" : "cortex-m7"; }
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int is_identifier(const char *s) {
+  if (!*s || (*s >= '0' && *s <= '9')) return 0;
+  for (; *s; ++s)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+  return 1;
+}
+
+/* Imports the model file into a module: .onnx through the ONNX front end, .mlir parsed as it is. */
+static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o, MlirModule *out_module) {
+  if (ends_with(o->model_path, ".mlir")) {
+    if (o->num_bindings) return mcu_status_errorf("%s: --bind applies to ONNX models only", o->model_path);
+    return mcu_module_parse_file(ctx, o->model_path, out_module);
+  }
+  if (ends_with(o->model_path, ".onnx"))
+    return mcu_onnx_import(ctx, o->model_path, o->bindings, o->num_bindings, out_module);
+  return mcu_status_errorf("%s: unknown model format (expected .onnx or .mlir)", o->model_path);
+}
+
+/* The pass pipeline, in order. Each runs alone so that --dump-after can show the IR between passes. */
+static const char *const pipeline[] = {
+    "fuse-activation",
+    "plan-memory",
+};
+
+static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const char *dump_after) {
+  for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; ++i) {
+    MlirPassManager pm = mlirPassManagerCreate(ctx);
+    mlirPassManagerAddOwnedPass(pm, mcu_pass_create(mcu_pass_lookup(pipeline[i])));
+    MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
+    mlirPassManagerDestroy(pm);
+    if (mlirLogicalResultIsFailure(r)) return mcu_status_errorf("pass %s failed", pipeline[i]);
+    if (dump_after && (!strcmp(dump_after, "all") || !strcmp(dump_after, pipeline[i]))) {
+      fprintf(stderr, "// -----// IR after %s //----- //\n", pipeline[i]);
+      mlirOperationPrint(mlirModuleGetOperation(module), mcu_print_to_file, stderr);
+      fputc('\n', stderr);
+    }
+  }
+  return NULL;
+}
+
+/* Imports, runs the pipeline and keeps the module (for --emit=mlir) or lowers it. */
+static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, MlirModule *out_module,
+                               mcu_program_t **out_program) {
+  if (!is_identifier(o->name)) return mcu_status_errorf("--name=%s is not a C identifier", o->name);
+  MlirModule module;
+  mcu_status_t s = import_model(ctx, o, &module);
+  if (s) return s;
+  if (!(s = run_pipeline(ctx, module, o->dump_after)) && out_program) {
+    s = mcu_lower_module(module, o->name, out_program);
+    if (s) s = mcu_status_annotatef(s, "%s: ", o->model_path);
+  }
+  if (s || !out_module)
+    mlirModuleDestroy(module);
+  else
+    *out_module = module;
+  return s;
+}
+
+mcu_status_t mcu_compile_program(const mcu_compile_options_t *o, mcu_program_t **out_program) {
+  MlirContext ctx;
+  mcu_status_t s = mcu_context_create(&ctx);
+  if (s) return s;
+  s = front_half(o, ctx, NULL, out_program);
+  mlirContextDestroy(ctx);
+  return s;
+}
+
+/* Output files are written under a temporary name and renamed only when every one of them is complete. */
+typedef struct {
+  char final_path[4096];
+  char temp_path[4160];
+} pending_file_t;
+
+static mcu_status_t pending_open(pending_file_t *pf, const char *path, FILE **out_file) {
+  if (strlen(path) >= sizeof pf->final_path) return mcu_status_errorf("%s: path too long", path);
+  snprintf(pf->final_path, sizeof pf->final_path, "%s", path);
+  snprintf(pf->temp_path, sizeof pf->temp_path, "%s.tmp%ld", path, (long)getpid());
+  if (out_file) {
+    *out_file = fopen(pf->temp_path, "wb");
+    if (!*out_file) return mcu_status_errorf("%s: cannot write", pf->temp_path);
+  }
+  return NULL;
+}
+
+static mcu_status_t write_mlir(MlirModule module, pending_file_t *pf, const char *path) {
+  FILE *f;
+  mcu_status_t s = pending_open(pf, path, &f);
+  if (s) return s;
+  mlirOperationPrint(mlirModuleGetOperation(module), mcu_print_to_file, f);
+  fputc('\n', f);
+  return fclose(f) ? mcu_status_errorf("%s: write failed", path) : NULL;
+}
+
+/* OUT.o -> OUT.h (the extension replaced; appended when there is none). */
+static mcu_status_t header_path(const char *out, char *buf, size_t cap) {
+  const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
+  size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - out) : strlen(out);
+  if (stem + 3 > cap) return mcu_status_errorf("%s: path too long", out);
+  memcpy(buf, out, stem);
+  memcpy(buf + stem, ".h", 3);
+  if (!strcmp(buf, out)) return mcu_status_errorf("%s: the output would overwrite its own header", out);
+  return NULL;
+}
+
+mcu_status_t mcu_compile(const mcu_compile_options_t *o) {
+  if (!o->output_path) return mcu_status_errorf("no output file (-o)");
+  MlirContext ctx;
+  mcu_status_t s = mcu_context_create(&ctx);
+  if (s) return s;
+  pending_file_t files[3];
+  int num_files = 0;
+  MlirModule module = {NULL};
+  mcu_program_t *p = NULL;
+  if (o->emit == MCU_EMIT_MLIR) {
+    if (!(s = front_half(o, ctx, &module, NULL))) s = write_mlir(module, &files[num_files++], o->output_path);
+    goto finish;
+  }
+  if ((s = front_half(o, ctx, &module, &p))) goto finish;
+  mcu_codegen_stats_t stats = {0};
+  if ((s = pending_open(&files[num_files++], o->output_path, NULL))) goto finish;
+  if ((s = mcu_codegen_emit(p, o->target, o->emit, files[num_files - 1].temp_path, &stats))) goto finish;
+  char hpath[4096];
+  FILE *f;
+  if ((s = header_path(o->output_path, hpath, sizeof hpath))) goto finish;
+  if ((s = pending_open(&files[num_files++], hpath, &f))) goto finish;
+  s = mcu_header_write(p, f);
+  if (fclose(f) && !s) s = mcu_status_errorf("%s: write failed", hpath);
+  if (s) goto finish;
+  if (o->report_path) {
+    if ((s = pending_open(&files[num_files++], o->report_path, &f))) goto finish;
+    mcu_report_info_t info = {o->model_path, target_name(o->target), stats.code_bytes,
+                              (uint64_t)mcu_op_get_i64(mlirModuleGetOperation(module), "mcu.arena_lower_bound", 0)};
+    int bad = mcu_report_write(p, &info, f);
+    if ((fclose(f) || bad) && !s) s = mcu_status_errorf("%s: write failed", o->report_path);
+  }
+finish:
+  for (int i = 0; i < num_files && !s; ++i) {
+    if (rename(files[i].temp_path, files[i].final_path)) {
+      s = mcu_status_errorf("%s: cannot rename into place", files[i].final_path);
+      for (int j = 0; j < i; ++j) remove(files[j].final_path); /* all or nothing */
+    }
+  }
+  if (s)
+    for (int i = 0; i < num_files; ++i) remove(files[i].temp_path);
+  mcu_program_destroy(p);
+  if (!mlirModuleIsNull(module)) mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return s;
+}
