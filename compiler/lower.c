@@ -241,6 +241,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       int64_t mn = mlirIntegerAttrGetValueInt(a), mx = mlirIntegerAttrGetValueInt(b);
       l->act_min = (int32_t)(mn < lo ? lo : mn > hi ? hi : mn);
       l->act_max = (int32_t)(mx < lo ? lo : mx > hi ? hi : mx);
+      if (l->act_min > l->act_max) l->act_min = l->act_max; /* min > max gives max everywhere */
     } else if (!is_int && mlirAttributeIsAFloat(a) && mlirAttributeIsAFloat(b)) {
       l->fact_min = (float)mlirFloatAttrGetValueDouble(a);
       l->fact_max = (float)mlirFloatAttrGetValueDouble(b);

@@ -29,7 +29,7 @@ static int fuse_one(MlirContext ctx, MlirOperation clamp) {
   int64_t cmin = mlirIntegerAttrGetValueInt(lo), cmax = mlirIntegerAttrGetValueInt(hi);
   if (cmin > amin) amin = cmin;
   if (cmax < amax) amax = cmax;
-  /* amin > amax is kept: the epilogue's min(max(v, lo), hi) then gives hi, as an unfused Clip(min > max) does. */
+  if (amin > amax) amin = amax; /* Clip with min > max gives max everywhere (min(max(v, lo), hi) = hi) */
   mlirOperationSetDiscardableAttributeByName(producer, mlirStringRefCreateFromCString("act_min"),
                                              mcu_attr_i64(ctx, amin));
   mlirOperationSetDiscardableAttributeByName(producer, mlirStringRefCreateFromCString("act_max"),
