@@ -1,0 +1,673 @@
+/* run.c: compile a model and run it once on the emulated Cortex-M7 (QEMU), on the host, or with the reference. */
+
+/* How a run works: the model is compiled in-process (mcu_compile_program for the tensor shapes, mcu_compile for the
+ * object and header), every input is converted to raw bytes in the work directory, a C harness main.c is generated
+ * (static aligned buffers sized by the header's SYM_INPUTi/OUTPUTj_BYTES, checked against the program at compile
+ * time; one SYM_run call; outputs written to files), linked with runtime/harness/startup.c and mps2_an500.ld
+ * (cortex-m7) or cc (host), and run under a timeout. Firmware file I/O is semihosting on the host's files, so the
+ * harness uses absolute paths. With --count the icount plugin (build/lib/mcunet-icount.so) counts the
+ * instructions from SYM_run's entry to its return. Known weaknesses: the model is compiled twice (program + object);
+ * child output is kept in files of the work directory, not streamed; POSIX only. */
+
+#define _XOPEN_SOURCE 700
+
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ref.h"
+#include "tensor_file.h"
+
+#ifndef MCUNET_SOURCE_DIR
+#error "MCUNET_SOURCE_DIR must be defined (CMake sets it)"
+#endif
+#ifndef MCUNET_BINARY_DIR
+#error "MCUNET_BINARY_DIR must be defined (CMake sets it)"
+#endif
+
+#define RUN_DEFAULT_TIMEOUT 600u
+#define RUN_PATH_MAX 4096
+
+int mcu_run_target_parse(const char *s, mcu_run_target_t *out_target) {
+  if (strcmp(s, "cortex-m7") == 0) {
+    *out_target = MCU_RUN_CORTEX_M7;
+  } else if (strcmp(s, "host") == 0) {
+    *out_target = MCU_RUN_HOST;
+  } else if (strcmp(s, "ref") == 0) {
+    *out_target = MCU_RUN_REF;
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+void mcu_run_options_init(mcu_run_options_t *o) {
+  memset(o, 0, sizeof *o);
+  o->target = MCU_RUN_CORTEX_M7;
+  o->name = "model";
+  o->timeout_seconds = RUN_DEFAULT_TIMEOUT;
+}
+
+void mcu_run_result_destroy(mcu_run_result_t *r) {
+  if (!r) return;
+  for (int j = 0; j < r->num_outputs; j++) {
+    free(r->outputs[j].name);
+    free(r->outputs[j].data);
+  }
+  free(r->outputs);
+  free(r);
+}
+
+/* ---- Paths and files ---- */
+
+/* snprintf into a RUN_PATH_MAX buffer; an error if it does not fit. */
+static mcu_status_t path_join(char *out, const char *dir, const char *file) {
+  int n = snprintf(out, RUN_PATH_MAX, "%s/%s", dir, file);
+  if (n < 0 || n >= RUN_PATH_MAX) return mcu_status_errorf("%s/%s: path too long", dir, file);
+  return NULL;
+}
+
+/* The last non-empty line of the file at `path` into `out` (empty if none or unreadable). */
+static void last_line(const char *path, char *out, size_t cap) {
+  out[0] = 0;
+  uint8_t *data = NULL;
+  size_t size = 0;
+  mcu_status_t s = mcu_file_read_all(path, &data, &size);
+  if (s) {
+    mcu_status_free(s);
+    return;
+  }
+  size_t end = size;
+  while (end > 0 && (data[end - 1] == '\n' || data[end - 1] == '\r' || data[end - 1] == ' ')) end--;
+  size_t start = end;
+  while (start > 0 && data[start - 1] != '\n') start--;
+  size_t n = end - start < cap - 1 ? end - start : cap - 1;
+  memcpy(out, data + start, n);
+  out[n] = 0;
+  free(data);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+static void remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Creates `dir` and its missing parents. */
+static mcu_status_t make_dirs(const char *dir) {
+  char buf[RUN_PATH_MAX];
+  size_t n = strlen(dir);
+  if (n == 0 || n >= sizeof buf) return mcu_status_errorf("%s: bad directory name", dir);
+  memcpy(buf, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != 0) continue;
+    char saved = buf[i];
+    buf[i] = 0;
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+      return mcu_status_errorf("%s: cannot create: %s", buf, strerror(errno));
+    buf[i] = saved;
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return mcu_status_errorf("%s: not a directory", dir);
+  return NULL;
+}
+
+/* ---- Child processes ---- */
+
+/* Runs argv (argv[0] looked up in PATH) with stdout and stderr redirected to the given files, killing it after
+ * `timeout_s` seconds. *out_status is the exit status, or 128 + signal number. */
+static mcu_status_t run_command(char *const *argv, const char *stdout_path, const char *stderr_path,
+                                unsigned timeout_s, int verbose, int *out_status) {
+  *out_status = -1;
+  if (verbose) {
+    fputs("mcunet-run: +", stderr);
+    for (int i = 0; argv[i]; i++) fprintf(stderr, " %s", argv[i]);
+    fputc('\n', stderr);
+  }
+  int out_fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (out_fd < 0) return mcu_status_errorf("%s: cannot create: %s", stdout_path, strerror(errno));
+  int err_fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (err_fd < 0) {
+    close(out_fd);
+    return mcu_status_errorf("%s: cannot create: %s", stderr_path, strerror(errno));
+  }
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(out_fd);
+    close(err_fd);
+    return mcu_status_errorf("cannot start %s: %s", argv[0], strerror(errno));
+  }
+  if (pid == 0) {
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    close(out_fd);
+    close(err_fd);
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) dup2(null_fd, 0);
+    execvp(argv[0], argv);
+    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  close(out_fd);
+  close(err_fd);
+  /* Poll for the child with a short, growing sleep; kill it at the deadline. */
+  struct timespec start, now, nap = {0, 1000000};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return mcu_status_errorf("waiting for %s: %s", argv[0], strerror(errno));
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((double)(now.tv_sec - start.tv_sec) + 1e-9 * (double)(now.tv_nsec - start.tv_nsec) > (double)timeout_s) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return mcu_status_errorf("%s timed out after %u s", argv[0], timeout_s);
+    }
+    nanosleep(&nap, NULL);
+    if (nap.tv_nsec < 20000000) nap.tv_nsec *= 2;
+  }
+  if (WIFEXITED(status)) {
+    *out_status = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    *out_status = 128 + WTERMSIG(status);
+  }
+  if (*out_status == 127) {
+    char line[512];
+    last_line(stderr_path, line, sizeof line);
+    if (strncmp(line, "cannot run ", 11) == 0) return mcu_status_errorf("%s", line);
+  }
+  return NULL;
+}
+
+/* Whether the line text[0, n) looks like a diagnostic: mentions an error, a fault, the harness or a full memory
+ * region; gcc's closing "collect2: error: ld returned 1" says nothing and is skipped. */
+static int line_reports_error(const char *text, size_t n) {
+  static const char *const keys[] = {"error", "fault", "harness:", "undefined reference", "region", "RAM is full"};
+  if (n >= 9 && memcmp(text, "collect2:", 9) == 0) return 0;
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+    size_t kn = strlen(keys[k]);
+    for (size_t i = 0; i + kn <= n; i++)
+      if (memcmp(text + i, keys[k], kn) == 0) return 1;
+  }
+  return 0;
+}
+
+/* A failed step: the first line of its stderr that mentions an error (else its last line) becomes the message. */
+static mcu_status_t step_failed(const char *what, int status, const char *stdout_path, const char *stderr_path) {
+  char line[512] = "";
+  uint8_t *data = NULL;
+  size_t size = 0;
+  mcu_status_t s = mcu_file_read_all(stderr_path, &data, &size);
+  if (!s) {
+    const char *text = (const char *)data;
+    for (size_t i = 0; i < size;) {
+      size_t e = i;
+      while (e < size && text[e] != '\n') e++;
+      if (line_reports_error(text + i, e - i)) {
+        size_t n = e - i < sizeof line - 1 ? e - i : sizeof line - 1;
+        memcpy(line, text + i, n);
+        line[n] = 0;
+        break;
+      }
+      i = e + 1;
+    }
+    free(data);
+  }
+  mcu_status_free(s);
+  if (!line[0]) last_line(stderr_path, line, sizeof line);
+  if (!line[0]) last_line(stdout_path, line, sizeof line);
+  return mcu_status_errorf("%s failed (exit status %d)%s%s", what, status, line[0] ? ": " : "", line);
+}
+
+/* ---- The generated harness ---- */
+
+/* Writes `s` as a C string literal (octal escapes for anything but printable ASCII). */
+static void put_c_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    if (*c == '"' || *c == '\\') {
+      fprintf(f, "\\%c", *c);
+    } else if (*c >= 0x20 && *c < 0x7f && *c != '?') {
+      fputc(*c, f);
+    } else {
+      fprintf(f, "\\%03o", *c);
+    }
+  }
+  fputc('"', f);
+}
+
+/* Writes main.c: loads each input file into a static buffer, calls SYM_run once, writes each output file. The
+ * sizes come from the header and are checked against the program with static assertions. */
+static mcu_status_t write_harness(const char *path, const mcu_program_t *p, const char *header_path,
+                                  const char *work_dir) {
+  const char *sym = p->name;
+  FILE *f = fopen(path, "w");
+  if (!f) return mcu_status_errorf("%s: cannot create: %s", path, strerror(errno));
+  fprintf(f, "/* main.c: generated by mcunet-run: loads the inputs, calls %s_run once, saves the outputs. */\n", sym);
+  fputs("#include <stddef.h>\n#include <stdint.h>\n#include <stdio.h>\n#include ", f);
+  put_c_string(f, header_path);
+  fputs("\n\n", f);
+  fprintf(f, "_Static_assert(%s_NUM_INPUTS == %d, \"header and program disagree on the inputs\");\n", sym,
+          p->num_inputs);
+  fprintf(f, "_Static_assert(%s_NUM_OUTPUTS == %d, \"header and program disagree on the outputs\");\n", sym,
+          p->num_outputs);
+  for (int i = 0; i < p->num_inputs; i++) {
+    int64_t bytes = mcu_tensor_bytes(&p->tensors[p->inputs[i]]);
+    fprintf(f, "_Static_assert(%s_INPUT%d_BYTES == %lld, \"input %d size\");\n", sym, i, (long long)bytes, i);
+    fprintf(f, "static uint8_t in%d[%s_INPUT%d_BYTES] __attribute__((aligned(16)));\n", i, sym, i);
+  }
+  for (int j = 0; j < p->num_outputs; j++) {
+    int64_t bytes = mcu_tensor_bytes(&p->tensors[p->outputs[j]]);
+    fprintf(f, "_Static_assert(%s_OUTPUT%d_BYTES == %lld, \"output %d size\");\n", sym, j, (long long)bytes, j);
+    fprintf(f, "static uint8_t out%d[%s_OUTPUT%d_BYTES] __attribute__((aligned(16)));\n", j, sym, j);
+  }
+  fputs("\n/* Reads exactly n bytes from path. */\n"
+        "static int load(const char *path, void *buf, size_t n) {\n"
+        "  FILE *f = fopen(path, \"rb\");\n"
+        "  if (!f) return 1;\n"
+        "  size_t got = fread(buf, 1, n, f);\n"
+        "  fclose(f);\n"
+        "  return got != n;\n"
+        "}\n\n"
+        "static int save(const char *path, const void *buf, size_t n) {\n"
+        "  FILE *f = fopen(path, \"wb\");\n"
+        "  if (!f) return 1;\n"
+        "  size_t put = fwrite(buf, 1, n, f);\n"
+        "  return fclose(f) != 0 || put != n;\n"
+        "}\n\n"
+        "int main(void) {\n",
+        f);
+  char file[RUN_PATH_MAX], name[32];
+  for (int i = 0; i < p->num_inputs; i++) {
+    snprintf(name, sizeof name, "input%d.bin", i);
+    mcu_status_t s = path_join(file, work_dir, name);
+    if (s) {
+      fclose(f);
+      return s;
+    }
+    fprintf(f, "  if (load(");
+    put_c_string(f, file);
+    fprintf(f, ", in%d, sizeof in%d)) {\n", i, i);
+    fprintf(f, "    fputs(\"harness: cannot read input %d\\n\", stderr);\n    return 2;\n  }\n", i);
+  }
+  fprintf(f, "  int rc = %s_run(", sym);
+  for (int i = 0; i < p->num_inputs; i++) fprintf(f, "%s(void *)in%d", i ? ", " : "", i);
+  for (int j = 0; j < p->num_outputs; j++) fprintf(f, "%s(void *)out%d", p->num_inputs + j ? ", " : "", j);
+  fputs(");\n", f);
+  fprintf(f, "  if (rc != 0) {\n    fprintf(stderr, \"harness: %s_run returned %%d\\n\", rc);\n    return 3;\n  }\n",
+          sym);
+  for (int j = 0; j < p->num_outputs; j++) {
+    snprintf(name, sizeof name, "output%d.bin", j);
+    mcu_status_t s = path_join(file, work_dir, name);
+    if (s) {
+      fclose(f);
+      return s;
+    }
+    fprintf(f, "  if (save(");
+    put_c_string(f, file);
+    fprintf(f, ", out%d, sizeof out%d)) {\n", j, j);
+    fprintf(f, "    fputs(\"harness: cannot write output %d\\n\", stderr);\n    return 4;\n  }\n", j);
+  }
+  fputs("  return 0;\n}\n", f);
+  if (fclose(f) != 0) return mcu_status_errorf("%s: write error", path);
+  return NULL;
+}
+
+/* ---- Link and run ---- */
+
+/* Finds SYM_run's address in the ELF `elf` with arm-none-eabi-nm; the Thumb bit is cleared. */
+static mcu_status_t find_entry(const char *elf, const char *sym, const char *work_dir, int verbose,
+                               uint64_t *out_addr) {
+  char out_path[RUN_PATH_MAX], err_path[RUN_PATH_MAX], want[256];
+  mcu_status_t s = path_join(out_path, work_dir, "nm.out");
+  if (!s) s = path_join(err_path, work_dir, "nm.err");
+  if (s) return s;
+  char *argv[] = {"arm-none-eabi-nm", (char *)elf, NULL};
+  int status = 0;
+  s = run_command(argv, out_path, err_path, 60, verbose, &status);
+  if (s) return s;
+  if (status != 0) return step_failed("arm-none-eabi-nm", status, out_path, err_path);
+  snprintf(want, sizeof want, "%s_run", sym);
+  uint8_t *data = NULL;
+  size_t size = 0;
+  s = mcu_file_read_all(out_path, &data, &size);
+  if (s) return s;
+  int found = 0;
+  char *text = (char *)data;
+  for (char *line = text; line && *line && !found;) {
+    char *next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    char addr[32], kind[8], name[256];
+    if (sscanf(line, "%31s %7s %255s", addr, kind, name) == 3 && strcmp(name, want) == 0 &&
+        (kind[0] == 'T' || kind[0] == 't')) {
+      *out_addr = strtoull(addr, NULL, 16) & ~UINT64_C(1);
+      found = 1;
+    }
+    line = next;
+  }
+  free(data);
+  if (!found) return mcu_status_errorf("%s: no function %s", elf, want);
+  return NULL;
+}
+
+/* Reads every "instructions: N" line of the plugin log; exactly one call is expected. */
+static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *out_count) {
+  uint8_t *data = NULL;
+  size_t size = 0;
+  mcu_status_t s = mcu_file_read_all(log_path, &data, &size);
+  if (s) return mcu_status_annotatef(s, "icount plugin log: ");
+  int calls = 0;
+  uint64_t count = 0;
+  const char *text = (const char *)data;
+  const char *key = "instructions: ";
+  size_t kn = strlen(key);
+  for (size_t i = 0; i < size;) {
+    size_t e = i;
+    while (e < size && text[e] != '\n') e++;
+    if (e - i > kn && memcmp(text + i, key, kn) == 0) {
+      char num[32];
+      size_t n = e - i - kn < sizeof num - 1 ? e - i - kn : sizeof num - 1;
+      memcpy(num, text + i + kn, n);
+      num[n] = 0;
+      count = strtoull(num, NULL, 10);
+      calls++;
+    }
+    i = e + 1;
+  }
+  free(data);
+  if (calls != 1)
+    return mcu_status_errorf("icount plugin saw %d complete calls of %s_run, expected 1 (log %s)", calls, sym,
+                             log_path);
+  *out_count = count;
+  return NULL;
+}
+
+mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *const *inputs, uint8_t *const *outputs,
+                            uint64_t *out_instructions) {
+  const mcu_program_t *p = o->p;
+  unsigned timeout_s = o->timeout_seconds ? o->timeout_seconds : RUN_DEFAULT_TIMEOUT;
+  if (o->target != MCU_RUN_CORTEX_M7 && o->target != MCU_RUN_HOST)
+    return mcu_status_errorf("mcu_run_object: the target must be cortex-m7 or host");
+  if (o->count && o->target != MCU_RUN_CORTEX_M7)
+    return mcu_status_errorf("instruction counting needs --target=cortex-m7");
+  char dir[RUN_PATH_MAX], main_c[RUN_PATH_MAX], prog[RUN_PATH_MAX], out_log[RUN_PATH_MAX], err_log[RUN_PATH_MAX];
+  char file[RUN_PATH_MAX], name[32];
+  if (!realpath(o->work_dir, dir)) return mcu_status_errorf("%s: %s", o->work_dir, strerror(errno));
+  mcu_status_t s = path_join(main_c, dir, "main.c");
+  if (!s) s = path_join(prog, dir, o->target == MCU_RUN_CORTEX_M7 ? "prog.elf" : "prog");
+  if (!s) s = path_join(out_log, dir, "build.out");
+  if (!s) s = path_join(err_log, dir, "build.err");
+  if (s) return s;
+
+  for (int i = 0; i < p->num_inputs && !s; i++) {
+    snprintf(name, sizeof name, "input%d.bin", i);
+    s = path_join(file, dir, name);
+    if (!s) s = mcu_file_write_all(file, inputs[i], (size_t)mcu_tensor_bytes(&p->tensors[p->inputs[i]]));
+  }
+  if (!s) s = write_harness(main_c, p, o->header_path, dir);
+  if (s) return s;
+
+  /* Build. */
+  int status = 0;
+  if (o->target == MCU_RUN_CORTEX_M7) {
+    char *argv[] = {"arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
+                    "-std=c17", "-ffp-contract=off", "--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles",
+                    "-T", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld",
+                    MCUNET_SOURCE_DIR "/runtime/harness/startup.c", main_c, (char *)o->object_path, "-o", prog,
+                    "-lm", "-Wl,-z,noexecstack", "-Wl,--no-warn-rwx-segments", NULL};
+    s = run_command(argv, out_log, err_log, timeout_s, o->verbose, &status);
+    if (!s && status != 0) s = step_failed("linking the firmware", status, out_log, err_log);
+  } else {
+    char *argv[] = {"cc", "-O2", "-std=c17", "-no-pie", main_c, (char *)o->object_path, "-o", prog, "-lm", NULL};
+    s = run_command(argv, out_log, err_log, timeout_s, o->verbose, &status);
+    if (!s && status != 0) s = step_failed("linking the host program", status, out_log, err_log);
+  }
+  if (s) return s;
+
+  /* Run. */
+  char run_out[RUN_PATH_MAX], run_err[RUN_PATH_MAX], plugin_log[RUN_PATH_MAX];
+  s = path_join(run_out, dir, "run.out");
+  if (!s) s = path_join(run_err, dir, "run.err");
+  if (!s) s = path_join(plugin_log, dir, "icount.log");
+  if (s) return s;
+  if (o->target == MCU_RUN_CORTEX_M7) {
+    char plugin_arg[RUN_PATH_MAX + 64];
+    uint64_t entry = 0;
+    if (o->count) {
+      s = find_entry(prog, p->name, dir, o->verbose, &entry);
+      if (s) return s;
+      snprintf(plugin_arg, sizeof plugin_arg, "%s/lib/mcunet-icount.so,entry=0x%" PRIx64, MCUNET_BINARY_DIR, entry);
+      remove(plugin_log);
+    }
+    char *argv[] = {"qemu-system-arm", "-M", "mps2-an500", "-nographic", "-semihosting-config",
+                    "enable=on,target=native", "-kernel", prog, "-plugin", plugin_arg, "-d", "plugin", "-D",
+                    plugin_log, NULL};
+    if (!o->count) argv[8] = NULL;
+    s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
+    if (!s && status != 0) s = step_failed("the firmware on qemu-system-arm", status, run_out, run_err);
+    if (!s && o->count) s = read_count(plugin_log, p->name, out_instructions);
+  } else {
+    char *argv[] = {prog, NULL};
+    s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
+    if (!s && status != 0) s = step_failed("the host program", status, run_out, run_err);
+  }
+  if (s) return s;
+
+  /* Collect the outputs. */
+  for (int j = 0; j < p->num_outputs; j++) {
+    snprintf(name, sizeof name, "output%d.bin", j);
+    s = path_join(file, dir, name);
+    if (s) return s;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    s = mcu_file_read_all(file, &data, &size);
+    if (s) return s;
+    size_t want = (size_t)mcu_tensor_bytes(&p->tensors[p->outputs[j]]);
+    if (size != want) {
+      free(data);
+      return mcu_status_errorf("%s: %zu bytes, expected %zu", file, size, want);
+    }
+    if (want) memcpy(outputs[j], data, want);
+    free(data);
+  }
+  return NULL;
+}
+
+/* ---- The whole run ---- */
+
+static mcu_status_t make_result(const mcu_program_t *p, mcu_run_result_t **out_result) {
+  mcu_run_result_t *r = calloc(1, sizeof *r);
+  if (!r) return mcu_status_errorf("out of memory");
+  r->outputs = calloc((size_t)(p->num_outputs ? p->num_outputs : 1), sizeof *r->outputs);
+  if (!r->outputs) {
+    free(r);
+    return mcu_status_errorf("out of memory");
+  }
+  r->num_outputs = p->num_outputs;
+  for (int j = 0; j < p->num_outputs; j++) {
+    const mcu_tensor_t *t = &p->tensors[p->outputs[j]];
+    mcu_run_output_t *out = &r->outputs[j];
+    out->name = strdup(t->name ? t->name : "");
+    out->dtype = t->dtype;
+    out->rank = t->rank;
+    memcpy(out->shape, t->shape, sizeof out->shape);
+    out->bytes = (size_t)mcu_tensor_bytes(t);
+    out->data = calloc(out->bytes ? out->bytes : 1, 1);
+    if (!out->name || !out->data) {
+      mcu_run_result_destroy(r);
+      return mcu_status_errorf("out of memory");
+    }
+  }
+  *out_result = r;
+  return NULL;
+}
+
+static mcu_status_t read_inputs(const mcu_run_options_t *o, const mcu_program_t *p, uint8_t **inputs) {
+  if (o->num_input_paths != p->num_inputs) {
+    char names[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < p->num_inputs && used < sizeof names - 1; i++) {
+      const char *n = p->tensors[p->inputs[i]].name;
+      int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", n && n[0] ? n : "?");
+      if (w < 0) break;
+      used += (size_t)w < sizeof names - used ? (size_t)w : sizeof names - used - 1;
+    }
+    return mcu_status_errorf("%s: the model has %d input%s (%s) but %d --input file%s given", o->model_path,
+                             p->num_inputs, p->num_inputs == 1 ? "" : "s", names, o->num_input_paths,
+                             o->num_input_paths == 1 ? " was" : "s were");
+  }
+  for (int i = 0; i < p->num_inputs; i++) {
+    mcu_status_t s = mcu_tensor_file_read(o->input_paths[i], &p->tensors[p->inputs[i]], &inputs[i]);
+    if (s) return s;
+  }
+  return NULL;
+}
+
+/* Compiles the object and header into `dir`, then links and runs them. */
+static mcu_status_t run_compiled(const mcu_run_options_t *o, const mcu_program_t *p, const char *dir,
+                                 const uint8_t *const *inputs, mcu_run_result_t *r) {
+  char obj[RUN_PATH_MAX], hdr[RUN_PATH_MAX], file[300];
+  snprintf(file, sizeof file, "%s.o", p->name);
+  mcu_status_t s = path_join(obj, dir, file);
+  snprintf(file, sizeof file, "%s.h", p->name);
+  if (!s) s = path_join(hdr, dir, file);
+  if (s) return s;
+  mcu_compile_options_t co;
+  mcu_compile_options_init(&co);
+  co.model_path = o->model_path;
+  co.output_path = obj;
+  co.target = o->target == MCU_RUN_HOST ? MCU_TARGET_HOST : MCU_TARGET_CORTEX_M7;
+  co.name = o->name;
+  co.emit = MCU_EMIT_OBJ;
+  co.bindings = o->bindings;
+  co.num_bindings = o->num_bindings;
+  s = mcu_compile(&co);
+  if (s) return s;
+  uint8_t **outs = malloc(sizeof *outs * (size_t)(p->num_outputs ? p->num_outputs : 1));
+  if (!outs) return mcu_status_errorf("out of memory");
+  for (int j = 0; j < p->num_outputs; j++) outs[j] = r->outputs[j].data;
+  mcu_run_object_options_t ro = {
+      .p = p,
+      .target = o->target,
+      .object_path = obj,
+      .header_path = hdr,
+      .work_dir = dir,
+      .count = o->count,
+      .verbose = o->verbose,
+      .timeout_seconds = o->timeout_seconds,
+  };
+  uint64_t count = 0;
+  s = mcu_run_object(&ro, inputs, outs, &count);
+  free(outs);
+  if (!s && o->count) {
+    r->has_count = 1;
+    r->instructions = count;
+  }
+  return s;
+}
+
+mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) {
+  *out_result = NULL;
+  if (!o->model_path) return mcu_status_errorf("no model given");
+  if (o->count && o->target != MCU_RUN_CORTEX_M7) return mcu_status_errorf("--count needs --target=cortex-m7");
+  mcu_compile_options_t co;
+  mcu_compile_options_init(&co);
+  co.model_path = o->model_path;
+  co.target = o->target == MCU_RUN_HOST ? MCU_TARGET_HOST : MCU_TARGET_CORTEX_M7;
+  co.name = o->name ? o->name : "model";
+  co.bindings = o->bindings;
+  co.num_bindings = o->num_bindings;
+  mcu_program_t *p = NULL;
+  mcu_status_t s = mcu_compile_program(&co, &p);
+  if (s) return s;
+
+  uint8_t **inputs = calloc((size_t)(p->num_inputs ? p->num_inputs : 1), sizeof *inputs);
+  mcu_run_result_t *r = NULL;
+  if (!inputs) s = mcu_status_errorf("out of memory");
+  if (!s) s = read_inputs(o, p, inputs);
+  if (!s) s = make_result(p, &r);
+  if (!s && o->target == MCU_RUN_REF) {
+    void **outs = malloc(sizeof *outs * (size_t)(p->num_outputs ? p->num_outputs : 1));
+    if (!outs) {
+      s = mcu_status_errorf("out of memory");
+    } else {
+      for (int j = 0; j < p->num_outputs; j++) outs[j] = r->outputs[j].data;
+      if (mcu_ref_run(p, (const void *const *)inputs, (void *const *)outs) != 0)
+        s = mcu_status_errorf("%s: the reference runtime cannot run this program", o->model_path);
+      free(outs);
+    }
+  } else if (!s) {
+    char dir[RUN_PATH_MAX];
+    int temporary = !o->keep_dir;
+    if (temporary) {
+      const char *tmp = getenv("TMPDIR");
+      int n = snprintf(dir, sizeof dir, "%s/mcunet-run-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+      if (n < 0 || n >= (int)sizeof dir) {
+        s = mcu_status_errorf("TMPDIR is too long");
+      } else if (!mkdtemp(dir)) {
+        s = mcu_status_errorf("%s: cannot create a temporary directory: %s", dir, strerror(errno));
+      }
+    } else {
+      s = make_dirs(o->keep_dir);
+      if (!s && !realpath(o->keep_dir, dir)) s = mcu_status_errorf("%s: %s", o->keep_dir, strerror(errno));
+    }
+    if (!s) {
+      s = run_compiled(o, p, dir, (const uint8_t *const *)inputs, r);
+      if (temporary) remove_tree(dir);
+    }
+  }
+  if (inputs)
+    for (int i = 0; i < p->num_inputs; i++) free(inputs[i]);
+  free(inputs);
+  mcu_program_destroy(p);
+  if (s) {
+    mcu_run_result_destroy(r);
+    return s;
+  }
+  *out_result = r;
+  return NULL;
+}
+
+void mcu_run_print_output(FILE *f, int index, const mcu_run_output_t *out) {
+  fprintf(f, "output%d [", index);
+  for (int d = 0; d < out->rank; d++) fprintf(f, "%s%d", d ? ", " : "", (int)out->shape[d]);
+  fputs("]:", f);
+  size_t n = out->bytes / mcu_dtype_size(out->dtype);
+  for (size_t i = 0; i < n; i++) {
+    switch (out->dtype) {
+    case MCU_DT_I8: fprintf(f, " %d", (int)(int8_t)out->data[i]); break;
+    case MCU_DT_U8: fprintf(f, " %u", (unsigned)out->data[i]); break;
+    case MCU_DT_I32: {
+      int32_t v;
+      memcpy(&v, out->data + 4 * i, 4);
+      fprintf(f, " %" PRId32, v);
+      break;
+    }
+    case MCU_DT_F32: {
+      float v;
+      memcpy(&v, out->data + 4 * i, 4);
+      fprintf(f, " %.9g", (double)v);
+      break;
+    }
+    }
+  }
+  fputc('\n', f);
+}
