@@ -269,7 +269,10 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
   return NULL;
 }
 
+static char *io_name(MlirOperation func, const char *which, intptr_t i);
+
 static mcu_status_t lower_return(lowering_t *L, MlirOperation ret) {
+  MlirOperation func = mlirBlockGetParentOperation(mlirOperationGetBlock(ret));
   mcu_program_t *p = L->p;
   intptr_t n = mlirOperationGetNumOperands(ret);
   p->num_outputs = (int)n;
@@ -281,7 +284,9 @@ static mcu_status_t lower_return(lowering_t *L, MlirOperation ret) {
     if (ti < 0) return mcu_status_errorf("returned value %d is not defined", (int)j);
     mcu_tensor_t *t = &p->tensors[ti];
     int produced_here = t->storage == MCU_STORAGE_ARENA && mcu_op_get_i64(mlirOpResultGetOwner(v), "mcu.offset", -1) < 0;
+    char *model_name = io_name(func, "res_attrs", j);
     if (produced_here) {
+      if (model_name) free(t->name), t->name = model_name;
       t->storage = MCU_STORAGE_OUTPUT;
       t->index = (int)j;
       p->outputs[j] = ti;
@@ -290,7 +295,7 @@ static mcu_status_t lower_return(lowering_t *L, MlirOperation ret) {
     /* An input, a constant, an already assigned output or an arena value: copy into output j. */
     mcu_status_t s;
     int to;
-    char *name = dup_c(t->name);
+    char *name = model_name ? model_name : dup_c(t->name);
     if ((s = add_tensor(L, mlirValueGetType(v), (MlirValue){NULL}, name, &to))) return s;
     p->tensors[to].storage = MCU_STORAGE_OUTPUT;
     p->tensors[to].index = (int)j;
@@ -304,8 +309,9 @@ static mcu_status_t lower_return(lowering_t *L, MlirOperation ret) {
   return NULL;
 }
 
-static char *arg_name(MlirOperation func, intptr_t i) {
-  MlirAttribute attrs = mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
+/* The `mcu.name` in the func's arg_attrs or res_attrs (`which`) entry i, or NULL. */
+static char *io_name(MlirOperation func, const char *which, intptr_t i) {
+  MlirAttribute attrs = mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString(which));
   if (!mlirAttributeIsNull(attrs) && mlirAttributeIsAArray(attrs) && i < mlirArrayAttrGetNumElements(attrs)) {
     MlirAttribute d = mlirArrayAttrGetElement(attrs, i);
     if (mlirAttributeIsADictionary(d)) {
@@ -338,7 +344,7 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
   for (intptr_t i = 0; i < nargs; ++i) {
     MlirValue a = mlirBlockGetArgument(block, i);
     int ti;
-    if ((s = add_tensor(&L, mlirValueGetType(a), a, arg_name(func, i), &ti))) {
+    if ((s = add_tensor(&L, mlirValueGetType(a), a, io_name(func, "arg_attrs", i), &ti))) {
       s = mcu_status_annotatef(s, "input %d: ", (int)i);
       goto fail;
     }
