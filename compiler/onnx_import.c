@@ -1073,10 +1073,24 @@ static mcu_status_t import_quant(importer_t *imp, int dequantize) {
 
 /* The result of a shape- and type-preserving op on `x` (Relu, Clip) or of a reshape: same element type; a pending
  * input gives a pending result. */
+/* An element-wise op (`elementwise`: clamp) runs in whichever layout its input already has, preferring the NHWC
+ * twin, so Relu/Clip between convolutions costs no transposes and stays fusable into the producing conv. */
 static mcu_status_t passthrough_output(importer_t *imp, value_t *x, int rank, const int64_t *dims, const char *op,
-                                       int nattrs, const MlirNamedAttribute *attrs) {
+                                       int nattrs, const MlirNamedAttribute *attrs, int elementwise) {
   MlirValue in;
-  mcu_status_t s = get_nchw(imp, x, (MlirType){NULL}, &in);
+  mcu_status_t s;
+  if (elementwise && !mlirValueIsNull(x->nhwc) && !x->pending) {
+    value_t proto = {.dtype = x->dtype, .rank = rank, .pending_src = -1};
+    memcpy(proto.dims, dims, sizeof(int64_t) * (size_t)rank);
+    proto.count = x->count;
+    value_t *y;
+    if ((s = node_output(imp, &proto, &y)))
+      return s;
+    MlirType t = mlirValueGetType(x->nhwc);
+    y->nhwc = emit(imp, op, 1, &x->nhwc, t, nattrs, attrs, imp->node_name);
+    return NULL;
+  }
+  s = get_nchw(imp, x, (MlirType){NULL}, &in);
   if (s)
     return s;
   value_t proto = {.dtype = x->dtype, .rank = rank, .pending = x->pending, .pending_src = x->pending ? x->index : -1};
@@ -1146,7 +1160,7 @@ static mcu_status_t import_clamp(importer_t *imp, int relu) {
     amax = mcu_attr_i64(imp->ctx, imax);
   }
   MlirNamedAttribute attrs[2] = {mcu_named(imp->ctx, "min", amin), mcu_named(imp->ctx, "max", amax)};
-  return passthrough_output(imp, x, x->rank, x->dims, "mcu.clamp", 2, attrs);
+  return passthrough_output(imp, x, x->rank, x->dims, "mcu.clamp", 2, attrs, 1);
 }
 
 /* Reshape (constant shape: 0 copies the input dim unless allowzero, -1 is inferred) and Flatten(axis) ->
@@ -1225,7 +1239,7 @@ static mcu_status_t import_reshape(importer_t *imp, int flatten) {
   if (mlirTypeIsAUniformQuantizedPerAxisType(elem) &&
       (rank != x->rank || memcmp(dims, x->dims, sizeof(int64_t) * (size_t)rank)))
     return fail(imp, "reshaping a per-axis quantized tensor is not supported");
-  return passthrough_output(imp, x, rank, dims, "mcu.reshape", 0, NULL);
+  return passthrough_output(imp, x, rank, dims, "mcu.reshape", 0, NULL, 0);
 }
 
 /* Constant: its `value` tensor (or value_int / value_ints) becomes a constant value. */
