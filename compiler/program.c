@@ -55,6 +55,36 @@ const char *mcu_op_name(mcu_op_t op) {
     return "transpose";
   case MCU_OP_COPY:
     return "copy";
+  case MCU_OP_FULLY_CONNECTED:
+    return "fully_connected";
+  case MCU_OP_ADD:
+    return "add";
+  case MCU_OP_SUB:
+    return "sub";
+  case MCU_OP_MUL:
+    return "mul";
+  case MCU_OP_AVG_POOL:
+    return "avg_pool2d";
+  case MCU_OP_MAX_POOL:
+    return "max_pool2d";
+  case MCU_OP_MEAN:
+    return "mean";
+  case MCU_OP_PAD:
+    return "pad";
+  case MCU_OP_SOFTMAX:
+    return "softmax";
+  case MCU_OP_LOG_SOFTMAX:
+    return "log_softmax";
+  case MCU_OP_CONCAT:
+    return "concat";
+  case MCU_OP_RESIZE_NEAREST:
+    return "resize_nearest";
+  case MCU_OP_LOGISTIC:
+    return "logistic";
+  case MCU_OP_HARD_SWISH:
+    return "hard_swish";
+  case MCU_OP_REQUANTIZE:
+    return "requantize";
   }
   return "?";
 }
@@ -66,7 +96,8 @@ int64_t mcu_layer_macs(const mcu_program_t *p, const mcu_layer_t *l) {
     const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
     return mcu_tensor_elements(out) * w->shape[1] * w->shape[2] * w->shape[3];
   }
-  case MCU_OP_MATMUL: {
+  case MCU_OP_MATMUL:
+  case MCU_OP_FULLY_CONNECTED: {
     const mcu_tensor_t *a = &p->tensors[l->inputs[0]];
     return mcu_tensor_elements(out) * a->shape[a->rank - 1];
   }

@@ -57,11 +57,34 @@ typedef enum mcu_op {
   MCU_OP_CLAMP = 4,      /* in: input */
   MCU_OP_TRANSPOSE = 5,  /* in: input */
   MCU_OP_COPY = 6,       /* in: input; reshape and moves between storages: a byte copy */
+  MCU_OP_FULLY_CONNECTED = 7, /* in: input [..., K], weight [O, K], bias i32 [O] -> [..., O] */
+  MCU_OP_ADD = 8,             /* in: a, b (numpy broadcasting) */
+  MCU_OP_SUB = 9,             /* in: a, b */
+  MCU_OP_MUL = 10,            /* in: a, b */
+  MCU_OP_AVG_POOL = 11,       /* in: input NHWC; kernel, stride, pad */
+  MCU_OP_MAX_POOL = 12,       /* in: input NHWC; kernel, stride, pad */
+  MCU_OP_MEAN = 13,           /* in: input; axes_mask */
+  MCU_OP_PAD = 14,            /* in: input; pad_before, pad_after, pad_value */
+  MCU_OP_SOFTMAX = 15,        /* in: input; over the last dimension, beta */
+  MCU_OP_LOG_SOFTMAX = 16,    /* in: input; over the last dimension */
+  MCU_OP_CONCAT = 17,         /* in: a, b; axis */
+  MCU_OP_RESIZE_NEAREST = 18, /* in: input NHWC; align_corners, half_pixel_centers */
+  MCU_OP_LOGISTIC = 19,       /* in: input */
+  MCU_OP_HARD_SWISH = 20,     /* in: input */
+  MCU_OP_REQUANTIZE = 21,     /* in: input (integer) -> the output's quantization, clamped to [act_min, act_max] */
 } mcu_op_t;
+
+/* Whose integer arithmetic a layer reproduces (docs/ir.md): ONNX's (float multiplier, round half to even) or
+ * TF Lite Micro's reference kernels' (fixed-point multiplier and shift, its rounding). */
+typedef enum mcu_numerics {
+  MCU_NUMERICS_ONNX = 0,
+  MCU_NUMERICS_TFLITE = 1,
+} mcu_numerics_t;
 
 typedef struct mcu_layer {
   char *name; /* owned; the source node's name, or "" */
   mcu_op_t op;
+  mcu_numerics_t numerics;
   int num_inputs;
   int inputs[MCU_MAX_LAYER_INPUTS]; /* tensor indices */
   int output;                       /* tensor index */
@@ -75,6 +98,21 @@ typedef struct mcu_layer {
 
   /* MCU_OP_TRANSPOSE: output dimension i is input dimension perm[i]. */
   int32_t perm[MCU_MAX_RANK];
+
+  /* MCU_OP_AVG_POOL / MCU_OP_MAX_POOL: window h, w (stride and pad above). */
+  int32_t kernel[2];
+  /* MCU_OP_CONCAT: the joined dimension of the output (0 <= axis < rank). */
+  int32_t axis;
+  /* MCU_OP_MEAN: bit i set when input dimension i is reduced. */
+  uint32_t axes_mask;
+  /* MCU_OP_PAD: elements added before and after each input dimension; the stored padding value. */
+  int32_t pad_before[MCU_MAX_RANK], pad_after[MCU_MAX_RANK];
+  int32_t pad_value;   /* integer tensors */
+  float fpad_value;    /* f32 tensors */
+  /* MCU_OP_SOFTMAX: input scaling. */
+  float beta;
+  /* MCU_OP_RESIZE_NEAREST: TFLite's flags (0 or 1). */
+  int32_t align_corners, half_pixel_centers;
 
   /* Fused activation (CONV2D, MATMUL) and MCU_OP_CLAMP: the stored output values are clamped to
    * [act_min, act_max] (raw integers for integer outputs; for f32 outputs fact_min/fact_max). Always set:

@@ -72,4 +72,134 @@ irdl.dialect @mcu {
     irdl.operands(input: %in)
     irdl.results(output: %out)
   }
+
+  // Fully connected: input [..., K] (read as [prod / K, K]), weight [O, K], bias i32 [O] -> [..., O].
+  irdl.operation @fully_connected {
+    %in = irdl.base "!builtin.tensor"
+    %w = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in, weight: %w, bias: %b)
+    irdl.results(output: %out)
+  }
+  // Element-wise binary ops with numpy broadcasting; each operand requantized to the output.
+  irdl.operation @add {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(a: %a, b: %b)
+    irdl.results(output: %out)
+  }
+  irdl.operation @sub {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(a: %a, b: %b)
+    irdl.results(output: %out)
+  }
+  irdl.operation @mul {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(a: %a, b: %b)
+    irdl.results(output: %out)
+  }
+  // Pooling over NHWC windows; padded positions are excluded (average) or ignored (max).
+  irdl.operation @avg_pool2d {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %kernel = irdl.base "#builtin.dense_array"
+    %strides = irdl.base "#builtin.dense_array"
+    %pads = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"kernel" = %kernel, "strides" = %strides, "pads" = %pads}
+  }
+  irdl.operation @max_pool2d {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %kernel = irdl.base "#builtin.dense_array"
+    %strides = irdl.base "#builtin.dense_array"
+    %pads = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"kernel" = %kernel, "strides" = %strides, "pads" = %pads}
+  }
+  // Mean over the dimensions in `axes`; the result keeps them as size 1 or drops them (its type says which).
+  irdl.operation @mean {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %axes = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"axes" = %axes}
+  }
+  // Constant padding: `pads` holds the before-amounts of every dimension, then the after-amounts. The padding
+  // value is the stored value `value` (the zero point for quantized tensors).
+  irdl.operation @pad {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %pads = irdl.base "#builtin.dense_array"
+    %value = irdl.any
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"pads" = %pads, "value" = %value}
+  }
+  // Softmax and log-softmax over the last dimension, with input scaling `beta`.
+  irdl.operation @softmax {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %beta = irdl.base "#builtin.float"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"beta" = %beta}
+  }
+  irdl.operation @log_softmax {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+  }
+  // Two tensors joined along `axis` (IRDL cannot type a variadic operand list of different types: N inputs are a
+  // chain of these).
+  irdl.operation @concat {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %axis = irdl.base "#builtin.integer"
+    irdl.operands(a: %a, b: %b)
+    irdl.results(output: %out)
+    irdl.attributes {"axis" = %axis}
+  }
+  // Nearest-neighbour resize of NHWC H and W to the result's size.
+  irdl.operation @resize_nearest {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %ac = irdl.base "#builtin.integer"
+    %hp = irdl.base "#builtin.integer"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"align_corners" = %ac, "half_pixel_centers" = %hp}
+  }
+  // Element-wise functions.
+  irdl.operation @logistic {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+  }
+  irdl.operation @hard_swish {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+  }
+  // Integer -> integer with the result's quantization (TFLite RELU/RELU6 on int8, int8 -> int8 QUANTIZE); optional
+  // `act_min` / `act_max` on stored output values.
+  irdl.operation @requantize {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+  }
 }

@@ -1,6 +1,7 @@
 /* run.c: runs a lowered program with the reference kernels, one buffer per tensor, layer by layer. */
 #include <stdlib.h>
 
+#include "kernel_call.h"
 #include "ref.h"
 #include "ref_util.h"
 
@@ -21,15 +22,35 @@ static int op_arity(mcu_op_t op, int *out_min, int *out_max) {
   case MCU_OP_COPY:
     *out_min = *out_max = 1;
     return 0;
+  default:
+    return -1;
   }
-  return -1;
 }
 
 /* mcu_ref_run_layer: checks the layer's arity and tensor indices, then calls the kernel for its op with the
  * descriptors of p->tensors (their storage is ignored: `in` and `out` give the bytes). */
+/* A layer of the kernel library runs the host build of its function with the prepared parameters. */
+static int run_library_kernel(const mcu_program_t *p, const mcu_layer_t *l, const void *const *in, void *out) {
+  if (l->num_inputs < 0 || l->num_inputs > 3 || l->output < 0 || l->output >= p->num_tensors) return -1;
+  mcu_kernel_call_t call;
+  mcu_status_t s = mcu_kernel_prepare(p, l, &call);
+  if (s) {
+    mcu_status_free(s);
+    return -1;
+  }
+  mcu_kernel_fn fn = mcu_kernel_lookup(call.function);
+  const void *x[3] = {NULL, NULL, NULL};
+  for (int i = 0; i < l->num_inputs; ++i) x[i] = in[i];
+  if (fn) fn(call.params, call.aux[0], call.aux[1], x[0], x[1], x[2], out);
+  mcu_kernel_call_release(&call);
+  return fn ? 0 : -1;
+}
+
 int mcu_ref_run_layer(const mcu_program_t *p, const mcu_layer_t *l, const void *const *in, void *out) {
   int lo, hi;
-  if (!p || !l || !in || !out || op_arity(l->op, &lo, &hi)) return -1;
+  if (!p || !l || !in || !out) return -1;
+  if (mcu_kernel_handles(p, l)) return run_library_kernel(p, l, in, out);
+  if (op_arity(l->op, &lo, &hi)) return -1;
   if (l->num_inputs < lo || l->num_inputs > hi) return -1;
   if (l->output < 0 || l->output >= p->num_tensors) return -1;
   const mcu_tensor_t *t[MCU_MAX_LAYER_INPUTS];
@@ -54,8 +75,9 @@ int mcu_ref_run_layer(const mcu_program_t *p, const mcu_layer_t *l, const void *
     return mcu_ref_transpose(l->perm, t[0], in[0], y, out);
   case MCU_OP_COPY:
     return mcu_ref_copy(t[0], in[0], y, out);
+  default:
+    return -1;
   }
-  return -1;
 }
 
 /* mcu_ref_run: every ARENA tensor gets its own zeroed heap buffer (offsets and the arena plan are ignored, so a

@@ -1,0 +1,44 @@
+/* kernel_call.c: finds the library function for a layer and prepares or runs its call. */
+#include "kernel_call.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_registry.h"
+
+static const mcu_kernel_entry_t *const tables[] = {mcu_kernels_tflite, mcu_kernels_misc};
+
+static const mcu_kernel_entry_t *find(const mcu_program_t *p, const mcu_layer_t *l) {
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; ++t)
+    for (const mcu_kernel_entry_t *e = tables[t]; e->function; ++e)
+      if (e->matches(p, l)) return e;
+  return NULL;
+}
+
+int mcu_kernel_handles(const mcu_program_t *p, const mcu_layer_t *l) { return find(p, l) != NULL; }
+
+mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call) {
+  memset(out_call, 0, sizeof *out_call);
+  const mcu_kernel_entry_t *e = find(p, l);
+  if (!e) return mcu_status_errorf("layer '%s' (%s): no kernel for its types", l->name, mcu_op_name(l->op));
+  out_call->function = e->function;
+  mcu_status_t s = e->prepare(p, l, out_call);
+  if (s) mcu_kernel_call_release(out_call);
+  return s;
+}
+
+void mcu_kernel_call_release(mcu_kernel_call_t *c) {
+  for (int i = 0; i < MCU_KERNEL_MAX_AUX; ++i) {
+    free(c->aux[i]);
+    c->aux[i] = NULL;
+    c->aux_size[i] = 0;
+  }
+  c->num_aux = 0;
+}
+
+mcu_kernel_fn mcu_kernel_lookup(const char *function) {
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; ++t)
+    for (const mcu_kernel_entry_t *e = tables[t]; e->function; ++e)
+      if (!strcmp(e->function, function)) return e->fn;
+  return NULL;
+}
