@@ -4,18 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int passed, failed;
-#define CHECK(cond, ...)                                                                                           \
-  do {                                                                                                             \
-    if (cond) {                                                                                                    \
-      ++passed;                                                                                                    \
-    } else {                                                                                                       \
-      ++failed;                                                                                                    \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                                  \
-      printf(__VA_ARGS__);                                                                                         \
-      printf("\n");                                                                                                \
-    }                                                                                                              \
-  } while (0)
+#include "mcu_test.h"
+
 
 static uint32_t rng_state = 12345;
 static uint32_t rnd(uint32_t n) {
@@ -85,6 +75,5 @@ int main(void) {
   test_chain();
   test_bad_input();
   test_random();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return mcu_test_finish();
 }

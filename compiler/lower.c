@@ -160,6 +160,77 @@ static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
   return NULL;
 }
 
+/* Attributes every op may carry: `numerics` ("tflite" or "onnx"), and the fused activation range `act_min` /
+ * `act_max` (integer outputs) or `act_fmin` / `act_fmax` (f32 outputs); defaults: the whole range. */
+static mcu_status_t lower_common_attrs(MlirOperation op, mcu_layer_t *l, int is_int, int64_t lo, int64_t hi) {
+  MlirAttribute n = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("numerics"));
+  if (!mlirAttributeIsNull(n)) {
+    MlirStringRef v = mlirAttributeIsAString(n) ? mlirStringAttrGetValue(n) : mlirStringRefCreateFromCString("");
+    if (v.length == 6 && !memcmp(v.data, "tflite", 6))
+      l->numerics = MCU_NUMERICS_TFLITE;
+    else if (v.length == 4 && !memcmp(v.data, "onnx", 4))
+      l->numerics = MCU_NUMERICS_ONNX;
+    else
+      return mcu_status_errorf("numerics must be \"onnx\" or \"tflite\"");
+  }
+  if (is_int) {
+    int64_t mn = mcu_op_get_i64(op, "act_min", lo), mx = mcu_op_get_i64(op, "act_max", hi);
+    if (mn < lo) mn = lo;
+    if (mx > hi) mx = hi;
+    if (mn > mx) mn = mx; /* an empty range gives max everywhere, as Clip(min > max) does */
+    l->act_min = (int32_t)mn;
+    l->act_max = (int32_t)mx;
+  } else {
+    MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("act_fmin"));
+    MlirAttribute b = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("act_fmax"));
+    if (!mlirAttributeIsNull(a) && mlirAttributeIsAFloat(a)) l->fact_min = (float)mlirFloatAttrGetValueDouble(a);
+    if (!mlirAttributeIsNull(b) && mlirAttributeIsAFloat(b)) l->fact_max = (float)mlirFloatAttrGetValueDouble(b);
+  }
+  return NULL;
+}
+
+/* Pooling: kernel, strides (h, w >= 1) and pads (top, left, bottom, right >= 0). */
+static mcu_status_t lower_pool_attrs(MlirOperation op, mcu_layer_t *l) {
+  int64_t v[4];
+  if (mcu_op_get_i64_array(op, "kernel", v, 2) != 2 || v[0] < 1 || v[1] < 1 || v[0] > 4096 || v[1] > 4096)
+    return mcu_status_errorf("kernel must be two values in [1, 4096]");
+  l->kernel[0] = (int32_t)v[0], l->kernel[1] = (int32_t)v[1];
+  if (mcu_op_get_i64_array(op, "strides", v, 2) != 2 || v[0] < 1 || v[1] < 1 || v[0] > 4096 || v[1] > 4096)
+    return mcu_status_errorf("strides must be two values in [1, 4096]");
+  l->stride[0] = (int32_t)v[0], l->stride[1] = (int32_t)v[1];
+  if (mcu_op_get_i64_array(op, "pads", v, 4) != 4) return mcu_status_errorf("pads must be four values");
+  for (int i = 0; i < 4; ++i) {
+    if (v[i] < 0 || v[i] > 4096) return mcu_status_errorf("pad %lld out of range", (long long)v[i]);
+    l->pad[i] = (int32_t)v[i];
+  }
+  return NULL;
+}
+
+/* Pad: `pads` = before-amounts of every input dimension then after-amounts; `value` the stored padding value. */
+static mcu_status_t lower_pad_attrs(MlirOperation op, mcu_layer_t *l, const mcu_tensor_t *in, int is_int,
+                                    int64_t lo, int64_t hi) {
+  int64_t v[2 * MCU_MAX_RANK];
+  if (mcu_op_get_i64_array(op, "pads", v, 2 * MCU_MAX_RANK) != 2 * in->rank)
+    return mcu_status_errorf("pads must hold %d values (before and after each dimension)", 2 * in->rank);
+  for (int i = 0; i < in->rank; ++i) {
+    if (v[i] < 0 || v[in->rank + i] < 0 || v[i] > 65536 || v[in->rank + i] > 65536)
+      return mcu_status_errorf("pad amounts must be in [0, 65536]");
+    l->pad_before[i] = (int32_t)v[i];
+    l->pad_after[i] = (int32_t)v[in->rank + i];
+  }
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  if (is_int) {
+    if (mlirAttributeIsNull(a) || !mlirAttributeIsAInteger(a)) return mcu_status_errorf("integer pad needs an integer value");
+    int64_t pv = mlirIntegerAttrGetValueInt(a);
+    if (pv < lo || pv > hi) return mcu_status_errorf("pad value %lld outside the element range", (long long)pv);
+    l->pad_value = (int32_t)pv;
+  } else {
+    if (mlirAttributeIsNull(a) || !mlirAttributeIsAFloat(a)) return mcu_status_errorf("float pad needs a float value");
+    l->fpad_value = (float)mlirFloatAttrGetValueDouble(a);
+  }
+  return NULL;
+}
+
 static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_size) {
   mcu_program_t *p = L->p;
   mcu_status_t s;
@@ -177,6 +248,23 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     *weights_size = off + (uint32_t)mcu_tensor_bytes(t);
     return NULL;
   }
+  if (mcu_op_is(op, "mcu.reshape") &&
+      !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias")))) {
+    /* A copy-free reshape (plan-memory): another shape over its input's bytes, wherever they live. */
+    int ti = find_tensor(L, mlirOperationGetOperand(op, 0)), to;
+    if (ti < 0) return mcu_status_errorf("operand 0 is not defined before use");
+    MlirValue out = mlirOperationGetResult(op, 0);
+    if ((s = add_tensor(L, mlirValueGetType(out), out, op_name(op), &to))) return s;
+    mcu_tensor_t *src = &p->tensors[ti], *dst = &p->tensors[to];
+    if (src->storage == MCU_STORAGE_CONST || mcu_tensor_bytes(src) != mcu_tensor_bytes(dst))
+      return mcu_status_errorf("an aliasing reshape must keep the byte size of a non-constant tensor");
+    dst->storage = src->storage;
+    dst->index = src->index;
+    dst->offset = src->offset;
+    dst->is_alias = 1;
+    dst->alias_of = src->is_alias ? src->alias_of : ti;
+    return NULL;
+  }
   static const struct {
     const char *name;
     mcu_op_t op;
@@ -186,6 +274,15 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       {"mcu.quantize", MCU_OP_QUANTIZE, 1},   {"mcu.dequantize", MCU_OP_DEQUANTIZE, 1},
       {"mcu.clamp", MCU_OP_CLAMP, 1},         {"mcu.transpose", MCU_OP_TRANSPOSE, 1},
       {"mcu.reshape", MCU_OP_COPY, 1},
+      {"mcu.fully_connected", MCU_OP_FULLY_CONNECTED, 3},
+      {"mcu.add", MCU_OP_ADD, 2},             {"mcu.sub", MCU_OP_SUB, 2},
+      {"mcu.mul", MCU_OP_MUL, 2},             {"mcu.avg_pool2d", MCU_OP_AVG_POOL, 1},
+      {"mcu.max_pool2d", MCU_OP_MAX_POOL, 1}, {"mcu.mean", MCU_OP_MEAN, 1},
+      {"mcu.pad", MCU_OP_PAD, 1},             {"mcu.softmax", MCU_OP_SOFTMAX, 1},
+      {"mcu.log_softmax", MCU_OP_LOG_SOFTMAX, 1},
+      {"mcu.concat", MCU_OP_CONCAT, 2},       {"mcu.resize_nearest", MCU_OP_RESIZE_NEAREST, 1},
+      {"mcu.logistic", MCU_OP_LOGISTIC, 1},   {"mcu.hard_swish", MCU_OP_HARD_SWISH, 1},
+      {"mcu.requantize", MCU_OP_REQUANTIZE, 1},
   };
   int k = -1;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
@@ -214,10 +311,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
   int is_int = mcu_type_storage_range(mlirValueGetType(out), &lo, &hi);
   l->act_min = (int32_t)lo;
   l->act_max = (int32_t)hi;
-  if (l->op == MCU_OP_CONV2D || l->op == MCU_OP_MATMUL) {
-    l->act_min = (int32_t)mcu_op_get_i64(op, "act_min", lo);
-    l->act_max = (int32_t)mcu_op_get_i64(op, "act_max", hi);
-  }
+  if ((s = lower_common_attrs(op, l, is_int, lo, hi))) return s;
   if (l->op == MCU_OP_CONV2D) {
     int64_t v[4];
     if (mcu_op_get_i64_array(op, "strides", v, 2) != 2 || v[0] < 1 || v[1] < 1 || v[0] > 1024 || v[1] > 1024)
@@ -234,6 +328,31 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     int64_t g = mcu_op_get_i64(op, "groups", 0);
     if (g < 1 || g > INT32_MAX) return mcu_status_errorf("groups must be positive");
     l->groups = (int32_t)g;
+  } else if (l->op == MCU_OP_AVG_POOL || l->op == MCU_OP_MAX_POOL) {
+    if ((s = lower_pool_attrs(op, l))) return s;
+  } else if (l->op == MCU_OP_MEAN) {
+    int64_t v[MCU_MAX_RANK];
+    int n = mcu_op_get_i64_array(op, "axes", v, MCU_MAX_RANK);
+    int in_rank = p->tensors[l->inputs[0]].rank;
+    if (n < 1 || n > in_rank) return mcu_status_errorf("axes must list 1 to %d dimensions", in_rank);
+    for (int i = 0; i < n; ++i) {
+      if (v[i] < 0 || v[i] >= in_rank) return mcu_status_errorf("axis %lld out of range", (long long)v[i]);
+      l->axes_mask |= 1u << v[i];
+    }
+  } else if (l->op == MCU_OP_PAD) {
+    if ((s = lower_pad_attrs(op, l, &p->tensors[l->inputs[0]], is_int, lo, hi))) return s;
+  } else if (l->op == MCU_OP_SOFTMAX) {
+    MlirAttribute b = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("beta"));
+    if (mlirAttributeIsNull(b) || !mlirAttributeIsAFloat(b)) return mcu_status_errorf("softmax needs a float beta");
+    l->beta = (float)mlirFloatAttrGetValueDouble(b);
+    if (!(l->beta > 0) || !isfinite(l->beta)) return mcu_status_errorf("softmax beta %g is not positive", l->beta);
+  } else if (l->op == MCU_OP_CONCAT) {
+    int64_t axis = mcu_op_get_i64(op, "axis", -1);
+    if (axis < 0 || axis >= t->rank) return mcu_status_errorf("concat axis %lld out of range", (long long)axis);
+    l->axis = (int32_t)axis;
+  } else if (l->op == MCU_OP_RESIZE_NEAREST) {
+    l->align_corners = mcu_op_get_i64(op, "align_corners", 0) != 0;
+    l->half_pixel_centers = mcu_op_get_i64(op, "half_pixel_centers", 0) != 0;
   } else if (l->op == MCU_OP_CLAMP) {
     MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("min"));
     MlirAttribute b = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("max"));

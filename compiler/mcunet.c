@@ -145,7 +145,10 @@ static mcu_status_t header_path(const char *out, char *buf, size_t cap) {
   return NULL;
 }
 
-mcu_status_t mcu_compile(const mcu_compile_options_t *o) {
+mcu_status_t mcu_compile(const mcu_compile_options_t *o) { return mcu_compile_keep_program(o, NULL); }
+
+mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program) {
+  if (out_program) *out_program = NULL;
   if (!o->output_path) return mcu_status_errorf("no output file (-o)");
   MlirContext ctx;
   mcu_status_t s = mcu_context_create(&ctx);
@@ -185,6 +188,10 @@ finish:
   }
   if (s)
     for (int i = 0; i < num_files; ++i) remove(files[i].temp_path);
+  if (!s && out_program) {
+    *out_program = p; /* the caller's now */
+    p = NULL;
+  }
   mcu_program_destroy(p);
   if (!mlirModuleIsNull(module)) mlirModuleDestroy(module);
   mlirContextDestroy(ctx);

@@ -46,8 +46,13 @@ void mcu_compile_options_init(mcu_compile_options_t *o);
 mcu_status_t mcu_compile_program(const mcu_compile_options_t *o, mcu_program_t **out_program);
 
 /* The whole compiler: writes output_path and its header (and the report), each atomically; on error nothing is
- * left behind. */
+ * left behind. Same as mcu_compile_keep_program(o, NULL). */
 mcu_status_t mcu_compile(const mcu_compile_options_t *o);
+
+/* mcu_compile, also handing back the lowered program it generated code from (so a caller that needs the tensor
+ * shapes does not compile twice). out_program may be NULL. On success *out_program is owned by the caller
+ * (mcu_program_destroy); it is NULL on error and with MCU_EMIT_MLIR, which does not lower. */
+mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program);
 
 /* Parses "cortex-m7" / "host". Returns 0 on success. */
 int mcu_target_parse(const char *s, mcu_target_t *out_target);

@@ -1,13 +1,13 @@
 /* run.c: compile a model and run it once on the emulated Cortex-M7 (QEMU), on the host, or with the reference. */
 
-/* How a run works: the model is compiled in-process (mcu_compile_program for the tensor shapes, mcu_compile for the
- * object and header), every input is converted to raw bytes in the work directory, a C harness main.c is generated
+/* How a run works: the model is compiled in-process, once (mcu_compile_keep_program writes the object and header
+ * and hands back the lowered program for the tensor shapes; the ref target needs only mcu_compile_program), every input is converted to raw bytes in the work directory, a C harness main.c is generated
  * (static aligned buffers sized by the header's SYM_INPUTi/OUTPUTj_BYTES, checked against the program at compile
  * time; one SYM_run call; outputs written to files), linked with runtime/harness/startup.c and mps2_an500.ld
  * (cortex-m7) or cc (host), and run under a timeout. Firmware file I/O is semihosting on the host's files, so the
  * harness uses absolute paths. With --count the icount plugin (build/lib/mcunet-icount.so) counts the
- * instructions from SYM_run's entry to its return. Known weaknesses: the model is compiled twice (program + object);
- * child output is kept in files of the work directory, not streamed; POSIX only. */
+ * instructions from SYM_run's entry to its return. Known weaknesses: child output is kept in files of the work
+ * directory, not streamed; POSIX only. */
 
 #define _XOPEN_SOURCE 700
 
@@ -254,6 +254,21 @@ static void put_c_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* Writes the harness statement that loads input k from WORK_DIR/inputK.bin (or, with `output`, saves output k to
+ * WORK_DIR/outputK.bin); on failure the harness exits with status 2 (input) or 4 (output). */
+static mcu_status_t put_file_io(FILE *f, const char *work_dir, int output, int k) {
+  char file[RUN_PATH_MAX], name[32];
+  snprintf(name, sizeof name, "%s%d.bin", output ? "output" : "input", k);
+  mcu_status_t s = path_join(file, work_dir, name);
+  if (s) return s;
+  fprintf(f, "  if (%s(", output ? "save" : "load");
+  put_c_string(f, file);
+  fprintf(f, ", %s%d, sizeof %s%d)) {\n", output ? "out" : "in", k, output ? "out" : "in", k);
+  fprintf(f, "    fputs(\"harness: cannot %s %d\\n\", stderr);\n    return %d;\n  }\n",
+          output ? "write output" : "read input", k, output ? 4 : 2);
+  return NULL;
+}
+
 /* Writes main.c: loads each input file into a static buffer, calls SYM_run once, writes each output file. The
  * sizes come from the header and are checked against the program with static assertions. */
 static mcu_status_t write_harness(const char *path, const mcu_program_t *p, const char *header_path,
@@ -295,18 +310,12 @@ static mcu_status_t write_harness(const char *path, const mcu_program_t *p, cons
         "}\n\n"
         "int main(void) {\n",
         f);
-  char file[RUN_PATH_MAX], name[32];
   for (int i = 0; i < p->num_inputs; i++) {
-    snprintf(name, sizeof name, "input%d.bin", i);
-    mcu_status_t s = path_join(file, work_dir, name);
+    mcu_status_t s = put_file_io(f, work_dir, 0, i);
     if (s) {
       fclose(f);
       return s;
     }
-    fprintf(f, "  if (load(");
-    put_c_string(f, file);
-    fprintf(f, ", in%d, sizeof in%d)) {\n", i, i);
-    fprintf(f, "    fputs(\"harness: cannot read input %d\\n\", stderr);\n    return 2;\n  }\n", i);
   }
   fprintf(f, "  int rc = %s_run(", sym);
   for (int i = 0; i < p->num_inputs; i++) fprintf(f, "%s(void *)in%d", i ? ", " : "", i);
@@ -315,16 +324,11 @@ static mcu_status_t write_harness(const char *path, const mcu_program_t *p, cons
   fprintf(f, "  if (rc != 0) {\n    fprintf(stderr, \"harness: %s_run returned %%d\\n\", rc);\n    return 3;\n  }\n",
           sym);
   for (int j = 0; j < p->num_outputs; j++) {
-    snprintf(name, sizeof name, "output%d.bin", j);
-    mcu_status_t s = path_join(file, work_dir, name);
+    mcu_status_t s = put_file_io(f, work_dir, 1, j);
     if (s) {
       fclose(f);
       return s;
     }
-    fprintf(f, "  if (save(");
-    put_c_string(f, file);
-    fprintf(f, ", out%d, sizeof out%d)) {\n", j, j);
-    fprintf(f, "    fputs(\"harness: cannot write output %d\\n\", stderr);\n    return 4;\n  }\n", j);
   }
   fputs("  return 0;\n}\n", f);
   if (fclose(f) != 0) return mcu_status_errorf("%s: write error", path);
@@ -541,27 +545,49 @@ static mcu_status_t read_inputs(const mcu_run_options_t *o, const mcu_program_t 
   return NULL;
 }
 
-/* Compiles the object and header into `dir`, then links and runs them. */
-static mcu_status_t run_compiled(const mcu_run_options_t *o, const mcu_program_t *p, const char *dir,
-                                 const uint8_t *const *inputs, mcu_run_result_t *r) {
-  char obj[RUN_PATH_MAX], hdr[RUN_PATH_MAX], file[300];
-  snprintf(file, sizeof file, "%s.o", p->name);
+/* The work directory: o->keep_dir (created, kept) or a new temporary one (*out_temporary set: remove it after). */
+static mcu_status_t make_work_dir(const mcu_run_options_t *o, char *dir, int *out_temporary) {
+  *out_temporary = !o->keep_dir;
+  if (*out_temporary) {
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(dir, RUN_PATH_MAX, "%s/mcunet-run-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (n < 0 || n >= RUN_PATH_MAX) return mcu_status_errorf("TMPDIR is too long");
+    if (!mkdtemp(dir)) return mcu_status_errorf("%s: cannot create a temporary directory: %s", dir, strerror(errno));
+    return NULL;
+  }
+  mcu_status_t s = make_dirs(o->keep_dir);
+  if (!s && !realpath(o->keep_dir, dir)) s = mcu_status_errorf("%s: %s", o->keep_dir, strerror(errno));
+  return s;
+}
+
+/* Compiles SYM.o and SYM.h into `dir` (cortex-m7 or host). *out_program is the lowered program they came from. */
+static mcu_status_t compile_into(const mcu_compile_options_t *co, const char *dir, char *obj, char *hdr,
+                                 mcu_program_t **out_program) {
+  char file[300];
+  snprintf(file, sizeof file, "%s.o", co->name);
   mcu_status_t s = path_join(obj, dir, file);
-  snprintf(file, sizeof file, "%s.h", p->name);
+  snprintf(file, sizeof file, "%s.h", co->name);
   if (!s) s = path_join(hdr, dir, file);
   if (s) return s;
-  mcu_compile_options_t co;
-  mcu_compile_options_init(&co);
-  co.model_path = o->model_path;
-  co.output_path = obj;
-  co.target = o->target == MCU_RUN_HOST ? MCU_TARGET_HOST : MCU_TARGET_CORTEX_M7;
-  co.name = o->name;
-  co.emit = MCU_EMIT_OBJ;
-  co.bindings = o->bindings;
-  co.num_bindings = o->num_bindings;
-  s = mcu_compile(&co);
-  if (s) return s;
-  uint8_t **outs = malloc(sizeof *outs * (size_t)(p->num_outputs ? p->num_outputs : 1));
+  mcu_compile_options_t with_output = *co;
+  with_output.output_path = obj;
+  with_output.emit = MCU_EMIT_OBJ;
+  return mcu_compile_keep_program(&with_output, out_program);
+}
+
+/* Runs the program `p` on the inputs into r's outputs: in-process for ref, else by linking and running the object. */
+static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t *p, const char *dir, const char *obj,
+                                const char *hdr, const uint8_t *const *inputs, mcu_run_result_t *r) {
+  size_t n = (size_t)(p->num_outputs ? p->num_outputs : 1);
+  if (o->target == MCU_RUN_REF) {
+    void **outs = malloc(sizeof *outs * n);
+    if (!outs) return mcu_status_errorf("out of memory");
+    for (int j = 0; j < p->num_outputs; j++) outs[j] = r->outputs[j].data;
+    int rc = mcu_ref_run(p, (const void *const *)inputs, (void *const *)outs);
+    free(outs);
+    return rc ? mcu_status_errorf("%s: the reference runtime cannot run this program", o->model_path) : NULL;
+  }
+  uint8_t **outs = malloc(sizeof *outs * n);
   if (!outs) return mcu_status_errorf("out of memory");
   for (int j = 0; j < p->num_outputs; j++) outs[j] = r->outputs[j].data;
   mcu_run_object_options_t ro = {
@@ -575,7 +601,7 @@ static mcu_status_t run_compiled(const mcu_run_options_t *o, const mcu_program_t
       .timeout_seconds = o->timeout_seconds,
   };
   uint64_t count = 0;
-  s = mcu_run_object(&ro, inputs, outs, &count);
+  mcu_status_t s = mcu_run_object(&ro, inputs, outs, &count);
   free(outs);
   if (!s && o->count) {
     r->has_count = 1;
@@ -596,44 +622,27 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   co.bindings = o->bindings;
   co.num_bindings = o->num_bindings;
   mcu_program_t *p = NULL;
-  mcu_status_t s = mcu_compile_program(&co, &p);
-  if (s) return s;
+  char dir[RUN_PATH_MAX] = "", obj[RUN_PATH_MAX] = "", hdr[RUN_PATH_MAX] = "";
+  int temporary = 0;
+  mcu_status_t s;
+  if (o->target == MCU_RUN_REF) {
+    s = mcu_compile_program(&co, &p);
+  } else {
+    s = make_work_dir(o, dir, &temporary);
+    if (s) return s;
+    s = compile_into(&co, dir, obj, hdr, &p);
+  }
 
-  uint8_t **inputs = calloc((size_t)(p->num_inputs ? p->num_inputs : 1), sizeof *inputs);
+  uint8_t **inputs = NULL;
   mcu_run_result_t *r = NULL;
-  if (!inputs) s = mcu_status_errorf("out of memory");
+  if (!s) {
+    inputs = calloc((size_t)(p->num_inputs ? p->num_inputs : 1), sizeof *inputs);
+    if (!inputs) s = mcu_status_errorf("out of memory");
+  }
   if (!s) s = read_inputs(o, p, inputs);
   if (!s) s = make_result(p, &r);
-  if (!s && o->target == MCU_RUN_REF) {
-    void **outs = malloc(sizeof *outs * (size_t)(p->num_outputs ? p->num_outputs : 1));
-    if (!outs) {
-      s = mcu_status_errorf("out of memory");
-    } else {
-      for (int j = 0; j < p->num_outputs; j++) outs[j] = r->outputs[j].data;
-      if (mcu_ref_run(p, (const void *const *)inputs, (void *const *)outs) != 0)
-        s = mcu_status_errorf("%s: the reference runtime cannot run this program", o->model_path);
-      free(outs);
-    }
-  } else if (!s) {
-    char dir[RUN_PATH_MAX];
-    int temporary = !o->keep_dir;
-    if (temporary) {
-      const char *tmp = getenv("TMPDIR");
-      int n = snprintf(dir, sizeof dir, "%s/mcunet-run-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-      if (n < 0 || n >= (int)sizeof dir) {
-        s = mcu_status_errorf("TMPDIR is too long");
-      } else if (!mkdtemp(dir)) {
-        s = mcu_status_errorf("%s: cannot create a temporary directory: %s", dir, strerror(errno));
-      }
-    } else {
-      s = make_dirs(o->keep_dir);
-      if (!s && !realpath(o->keep_dir, dir)) s = mcu_status_errorf("%s: %s", o->keep_dir, strerror(errno));
-    }
-    if (!s) {
-      s = run_compiled(o, p, dir, (const uint8_t *const *)inputs, r);
-      if (temporary) remove_tree(dir);
-    }
-  }
+  if (!s) s = run_program(o, p, dir, obj, hdr, (const uint8_t *const *)inputs, r);
+  if (temporary) remove_tree(dir);
   if (inputs)
     for (int i = 0; i < p->num_inputs; i++) free(inputs[i]);
   free(inputs);

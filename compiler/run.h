@@ -59,8 +59,8 @@ typedef struct mcu_run_result {
 /* Frees the result. NULL is allowed. */
 void mcu_run_result_destroy(mcu_run_result_t *r);
 
-/* The whole tool: compiles o->model_path in-process (mcu_compile_program, and mcu_compile unless the target is
- * ref), reads the inputs, runs SYM_run once and collects the outputs (and the instruction count).
+/* The whole tool: compiles o->model_path in-process, once (mcu_compile_keep_program; mcu_compile_program for the
+ * ref target), reads the inputs, runs SYM_run once and collects the outputs (and the instruction count).
  * *out_result is owned by the caller. */
 mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result);
 

@@ -14,16 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mcu_test.h"
 #include "tensor_file.h"
 
-static int failures;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
 
 static const char model_c[] =
     "#include <stdint.h>\n"
@@ -68,14 +61,14 @@ static void run_one(mcu_program_t *p, mcu_run_target_t target, const char *dir, 
   snprintf(hdr, sizeof hdr, "%s/tm.h", dir);
   mcu_status_t s = mcu_file_write_all(src, model_c, strlen(model_c));
   if (!s) s = mcu_file_write_all(hdr, model_h, strlen(model_h));
-  CHECK(!s);
+  CHECK(!s, "writing the model: %s", mcu_status_message(s));
   mcu_status_free(s);
   if (target == MCU_RUN_CORTEX_M7)
     snprintf(cmd, sizeof cmd,
              "arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard -O2 -c %s -o %s", src, obj);
   else
     snprintf(cmd, sizeof cmd, "cc -O2 -c %s -o %s", src, obj);
-  CHECK(system(cmd) == 0);
+  CHECK(system(cmd) == 0, "%s", cmd);
 
   int8_t in0[6] = {1, 2, 3, -4, -5, 127};
   float in1[3] = {0.5f, -1.25f, 3.0e7f};
@@ -86,16 +79,15 @@ static void run_one(mcu_program_t *p, mcu_run_target_t target, const char *dir, 
   mcu_run_object_options_t o = {.p = p, .target = target, .object_path = obj, .header_path = hdr,
                                 .work_dir = dir, .count = count, .timeout_seconds = 60};
   s = mcu_run_object(&o, ins, outs, out_n);
-  if (s) fprintf(stderr, "mcu_run_object: %s\n", mcu_status_message(s));
-  CHECK(!s);
+  CHECK(!s, "mcu_run_object: %s", mcu_status_message(s));
   mcu_status_free(s);
-  CHECK(out0[0] == 6 && out0[1] == 118);
-  CHECK(out1[0] == 1.0f && out1[1] == -2.5f && out1[2] == 6.0e7f);
+  CHECK(out0[0] == 6 && out0[1] == 118, "row sums");
+  CHECK(out1[0] == 1.0f && out1[1] == -2.5f && out1[2] == 6.0e7f, "doubled floats");
 
   /* SYM_run failing: the harness's message comes back. */
   in0[0] = 99;
   s = mcu_run_object(&o, ins, outs, out_n);
-  CHECK(s && strstr(mcu_status_message(s), "tm_run returned 5"));
+  CHECK(s && strstr(mcu_status_message(s), "tm_run returned 5"), "a nonzero SYM_run return is reported");
   if (s) printf("expected error: %s\n", mcu_status_message(s));
   mcu_status_free(s);
 
@@ -103,7 +95,7 @@ static void run_one(mcu_program_t *p, mcu_run_target_t target, const char *dir, 
   in0[0] = 100;
   o.timeout_seconds = 2;
   s = mcu_run_object(&o, ins, outs, out_n);
-  CHECK(s && strstr(mcu_status_message(s), "timed out after 2 s"));
+  CHECK(s && strstr(mcu_status_message(s), "timed out after 2 s"), "the timeout is reported");
   if (s) printf("expected error: %s\n", mcu_status_message(s));
   mcu_status_free(s);
 }
@@ -127,7 +119,8 @@ int main(void) {
     run_one(&p, MCU_RUN_CORTEX_M7, dir, 1, &n1);
     run_one(&p, MCU_RUN_CORTEX_M7, dir, 1, &n2);
     printf("tm_run instructions: %llu\n", (unsigned long long)n1);
-    CHECK(n1 > 10 && n1 < 1000 && n1 == n2);
+    CHECK(n1 > 10 && n1 < 1000 && n1 == n2, "instruction counts %llu and %llu", (unsigned long long)n1,
+          (unsigned long long)n2);
   } else {
     printf("skipped the cortex-m7 part: arm-none-eabi-gcc or qemu-system-arm missing\n");
   }
@@ -140,11 +133,10 @@ int main(void) {
   FILE *f = fmemopen(buf, sizeof buf, "w");
   mcu_run_print_output(f, 0, &out);
   fclose(f);
-  CHECK(strcmp(buf, "output0 [1, 2]: -113 113\n") == 0);
+  CHECK(strcmp(buf, "output0 [1, 2]: -113 113\n") == 0, "printed '%s'", buf);
 
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  CHECK(system(cmd) == 0);
-  if (failures) fprintf(stderr, "%d checks failed\n", failures);
-  return failures != 0;
+  CHECK(system(cmd) == 0, "%s", cmd);
+  return mcu_test_finish();
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "onnx.pb-c.h"
+#include "onnx_tensor.h"
 
 mcu_status_t mcu_file_read_all(const char *path, uint8_t **out_data, size_t *out_size) {
   *out_data = NULL;
@@ -79,6 +80,7 @@ static int32_t onnx_type_of(mcu_dtype_t dt) {
   return -1;
 }
 
+/* Lower-case type name for messages ("uint8"). */
 static const char *onnx_type_name(int32_t t) {
   switch (t) {
   case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return "float";
@@ -92,62 +94,26 @@ static const char *onnx_type_name(int32_t t) {
   }
 }
 
-/* Copies the typed int32_data values of an int8/uint8/int32 tensor into `out`, checking each value's range. */
-static mcu_status_t copy_int32_data(const char *path, const Onnx__TensorProto *t, mcu_dtype_t dt, uint8_t *out) {
-  int32_t lo = dt == MCU_DT_I8 ? INT8_MIN : dt == MCU_DT_U8 ? 0 : INT32_MIN;
-  int32_t hi = dt == MCU_DT_I8 ? INT8_MAX : dt == MCU_DT_U8 ? UINT8_MAX : INT32_MAX;
-  for (size_t i = 0; i < t->n_int32_data; i++) {
-    int32_t v = t->int32_data[i];
-    if (v < lo || v > hi)
-      return mcu_status_errorf("%s: int32_data[%zu] = %d is out of range for %s", path, i, (int)v, mcu_dtype_name(dt));
-    if (dt == MCU_DT_I32) {
-      memcpy(out + 4 * i, &v, 4);
-    } else {
-      out[i] = (uint8_t)(dt == MCU_DT_I8 ? (uint8_t)(int8_t)v : (uint8_t)v);
-    }
-  }
-  return NULL;
-}
-
-/* Decodes a TensorProto already unpacked from `path` into `out` (bytes of `expect`). */
+/* Decodes a TensorProto already unpacked from `path` as the model input `expect` (mcu_onnx_tensor_*: the dtype and
+ * element count are compared with expect's before the data is read). *out_data is malloc'd. */
 static mcu_status_t decode_tensor_proto(const char *path, const Onnx__TensorProto *t, const mcu_tensor_t *expect,
-                                        uint8_t *out) {
+                                        uint8_t **out_data) {
   int64_t want_elems = mcu_tensor_elements(expect);
-  int64_t want_bytes = mcu_tensor_bytes(expect);
   int32_t want_type = onnx_type_of(expect->dtype);
-  if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-    return mcu_status_errorf("%s: external tensor data is not supported", path);
   if (!t->has_data_type || t->data_type != want_type)
     return mcu_status_errorf("%s: tensor has type %s, the model input expects %s", path,
                              t->has_data_type ? onnx_type_name(t->data_type) : "(none)",
                              onnx_type_name(want_type));
-  int64_t elems = 1;
-  for (size_t i = 0; i < t->n_dims; i++) {
-    if (t->dims[i] < 0) return mcu_status_errorf("%s: negative dimension %lld", path, (long long)t->dims[i]);
-    if (t->dims[i] != 0 && elems > INT64_MAX / t->dims[i]) return mcu_status_errorf("%s: shape overflows", path);
-    elems *= t->dims[i];
-  }
-  if (elems != want_elems)
-    return mcu_status_errorf("%s: tensor has %lld elements, the model input expects %lld", path, (long long)elems,
+  mcu_onnx_tensor_t d;
+  mcu_status_t s = mcu_onnx_tensor_read_header(t, path, &d);
+  if (s) return s;
+  if (d.count != want_elems)
+    return mcu_status_errorf("%s: tensor has %lld elements, the model input expects %lld", path, (long long)d.count,
                              (long long)want_elems);
-  if (t->has_raw_data) {
-    if ((int64_t)t->raw_data.len != want_bytes)
-      return mcu_status_errorf("%s: raw_data has %zu bytes, expected %lld", path, t->raw_data.len,
-                               (long long)want_bytes);
-    if (want_bytes) memcpy(out, t->raw_data.data, (size_t)want_bytes);
-    return NULL;
-  }
-  if (expect->dtype == MCU_DT_F32) {
-    if ((int64_t)t->n_float_data != want_elems)
-      return mcu_status_errorf("%s: float_data has %zu values, expected %lld", path, t->n_float_data,
-                               (long long)want_elems);
-    if (want_bytes) memcpy(out, t->float_data, (size_t)want_bytes);
-    return NULL;
-  }
-  if ((int64_t)t->n_int32_data != want_elems)
-    return mcu_status_errorf("%s: int32_data has %zu values, expected %lld", path, t->n_int32_data,
-                             (long long)want_elems);
-  return copy_int32_data(path, t, expect->dtype, out);
+  s = mcu_onnx_tensor_read_data(t, path, &d);
+  if (s) return s;
+  *out_data = d.data;
+  return NULL;
 }
 
 mcu_status_t mcu_tensor_file_read(const char *path, const mcu_tensor_t *expect, uint8_t **out_data) {
@@ -173,17 +139,7 @@ mcu_status_t mcu_tensor_file_read(const char *path, const mcu_tensor_t *expect, 
   Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, size, file);
   free(file);
   if (!t) return mcu_status_errorf("%s: not a valid ONNX TensorProto", path);
-  uint8_t *out = malloc((size_t)want_bytes + 1);
-  if (!out) {
-    onnx__tensor_proto__free_unpacked(t, NULL);
-    return mcu_status_errorf("%s: out of memory", path);
-  }
-  s = decode_tensor_proto(path, t, expect, out);
+  s = decode_tensor_proto(path, t, expect, out_data);
   onnx__tensor_proto__free_unpacked(t, NULL);
-  if (s) {
-    free(out);
-    return s;
-  }
-  *out_data = out;
-  return NULL;
+  return s;
 }

@@ -10,16 +10,9 @@
 #include <unistd.h>
 
 #include "onnx.pb-c.h"
+#include "mcu_test.h"
 #include "status.h"
 
-static int failures;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
 
 static char dir[] = "/tmp/mcunet-tf-test-XXXXXX";
 
@@ -28,7 +21,7 @@ static void write_proto(const char *path, Onnx__TensorProto *t) {
   uint8_t *buf = malloc(n ? n : 1);
   onnx__tensor_proto__pack(t, buf);
   mcu_status_t s = mcu_file_write_all(path, buf, n);
-  CHECK(!s);
+  CHECK(!s, "writing %s: %s", path, mcu_status_message(s));
   mcu_status_free(s);
   free(buf);
 }
@@ -38,12 +31,12 @@ static uint8_t *read_expect(const char *path, const mcu_tensor_t *t, const char 
   uint8_t *data = NULL;
   mcu_status_t s = mcu_tensor_file_read(path, t, &data);
   if (needle) {
-    CHECK(s && strstr(mcu_status_message(s), needle));
+    CHECK(s && strstr(mcu_status_message(s), needle), "%s: an error containing '%s'", path, needle);
     if (s) printf("expected error: %s\n", mcu_status_message(s));
     else fprintf(stderr, "%s: unexpectedly accepted\n", path);
   } else {
     if (s) fprintf(stderr, "%s: %s\n", path, mcu_status_message(s));
-    CHECK(!s && data);
+    CHECK(!s && data, "%s is read", path);
   }
   mcu_status_free(s);
   return data;
@@ -59,7 +52,7 @@ int main(void) {
   int8_t raw[6] = {1, -2, 3, -4, 5, -128};
   mcu_file_write_all(path, raw, 6);
   uint8_t *d = read_expect(path, &t, NULL);
-  CHECK(d && memcmp(d, raw, 6) == 0);
+  CHECK(d && memcmp(d, raw, 6) == 0, "raw file bytes");
   free(d);
   mcu_file_write_all(path, raw, 5);
   free(read_expect(path, &t, "raw input has 5 bytes, expected 6"));
@@ -78,7 +71,7 @@ int main(void) {
   snprintf(path, sizeof path, "%s/raw.pb", dir);
   write_proto(path, &tp);
   d = read_expect(path, &t, NULL);
-  CHECK(d && memcmp(d, raw, 6) == 0);
+  CHECK(d && memcmp(d, raw, 6) == 0, "raw_data bytes");
   free(d);
 
   /* Wrong type and wrong count. */
@@ -102,11 +95,11 @@ int main(void) {
   snprintf(path, sizeof path, "%s/typed.pb", dir);
   write_proto(path, &tp);
   d = read_expect(path, &t, NULL);
-  CHECK(d && memcmp(d, raw, 6) == 0);
+  CHECK(d && memcmp(d, raw, 6) == 0, "int32_data bytes");
   free(d);
   ints[2] = 200;
   write_proto(path, &tp);
-  free(read_expect(path, &t, "out of range for i8"));
+  free(read_expect(path, &t, "int32_data[2] = 200 is out of range for INT8"));
 
   /* float_data for f32. */
   mcu_tensor_t tf = {.name = "y", .dtype = MCU_DT_F32, .rank = 1, .shape = {3}, .quant_axis = -1};
@@ -122,7 +115,7 @@ int main(void) {
   snprintf(path, sizeof path, "%s/f.pb", dir);
   write_proto(path, &fp);
   d = read_expect(path, &tf, NULL);
-  CHECK(d && memcmp(d, fl, 12) == 0);
+  CHECK(d && memcmp(d, fl, 12) == 0, "float_data bytes");
   free(d);
 
   /* Garbage is not a TensorProto. */
@@ -132,7 +125,6 @@ int main(void) {
 
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  CHECK(system(cmd) == 0);
-  if (failures) fprintf(stderr, "%d checks failed\n", failures);
-  return failures != 0;
+  CHECK(system(cmd) == 0, "%s", cmd);
+  return mcu_test_finish();
 }

@@ -28,6 +28,8 @@ MlirPass mcu_pass_create(const mcu_pass_info_t *info);
 
 /* The passes themselves (one file each). */
 void mcu_pass_fuse_activation(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_simplify_transposes(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *user_data);
 
 #ifdef __cplusplus

@@ -4,6 +4,9 @@
 #include <string.h>
 
 const mcu_pass_info_t mcu_passes[] = {
+    {"simplify-transposes", "Compose and cancel mcu.transpose pairs; transposes that move no data become reshapes",
+     mcu_pass_simplify_transposes},
+    {"fuse-pad", "Fold an mcu.pad of H and W with the zero point into the following conv2d's pads", mcu_pass_fuse_pad},
     {"fuse-activation", "Fold mcu.clamp (Relu, Clip) into the conv2d/matmul that produces its input",
      mcu_pass_fuse_activation},
     {"plan-memory", "Give every activation tensor an arena offset (mcu.offset) and the module mcu.arena_size",

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "codegen.h"
+#include "mcu_test.h"
 #include "ref.h"
 
-static int g_passed, g_failed;
 static char g_tmp[64];
 
 /* ---- program builder ---- */
@@ -172,14 +172,6 @@ static int sh(const char *cmd) {
   return rc;
 }
 
-static void check(int ok, const char *what, const char *name) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    fprintf(stderr, "FAIL %s: %s\n", name, what);
-  }
-}
 
 /* Float inputs: a mix of ordinary values, exact ties at the quantization step `step`, and IEEE specials. */
 static void fill_input(uint32_t *rng, const mcu_tensor_t *t, uint8_t *buf, float step) {
@@ -290,20 +282,20 @@ static void run_case(pb_t *b) {
   mcu_codegen_stats_t st = {0};
   mcu_status_t s = mcu_codegen_emit(p, MCU_TARGET_HOST, MCU_EMIT_OBJ, obj, &st);
   if (s) {
-    check(0, mcu_status_message(s), name);
+    CHECK(0, "%s: %s", name, mcu_status_message(s));
     mcu_status_free(s);
     mcu_program_destroy(p);
     return;
   }
-  check(st.code_bytes > 0, "host code_bytes is 0", name);
+  CHECK(st.code_bytes > 0, "%s: host code_bytes is 0", name);
   snprintf(cmd, sizeof cmd, "cc -shared -o %s %s", so, obj);
   int linked = sh(cmd) == 0;
-  check(linked, "cc -shared failed", name);
+  CHECK(linked, "%s: cc -shared failed", name);
   void *lib = linked ? dlopen(so, RTLD_NOW | RTLD_LOCAL) : NULL;
   char sym[160];
   snprintf(sym, sizeof sym, "%s_run", name);
   void *fn = lib ? dlsym(lib, sym) : NULL;
-  check(fn != NULL, "dlopen/dlsym failed", name);
+  CHECK(fn != NULL, "%s: dlopen/dlsym failed", name);
   if (fn) {
     int ni = p->num_inputs, no = p->num_outputs;
     void *args[8];
@@ -326,10 +318,10 @@ static void run_case(pb_t *b) {
       memset(ref_out[j], 0x5A, n);
     }
     int rc_ref = mcu_ref_run(p, (const void *const *)args, (void *const *)ref_out);
-    check(rc_ref == 0, "reference run failed", name);
+    CHECK(rc_ref == 0, "%s: reference run failed", name);
     for (int rep = 0; rep < 2; ++rep) { /* twice: a second call must not depend on the arena's old contents */
       int rc = call_run(fn, args, ni + no);
-      check(rc == 0, "SYM_run did not return 0", name);
+      CHECK(rc == 0, "%s: SYM_run did not return 0", name);
       for (int j = 0; j < no && rc_ref == 0; ++j) {
         size_t n = (size_t)mcu_tensor_bytes(&p->tensors[p->outputs[j]]);
         const uint8_t *g = args[ni + j];
@@ -341,7 +333,7 @@ static void run_case(pb_t *b) {
           }
         if (bad) fprintf(stderr, "%s output %d: %zu of %zu bytes differ, first at %zu: got 0x%02x want 0x%02x\n",
                          name, j, bad, n, first, g[first], ref_out[j][first]);
-        check(bad == 0, "output differs from the reference", name);
+        CHECK(bad == 0, "%s: output differs from the reference", name);
       }
     }
     for (int i = 0; i < ni + no; ++i) free(args[i]);
@@ -360,15 +352,17 @@ static void run_case(pb_t *b) {
   mcu_status_t e2 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_OBJ, m7b, &sb);
   mcu_status_t e3 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_ASM, m7s, &ss);
   mcu_status_t e4 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_LLVM, m7ll, &sl);
-  check(!e1 && !e2 && !e3 && !e4, "cortex-m7 emission failed", name);
+  CHECK(!e1 && !e2 && !e3 && !e4, "%s: cortex-m7 emission failed", name);
   if (e1 || e2 || e3 || e4)
     fprintf(stderr, "  %s\n", mcu_status_message(e1 ? e1 : e2 ? e2 : e3 ? e3 : e4));
   mcu_status_free(e1), mcu_status_free(e2), mcu_status_free(e3), mcu_status_free(e4);
-  check(file_size(m7a) > 0 && files_equal(m7a, m7b), "cortex-m7 objects differ between two emissions", name);
-  check(sa.code_bytes > 0 && sa.code_bytes == sb.code_bytes && sa.code_bytes == ss.code_bytes && sa.code_bytes == sl.code_bytes,
-        "cortex-m7 code_bytes inconsistent", name);
-  check(file_size(m7s) > 0 && file_size(m7ll) > 0, "assembly or IR missing", name);
-  check(check_header(p), "generated header does not compile", name);
+  CHECK(file_size(m7a) > 0 && files_equal(m7a, m7b), "%s: cortex-m7 objects differ between two emissions",
+        name);
+  CHECK(sa.code_bytes > 0 && sa.code_bytes == sb.code_bytes && sa.code_bytes == ss.code_bytes &&
+            sa.code_bytes == sl.code_bytes,
+        "%s: cortex-m7 code_bytes inconsistent", name);
+  CHECK(file_size(m7s) > 0 && file_size(m7ll) > 0, "%s: assembly or IR missing", name);
+  CHECK(check_header(p), "%s: generated header does not compile", name);
   printf("%-16s host %6llu code bytes, cortex-m7 %6llu code bytes\n", name, (unsigned long long)st.code_bytes,
          (unsigned long long)sa.code_bytes);
   mcu_program_destroy(p);
@@ -578,12 +572,12 @@ static void case_errors(void) {
   snprintf(path, sizeof path, "%s/bad.o", g_tmp);
   mcu_status_t s = mcu_codegen_emit(b.p, MCU_TARGET_HOST, MCU_EMIT_OBJ, path, NULL);
   const char *m = mcu_status_message(s);
-  check(s && strstr(m, "layer 0") && strstr(m, "conv2d"), "float conv2d not rejected with a clear message", "bad");
+  CHECK(s && strstr(m, "layer 0") && strstr(m, "conv2d"), "bad: float conv2d not rejected with a clear message");
   if (s) printf("expected error: %s\n", m);
   mcu_status_free(s);
   b.p->layers[0].op = (mcu_op_t)42;
   s = mcu_codegen_emit(b.p, MCU_TARGET_CORTEX_M7, MCU_EMIT_OBJ, path, NULL);
-  check(s && strstr(mcu_status_message(s), "layer 0"), "unknown op not rejected", "bad");
+  CHECK(s && strstr(mcu_status_message(s), "layer 0"), "bad: unknown op not rejected");
   if (s) printf("expected error: %s\n", mcu_status_message(s));
   mcu_status_free(s);
   mcu_program_destroy(b.p);
@@ -612,6 +606,5 @@ int main(void) {
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
   if (!getenv("MCUNET_KEEP_TMP")) sh(cmd);
   else printf("kept %s\n", g_tmp);
-  printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed ? 1 : 0;
+  return mcu_test_finish();
 }

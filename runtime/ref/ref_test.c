@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcu_test.h"
 #include "ref.h"
 #include "testdata/onnx_cases.h"
 
@@ -11,17 +12,6 @@
  * no floating point: the conv/matmul cases use power-of-two scales so that requantization is an exact shift with
  * round half to even), never from the functions under test. */
 
-static int g_pass, g_fail;
-
-#define CHECK(cond, msg)                                                                                        \
-  do {                                                                                                          \
-    if (cond) {                                                                                                 \
-      ++g_pass;                                                                                                 \
-    } else {                                                                                                    \
-      ++g_fail;                                                                                                 \
-      printf("FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, msg, #cond);                                          \
-    }                                                                                                           \
-  } while (0)
 
 /* ---- helpers ---- */
 
@@ -234,7 +224,7 @@ static void check_conv(const conv_case_t *cc) {
   l.act_min = cc->act_min;
   l.act_max = cc->act_max;
   int rc = mcu_ref_conv2d(&l, &x, xd, &w, wd, &b, bd, &y, yd);
-  CHECK(rc == 0, cc->what);
+  CHECK(rc == 0, "%s", cc->what);
   int64_t bad = 0, saturated = 0;
   const int64_t lo = cc->act_min > type_min(cc->yt) ? cc->act_min : type_min(cc->yt);
   const int64_t hi = cc->act_max < type_max(cc->yt) ? cc->act_max : type_max(cc->yt);
@@ -259,7 +249,7 @@ static void check_conv(const conv_case_t *cc) {
           if (get_int(cc->yt, yd, ((n * oh + oy) * ow + ox) * cc->o + o) != want) ++bad;
           if (raw <= type_min(cc->yt) || raw >= type_max(cc->yt)) ++saturated;
         }
-  CHECK(bad == 0, cc->what);
+  CHECK(bad == 0, "%s", cc->what);
   if (saturated * 3 >= ny) printf("%s: %lld of %lld saturated\n", cc->what, (long long)saturated, (long long)ny);
   CHECK(saturated * 3 < ny, "test data mostly inside the output range");
   free(xd);
@@ -309,7 +299,7 @@ static void test_conv2d(void) {
     CHECK(mcu_ref_conv2d(&l, &x, xd, &w, wd, &b, bd, &ybad, yd) == -1, "wrong output shape rejected");
     mcu_layer_t lg = l;
     lg.groups = 2;
-    CHECK(mcu_ref_conv2d(&lg, &x, xd, &w, wd, &b, bd, &y, yd) == -1, "C % groups != 0 rejected");
+    CHECK(mcu_ref_conv2d(&lg, &x, xd, &w, wd, &b, bd, &y, yd) == -1, "C %% groups != 0 rejected");
   }
   /* 3x3, pad 1, stride 2 on 5x5 ones by hand: the receptive fields hold 4, 6 or 9 valid positions. */
   {
@@ -391,7 +381,7 @@ static void check_matmul(const char *what, mcu_dtype_t at, int ra, const int32_t
   l.act_min = act_min;
   l.act_max = act_max;
   int rc = mcu_ref_matmul(&l, &a, ad, &b, bd, &y, yd);
-  CHECK(rc == 0, what);
+  CHECK(rc == 0, "%s", what);
   const int64_t lo = act_min > type_min(yt) ? act_min : type_min(yt);
   const int64_t hi = act_max < type_max(yt) ? act_max : type_max(yt);
   int64_t batches = 1, bad = 0, saturated = 0;
@@ -418,7 +408,7 @@ static void check_matmul(const char *what, mcu_dtype_t at, int ra, const int32_t
         if (raw <= type_min(yt) || raw >= type_max(yt)) ++saturated;
       }
   }
-  CHECK(bad == 0, what);
+  CHECK(bad == 0, "%s", what);
   if (saturated * 3 >= ny) printf("%s: %lld of %lld saturated\n", what, (long long)saturated, (long long)ny);
   CHECK(saturated * 3 < ny, "test data mostly inside the output range");
   free(ad);
@@ -746,13 +736,13 @@ static void test_onnx_cases(void) {
     l.output = c->num_inputs;
     uint8_t *out = calloc((size_t)c->out.num_bytes, 1);
     int rc = mcu_ref_run_layer(&p, &l, in, out);
-    CHECK(rc == 0, c->name);
+    CHECK(rc == 0, "%s", c->name);
     int bad = 0;
     for (int i = 0; i < c->out.num_bytes; ++i)
       if (out[i] != c->out.bytes[i]) {
         if (bad++ < 4) printf("  %s: byte %d is %d, ONNX expects %d\n", c->name, i, out[i], c->out.bytes[i]);
       }
-    CHECK(rc == 0 && bad == 0, c->name);
+    CHECK(rc == 0 && bad == 0, "%s", c->name);
     free(out);
   }
 }
@@ -764,6 +754,5 @@ int main(void) {
   test_elementwise();
   test_run();
   test_onnx_cases();
-  printf("%d passed, %d failed\n", g_pass, g_fail);
-  return g_fail != 0;
+  return mcu_test_finish();
 }

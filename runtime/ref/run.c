@@ -101,6 +101,11 @@ int mcu_ref_run(const mcu_program_t *p, const void *const *inputs, void *const *
       break;
     }
     const int64_t bytes = mcu_tensor_bytes(t);
+    if (t->is_alias) { /* the bytes of an earlier tensor */
+      if (t->alias_of < 0 || t->alias_of >= i || mcu_tensor_bytes(&p->tensors[t->alias_of]) != bytes) rc = -1;
+      else buf[i] = buf[t->alias_of];
+      continue;
+    }
     switch (t->storage) {
     case MCU_STORAGE_CONST:
       if (!t->data && bytes > 0) rc = -1;
