@@ -2,6 +2,7 @@
 #include "lower.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
 #include <mlir-c/Dialect/Quant.h>
@@ -283,6 +284,8 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       {"mcu.concat", MCU_OP_CONCAT, 2},       {"mcu.resize_nearest", MCU_OP_RESIZE_NEAREST, 1},
       {"mcu.logistic", MCU_OP_LOGISTIC, 1},   {"mcu.hard_swish", MCU_OP_HARD_SWISH, 1},
       {"mcu.requantize", MCU_OP_REQUANTIZE, 1},
+      {"mcu.batch_norm", MCU_OP_BATCH_NORM, 5}, {"mcu.leaky_relu", MCU_OP_LEAKY_RELU, 1},
+      {"mcu.hard_sigmoid", MCU_OP_HARD_SIGMOID, 1},
   };
   int k = -1;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
@@ -346,6 +349,26 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     if (mlirAttributeIsNull(b) || !mlirAttributeIsAFloat(b)) return mcu_status_errorf("softmax needs a float beta");
     l->beta = (float)mlirFloatAttrGetValueDouble(b);
     if (!(l->beta > 0) || !isfinite(l->beta)) return mcu_status_errorf("softmax beta %g is not positive", l->beta);
+  } else if (l->op == MCU_OP_BATCH_NORM || l->op == MCU_OP_LEAKY_RELU || l->op == MCU_OP_HARD_SIGMOID) {
+    static const struct {
+      mcu_op_t op;
+      const char *attr;
+      size_t field;
+    } floats[] = {
+        {MCU_OP_BATCH_NORM, "epsilon", offsetof(mcu_layer_t, epsilon)},
+        {MCU_OP_LEAKY_RELU, "alpha", offsetof(mcu_layer_t, alpha)},
+        {MCU_OP_HARD_SIGMOID, "alpha", offsetof(mcu_layer_t, alpha)},
+        {MCU_OP_HARD_SIGMOID, "beta", offsetof(mcu_layer_t, beta)},
+    };
+    for (size_t i = 0; i < sizeof floats / sizeof floats[0]; ++i) {
+      if (floats[i].op != l->op) continue;
+      MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(floats[i].attr));
+      if (mlirAttributeIsNull(a) || !mlirAttributeIsAFloat(a))
+        return mcu_status_errorf("%s must be a float attribute", floats[i].attr);
+      float v = (float)mlirFloatAttrGetValueDouble(a);
+      if (!isfinite(v)) return mcu_status_errorf("%s is not finite", floats[i].attr);
+      memcpy((char *)l + floats[i].field, &v, sizeof v);
+    }
   } else if (l->op == MCU_OP_CONCAT) {
     int64_t axis = mcu_op_get_i64(op, "axis", -1);
     if (axis < 0 || axis >= t->rank) return mcu_status_errorf("concat axis %lld out of range", (long long)axis);

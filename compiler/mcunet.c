@@ -14,6 +14,7 @@
 #include "onnx_import.h"
 #include "passes.h"
 #include "report.h"
+#include "tflite_import.h"
 
 void mcu_compile_options_init(mcu_compile_options_t *o) {
   memset(o, 0, sizeof *o);
@@ -48,7 +49,7 @@ static int is_identifier(const char *s) {
   return 1;
 }
 
-/* Imports the model file into a module: .onnx through the ONNX front end, .mlir parsed as it is. */
+/* Imports the model file into a module: .onnx and .tflite through their front ends, .mlir parsed as it is. */
 static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o, MlirModule *out_module) {
   if (ends_with(o->model_path, ".mlir")) {
     if (o->num_bindings) return mcu_status_errorf("%s: --bind applies to ONNX models only", o->model_path);
@@ -56,11 +57,17 @@ static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o
   }
   if (ends_with(o->model_path, ".onnx"))
     return mcu_onnx_import(ctx, o->model_path, o->bindings, o->num_bindings, out_module);
-  return mcu_status_errorf("%s: unknown model format (expected .onnx or .mlir)", o->model_path);
+  if (ends_with(o->model_path, ".tflite")) {
+    if (o->num_bindings) return mcu_status_errorf("%s: --bind applies to ONNX models only", o->model_path);
+    return mcu_tflite_import(ctx, o->model_path, out_module);
+  }
+  return mcu_status_errorf("%s: unknown model format (expected .onnx, .tflite or .mlir)", o->model_path);
 }
 
 /* The pass pipeline, in order. Each runs alone so that --dump-after can show the IR between passes. */
 static const char *const pipeline[] = {
+    "simplify-transposes",
+    "fuse-pad",
     "fuse-activation",
     "plan-memory",
 };

@@ -8,7 +8,7 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: mcunetc MODEL -o OUT.o [options]\n"
-          "Compiles MODEL (.onnx, or .mlir in the mcu dialect) into OUT.o and its header OUT.h.\n\n"
+          "Compiles MODEL (.onnx, .tflite, or .mlir in the mcu dialect) into OUT.o and its header OUT.h.\n\n"
           "  -o FILE                 output (object, or what --emit says)\n"
           "  --target=cortex-m7|host code for the Cortex-M7 (default) or for this machine\n"
           "  --name=SYM              symbol prefix of the generated API (default: model)\n"

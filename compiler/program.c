@@ -85,6 +85,12 @@ const char *mcu_op_name(mcu_op_t op) {
     return "hard_swish";
   case MCU_OP_REQUANTIZE:
     return "requantize";
+  case MCU_OP_BATCH_NORM:
+    return "batch_norm";
+  case MCU_OP_LEAKY_RELU:
+    return "leaky_relu";
+  case MCU_OP_HARD_SIGMOID:
+    return "hard_sigmoid";
   }
   return "?";
 }

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 #define MCU_MAX_RANK 6
-#define MCU_MAX_LAYER_INPUTS 4
+#define MCU_MAX_LAYER_INPUTS 5
 
 typedef enum mcu_dtype {
   MCU_DT_I8 = 0,
@@ -76,6 +76,9 @@ typedef enum mcu_op {
   MCU_OP_LOGISTIC = 19,       /* in: input */
   MCU_OP_HARD_SWISH = 20,     /* in: input */
   MCU_OP_REQUANTIZE = 21,     /* in: input (integer) -> the output's quantization, clamped to [act_min, act_max] */
+  MCU_OP_BATCH_NORM = 22,     /* in: input [..., C], scale, bias, mean, var (f32 [C]); epsilon */
+  MCU_OP_LEAKY_RELU = 23,     /* in: input; alpha */
+  MCU_OP_HARD_SIGMOID = 24,   /* in: input; alpha, beta */
 } mcu_op_t;
 
 /* Whose integer arithmetic a layer reproduces (docs/ir.md): ONNX's (float multiplier, round half to even) or
@@ -113,8 +116,10 @@ typedef struct mcu_layer {
   int32_t pad_before[MCU_MAX_RANK], pad_after[MCU_MAX_RANK];
   int32_t pad_value;   /* integer tensors */
   float fpad_value;    /* f32 tensors */
-  /* MCU_OP_SOFTMAX: input scaling. */
-  float beta;
+  /* MCU_OP_SOFTMAX: input scaling beta. MCU_OP_HARD_SIGMOID: alpha * x + beta. MCU_OP_LEAKY_RELU: alpha. */
+  float alpha, beta;
+  /* MCU_OP_BATCH_NORM. */
+  float epsilon;
   /* MCU_OP_RESIZE_NEAREST: TFLite's flags (0 or 1). */
   int32_t align_corners, half_pixel_centers;
 

@@ -202,4 +202,37 @@ irdl.dialect @mcu {
     irdl.operands(input: %in)
     irdl.results(output: %out)
   }
+  // Batch normalization over the last (channel) dimension, float: (x - mean) / sqrt(var + epsilon) * scale + bias.
+  // Folded into a preceding conv2d by fold-batch-norm where possible.
+  irdl.operation @batch_norm {
+    %in = irdl.base "!builtin.tensor"
+    %scale = irdl.base "!builtin.tensor"
+    %bias = irdl.base "!builtin.tensor"
+    %mean = irdl.base "!builtin.tensor"
+    %var = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %eps = irdl.base "#builtin.float"
+    irdl.operands(input: %in, scale: %scale, bias: %bias, mean: %mean, var: %var)
+    irdl.results(output: %out)
+    irdl.attributes {"epsilon" = %eps}
+  }
+  // x < 0 ? alpha * x : x.
+  irdl.operation @leaky_relu {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %alpha = irdl.base "#builtin.float"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"alpha" = %alpha}
+  }
+  // max(0, min(1, alpha * x + beta)).
+  irdl.operation @hard_sigmoid {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %alpha = irdl.base "#builtin.float"
+    %beta = irdl.base "#builtin.float"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"alpha" = %alpha, "beta" = %beta}
+  }
 }

@@ -5,6 +5,7 @@
 #include <llvm-c/Core.h>
 #include <stdint.h>
 
+#include "mcunet.h"
 #include "program.h"
 #include "status.h"
 
@@ -92,6 +93,25 @@ mcu_status_t cg_gen_dequantize(cg_t *cg, const mcu_layer_t *l, const cg_view_t *
 mcu_status_t cg_gen_clamp(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out);
 mcu_status_t cg_gen_transpose(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out);
 mcu_status_t cg_gen_copy(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out);
+
+/* ---- cg_kernel.c: layers run by the kernel library (runtime/kernels/kernel_call.h) ---- */
+#define CG_KERNEL_PREFIX "mcu_k_"
+/* void (ptr params, ptr aux0, ptr aux1, ptr in0, ptr in1, ptr in2, ptr out) */
+LLVMTypeRef cg_kernel_fn_type(cg_t *cg);
+/* Fills the layer function with a call of the library function mcu_kernel_prepare chooses, declared as
+ * SYM_mcu_k_NAME, with its params (SYM_l<N>_params) and aux tables (SYM_l<N>_aux<i>) as internal constants. */
+mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out);
+
+/* ---- cg_link.c: the kernel library's bitcode in the module ---- */
+/* When the module declares SYM_mcu_k_* functions: parses the library embedded for `target`, checks its triple and
+ * data layout against the module's, renames all its definitions SYM_<name>, links it in and makes every one of them
+ * internal (the called entry points alwaysinline, stripped of clang's CPU/feature attributes). */
+mcu_status_t cg_link_kernels(LLVMModuleRef mod, const char *sym, mcu_target_t target);
+/* After optimisation: llvm.memcpy/memmove/memset calls the backend would not expand inline become calls of the C
+ * functions (the ARM EABI backend would otherwise call __aeabi_memcpy & co., which are not standard C). */
+mcu_status_t cg_lower_mem_intrinsics(LLVMModuleRef mod);
+/* Fails when the module still calls an external function that is not standard C (<string.h> copies, <math.h>). */
+mcu_status_t cg_check_externals(LLVMModuleRef mod);
 
 /* ---- cg_module.c: the whole module (globals, layer functions, SYM_run). ---- */
 /* Fills the empty module `mod` (its target triple and data layout already set) with the code of `p`. */

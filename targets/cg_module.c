@@ -7,6 +7,7 @@
 #include <llvm-c/Target.h>
 
 #include "cg_internal.h"
+#include "kernel_call.h"
 
 /* Checks what every generator relies on: a C identifier as the symbol prefix, tensors with sane shapes smaller
  * than 2^31 bytes, storage inside the arena / weights blob / caller pointers, consistent quantization. */
@@ -52,11 +53,11 @@ static mcu_status_t check_program(const mcu_program_t *p) {
                                  nm);
       break;
     case MCU_STORAGE_INPUT:
-      if (t->index < 0 || t->index >= p->num_inputs || p->inputs[t->index] != i)
+      if (t->index < 0 || t->index >= p->num_inputs || p->inputs[t->index] != (t->is_alias ? t->alias_of : i))
         return mcu_status_errorf("codegen: tensor %d '%s' claims to be model input %d but is not", i, nm, t->index);
       break;
     case MCU_STORAGE_OUTPUT:
-      if (t->index < 0 || t->index >= p->num_outputs || p->outputs[t->index] != i)
+      if (t->index < 0 || t->index >= p->num_outputs || p->outputs[t->index] != (t->is_alias ? t->alias_of : i))
         return mcu_status_errorf("codegen: tensor %d '%s' claims to be model output %d but is not", i, nm, t->index);
       break;
     default:
@@ -117,6 +118,28 @@ static void add_fn_attr(cg_t *cg, LLVMValueRef fn, const char *name) {
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(cg->ctx, kind, 0));
 }
 
+/* The native generators (cg_conv.c, cg_matmul.c, cg_eltwise.c, cg_movement.c), by op. */
+static mcu_status_t gen_native(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out) {
+  switch (l->op) {
+  case MCU_OP_CONV2D:
+    return cg_gen_conv2d(cg, l, in, out);
+  case MCU_OP_MATMUL:
+    return cg_gen_matmul(cg, l, in, out);
+  case MCU_OP_QUANTIZE:
+    return cg_gen_quantize(cg, l, in, out);
+  case MCU_OP_DEQUANTIZE:
+    return cg_gen_dequantize(cg, l, in, out);
+  case MCU_OP_CLAMP:
+    return cg_gen_clamp(cg, l, in, out);
+  case MCU_OP_TRANSPOSE:
+    return cg_gen_transpose(cg, l, in, out);
+  case MCU_OP_COPY:
+    return cg_gen_copy(cg, l, in, out);
+  default:
+    return mcu_status_errorf("op %d is not supported by code generation", (int)l->op);
+  }
+}
+
 /* Builds SYM_l<N>_<op>(in0, ..., out) for layer li and the call to it in SYM_run. */
 static mcu_status_t build_layer(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b, int li) {
   const mcu_program_t *p = cg->p;
@@ -153,33 +176,8 @@ static mcu_status_t build_layer(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b
   LLVMSetValueName2(out.ptr, "out", 3);
   args[l->num_inputs] = tensor_ptr(cg, run, ot);
 
-  mcu_status_t s;
-  switch (l->op) {
-  case MCU_OP_CONV2D:
-    s = cg_gen_conv2d(cg, l, in, &out);
-    break;
-  case MCU_OP_MATMUL:
-    s = cg_gen_matmul(cg, l, in, &out);
-    break;
-  case MCU_OP_QUANTIZE:
-    s = cg_gen_quantize(cg, l, in, &out);
-    break;
-  case MCU_OP_DEQUANTIZE:
-    s = cg_gen_dequantize(cg, l, in, &out);
-    break;
-  case MCU_OP_CLAMP:
-    s = cg_gen_clamp(cg, l, in, &out);
-    break;
-  case MCU_OP_TRANSPOSE:
-    s = cg_gen_transpose(cg, l, in, &out);
-    break;
-  case MCU_OP_COPY:
-    s = cg_gen_copy(cg, l, in, &out);
-    break;
-  default:
-    s = mcu_status_errorf("op %d is not supported by code generation", (int)l->op);
-    break;
-  }
+  /* The kernel library first: a layer it handles (TF Lite numerics, ...) never reaches a native generator. */
+  mcu_status_t s = mcu_kernel_handles(p, l) ? cg_gen_kernel_call(cg, l, in, &out) : gen_native(cg, l, in, &out);
   if (s) return mcu_status_annotatef(s, "codegen: layer %d '%s' (%s): ", li, l->name ? l->name : "", mcu_op_name(l->op));
   LLVMBuildRetVoid(cg->b);
   LLVMBuildCall2(run_b, fty, fn, args, (unsigned)np, "");

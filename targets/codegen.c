@@ -93,9 +93,10 @@ static mcu_status_t write_file(const char *path, const char *data, size_t n) {
   return NULL;
 }
 
-/* Builds, verifies and optimises the module of `p` for `tm`. */
-static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm, const mcu_program_t *p,
-                                    LLVMModuleRef *out_mod) {
+/* Builds the module of `p` for `tm` (with the kernel library linked in when a layer calls it), verifies and
+ * optimises it, and leaves only standard C functions to call. */
+static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm, mcu_target_t target,
+                                    const mcu_program_t *p, LLVMModuleRef *out_mod) {
   LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(p->name ? p->name : "", ctx);
   /* The source file name lands in the object's STT_FILE symbol: keep it the program name, never a path. */
   if (p->name) LLVMSetSourceFileName(mod, p->name, strlen(p->name));
@@ -107,6 +108,7 @@ static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm,
   LLVMDisposeTargetData(td);
 
   mcu_status_t s = cg_build_module(p, mod);
+  if (!s) s = cg_link_kernels(mod, p->name, target);
   char *msg = NULL;
   if (!s && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
     s = mcu_status_errorf("codegen: internal error, invalid LLVM IR: %s", msg ? msg : "?");
@@ -121,6 +123,8 @@ static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm,
       LLVMDisposeErrorMessage(em);
     }
   }
+  if (!s) s = cg_lower_mem_intrinsics(mod);
+  if (!s) s = cg_check_externals(mod);
   if (s) {
     LLVMDisposeModule(mod);
     return s;
@@ -143,12 +147,13 @@ static mcu_status_t emit_object(LLVMContextRef ctx, LLVMTargetMachineRef tm, LLV
 /* Writes the requested form. The object's code size for a text emission comes from the very object the OBJ path
  * would produce: LLVM IR is printed before codegen (which may rewrite the module) and then compiled; assembly
  * needs a second, identical build (a cloned module can compile to different code, observed on LLVM 22). */
-static mcu_status_t emit_with(LLVMContextRef ctx, LLVMTargetMachineRef tm, const mcu_program_t *p, mcu_emit_t kind,
-                              const char *path, mcu_codegen_stats_t *out_stats) {
+static mcu_status_t emit_with(LLVMContextRef ctx, LLVMTargetMachineRef tm, mcu_target_t target,
+                              const mcu_program_t *p, mcu_emit_t kind, const char *path,
+                              mcu_codegen_stats_t *out_stats) {
   if (kind != MCU_EMIT_OBJ && kind != MCU_EMIT_ASM && kind != MCU_EMIT_LLVM)
     return mcu_status_errorf("codegen: cannot emit kind %d (only obj, asm and llvm)", (int)kind);
   LLVMModuleRef mod = NULL;
-  mcu_status_t s = build_optimized(ctx, tm, p, &mod);
+  mcu_status_t s = build_optimized(ctx, tm, target, p, &mod);
   if (s) return s;
   uint64_t bytes = 0;
   if (kind == MCU_EMIT_OBJ) {
@@ -165,7 +170,7 @@ static mcu_status_t emit_with(LLVMContextRef ctx, LLVMTargetMachineRef tm, const
     if (buf) LLVMDisposeMemoryBuffer(buf);
     if (!s && out_stats) {
       LLVMModuleRef again = NULL;
-      s = build_optimized(ctx, tm, p, &again);
+      s = build_optimized(ctx, tm, target, p, &again);
       if (!s) s = emit_object(ctx, tm, again, NULL, &bytes);
       if (again) LLVMDisposeModule(again);
     }
@@ -182,7 +187,7 @@ mcu_status_t mcu_codegen_emit(const mcu_program_t *p, mcu_target_t target, mcu_e
   mcu_status_t s = make_target_machine(target, &tm);
   if (s) return s;
   LLVMContextRef ctx = LLVMContextCreate();
-  s = emit_with(ctx, tm, p, kind, path, out_stats);
+  s = emit_with(ctx, tm, target, p, kind, path, out_stats);
   LLVMContextDispose(ctx);
   LLVMDisposeTargetMachine(tm);
   return s;

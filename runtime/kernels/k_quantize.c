@@ -1,0 +1,43 @@
+/* k_quantize.c: TF Lite Micro-exact QUANTIZE float32 -> int8/uint8 and DEQUANTIZE int8/uint8 -> float32. */
+#include <math.h>
+#include <stdint.h>
+
+#include "k_fixedpoint.h"
+#include "k_mem.h"
+#include "k_tflite.h"
+
+/* mcu_k_quantize_f32 reproduces reference_ops::AffineQuantize: q = (int32)TfLiteRound(x / scale) + zero_point,
+ * clamped to the type's range; the division is float32 (TF Lite Micro stores the scale as a double and casts it
+ * back to float, which gives the model's float32 scale), TfLiteRound is roundf (half away from zero), and the
+ * float -> int32 conversion saturates (NaN -> 0) as the Cortex-M's VCVT does (C++ leaves it undefined). The zero
+ * point is added in 64 bits, so a saturated value stays at the range end (on the target the int32 add could wrap:
+ * only for |x / scale| >= 2^31).
+ *
+ * mcu_k_dequantize_f32 reproduces reference_ops::Dequantize: y = (float)((double)scale * (double)(q - zero_point)),
+ * computed in double (the op's scale is a double holding the float32 scale) and rounded once to float32.
+ * Params: mcu_k_affine_params_t; q_type is MCU_K_I8 or MCU_K_U8. */
+void mcu_k_quantize_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
+                        const void *in2, void *out) {
+  const mcu_k_affine_params_t *p = (const mcu_k_affine_params_t *)params;
+  const int32_t lo = p->q_type == MCU_K_U8 ? 0 : -128, hi = p->q_type == MCU_K_U8 ? 255 : 127;
+  for (int32_t i = 0; i < p->count; ++i) {
+    const int64_t v = (int64_t)mcu_fx_f2i_sat(roundf(mcu_km_f32(in0, i) / p->scale)) + p->zero_point;
+    mcu_km_set_q8(out, i, v < lo ? lo : v > hi ? hi : (int32_t)v);
+  }
+  (void)aux0;
+  (void)aux1;
+  (void)in1;
+  (void)in2;
+}
+
+void mcu_k_dequantize_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
+                          const void *in2, void *out) {
+  const mcu_k_affine_params_t *p = (const mcu_k_affine_params_t *)params;
+  const double scale = (double)p->scale;
+  for (int32_t i = 0; i < p->count; ++i)
+    mcu_km_set_f32(out, i, (float)(scale * (double)(mcu_km_q8(in0, i, p->q_type) - p->zero_point)));
+  (void)aux0;
+  (void)aux1;
+  (void)in1;
+  (void)in2;
+}
