@@ -35,6 +35,23 @@ int mcu_target_parse(const char *s, mcu_target_t *out_target) {
   return -1;
 }
 
+int mcu_shape_override_parse(char *spec, mcu_shape_override_t *out_shape) {
+  char *eq = strchr(spec, '=');
+  if (!eq || eq == spec || !eq[1]) return -1;
+  *eq = 0;
+  out_shape->input_name = spec;
+  out_shape->rank = 0;
+  for (char *p = eq + 1;;) {
+    char *end;
+    long long d = strtoll(p, &end, 10);
+    if (end == p || d < 1 || d > INT32_MAX || out_shape->rank == MCU_MAX_RANK) return -1;
+    out_shape->dims[out_shape->rank++] = d;
+    if (*end == 0) return 0;
+    if (*end != 'x') return -1;
+    p = end + 1;
+  }
+}
+
 static const char *target_name(mcu_target_t t) { return t == MCU_TARGET_HOST ? "host" : "cortex-m7"; }
 
 static int ends_with(const char *s, const char *suffix) {

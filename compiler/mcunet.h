@@ -27,6 +27,16 @@ typedef struct mcu_binding {
   const char *tensor_path;
 } mcu_binding_t;
 
+/* --shape NAME=1x3x96x96: pins the dimensions of graph input NAME (symbolic or unknown dimensions included). */
+typedef struct mcu_shape_override {
+  const char *input_name;
+  int rank;
+  int64_t dims[MCU_MAX_RANK];
+} mcu_shape_override_t;
+
+/* Parses "NAME=1x3x96x96" (dims >= 1, at most MCU_MAX_RANK); `spec` must outlive the result. Returns 0. */
+int mcu_shape_override_parse(char *spec, mcu_shape_override_t *out_shape);
+
 typedef struct mcu_compile_options {
   const char *model_path;  /* .onnx */
   const char *output_path; /* OUT.o (or .s/.ll/.mlir); OUT.h is written beside it */
@@ -36,6 +46,8 @@ typedef struct mcu_compile_options {
   const char *report_path; /* JSON report, or NULL */
   const mcu_binding_t *bindings;
   int num_bindings;
+  const mcu_shape_override_t *shapes;
+  int num_shapes;
   const char *dump_after; /* print the IR to stderr after this pass ("all" for every pass), or NULL */
 } mcu_compile_options_t;
 

@@ -15,6 +15,7 @@ static void usage(FILE *f) {
           "  --emit=obj|asm|llvm|mlir object (default), assembly, LLVM IR, or the graph IR after the passes\n"
           "  --report=FILE.json      write the memory/compute report\n"
           "  --bind NAME=FILE.pb     turn graph input NAME into a constant (an ONNX TensorProto file)\n"
+          "  --shape NAME=1x3x96x96  pin the dimensions of graph input NAME (symbolic dimensions)\n"
           "  --dump-after=PASS|all   print the IR after a pass to stderr\n"
           "  --help                  this text\n");
 }
@@ -32,20 +33,21 @@ int main(int argc, char **argv) {
   mcu_compile_options_t o;
   mcu_compile_options_init(&o);
   mcu_binding_t *binds = calloc((size_t)argc, sizeof *binds);
-  if (!binds) return 1;
+  mcu_shape_override_t *shapes = calloc((size_t)argc, sizeof *shapes);
+  if (!binds || !shapes) return 1;
   const char *v;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
-      free(binds);
+      free(binds), free(shapes);
       return 0;
     } else if ((v = option_value(argc, argv, &i, "-o"))) {
       o.output_path = v;
     } else if ((v = option_value(argc, argv, &i, "--target"))) {
       if (mcu_target_parse(v, &o.target)) {
         fprintf(stderr, "mcunetc: unknown target '%s' (cortex-m7, host)\n", v);
-        free(binds);
+        free(binds), free(shapes);
         return 1;
       }
     } else if ((v = option_value(argc, argv, &i, "--name"))) {
@@ -57,18 +59,26 @@ int main(int argc, char **argv) {
       else if (!strcmp(v, "mlir")) o.emit = MCU_EMIT_MLIR;
       else {
         fprintf(stderr, "mcunetc: unknown --emit=%s (obj, asm, llvm, mlir)\n", v);
-        free(binds);
+        free(binds), free(shapes);
         return 1;
       }
     } else if ((v = option_value(argc, argv, &i, "--report"))) {
       o.report_path = v;
     } else if ((v = option_value(argc, argv, &i, "--dump-after"))) {
       o.dump_after = v;
+    } else if ((v = option_value(argc, argv, &i, "--shape"))) {
+      if (mcu_shape_override_parse((char *)v, &shapes[o.num_shapes])) {
+        fprintf(stderr, "mcunetc: --shape expects NAME=D1xD2x... (dimensions >= 1, at most %d), got '%s'\n",
+                MCU_MAX_RANK, v);
+        free(binds), free(shapes);
+        return 1;
+      }
+      ++o.num_shapes;
     } else if ((v = option_value(argc, argv, &i, "--bind"))) {
       const char *eq = strchr(v, '=');
       if (!eq || eq == v || !eq[1]) {
         fprintf(stderr, "mcunetc: --bind expects NAME=FILE.pb, got '%s'\n", v);
-        free(binds);
+        free(binds), free(shapes);
         return 1;
       }
       /* Split in place: argv strings are ours to modify. */
@@ -76,11 +86,11 @@ int main(int argc, char **argv) {
       binds[o.num_bindings++] = (mcu_binding_t){v, eq + 1};
     } else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "mcunetc: unknown option '%s' (see --help)\n", a);
-      free(binds);
+      free(binds), free(shapes);
       return 1;
     } else if (o.model_path) {
       fprintf(stderr, "mcunetc: more than one model ('%s' and '%s')\n", o.model_path, a);
-      free(binds);
+      free(binds), free(shapes);
       return 1;
     } else {
       o.model_path = a;
@@ -88,12 +98,13 @@ int main(int argc, char **argv) {
   }
   if (!o.model_path || !o.output_path) {
     usage(stderr);
-    free(binds);
+    free(binds), free(shapes);
     return 1;
   }
   o.bindings = binds;
+  o.shapes = shapes;
   mcu_status_t s = mcu_compile(&o);
-  free(binds);
+  free(binds), free(shapes);
   if (s) {
     fprintf(stderr, "mcunetc: error: %s\n", mcu_status_message(s));
     mcu_status_free(s);
