@@ -13,8 +13,9 @@
  * A value in format Qm (m integer bits, 0..31) is raw / 2^(31-m). Wrapping additions are done in uint32 (TF Lite's
  * plain int32 adds, undefined on overflow there, wrap here).
  *
- * Ranges: multipliers are Q0.31 values in [2^30, 2^31 - 1] (or 0), as mcu_tfl_quantize_multiplier() produces;
- * shifts are in [-31, 30] (positive = left). Known weakness: like TF Lite Micro, `x * 2^left_shift` wraps
+ * Ranges: multipliers are Q0.31 values in [2^30, 2^31 - 1] (or 0), as mcu_quantize_multiplier() (prepare_util.h)
+ * produces; shifts are in [-31, 31] (positive = left; the TF Lite group keeps them <= 30). Known weakness: like
+ * TF Lite Micro, `x * 2^left_shift` wraps
  * (two's complement) when it overflows int32; TF Lite Micro leaves that case undefined, we define it as the
  * wrap a Cortex-M produces. */
 
@@ -123,10 +124,11 @@ static inline int32_t mcu_fx_rescale(int32_t x, int from, int to) {
   return from >= to ? mcu_fx_sat_shl(x, from - to) : mcu_fx_rdbypot(x, to - from);
 }
 
-/* (a + b) / 2 rounded half away from zero. */
+/* (a + b) / 2 rounded half away from zero (gemmlowp RoundingHalfSum: (sum + sign) / 2 truncating toward zero,
+ * which is (sum + 1) >> 1 for sum >= 0 and sum >> 1, i.e. floor(sum / 2), for sum < 0). No division. */
 static inline int32_t mcu_fx_rounding_half_sum(int32_t a, int32_t b) {
   const int64_t sum = (int64_t)a + (int64_t)b;
-  return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  return (int32_t)(sum >= 0 ? mcu_fx_asr64(sum + 1, 1) : mcu_fx_asr64(sum, 1));
 }
 
 /* exp(a) for a in [-1/4, 0), Q0.31 in and out: Taylor expansion around -1/8. */
@@ -177,7 +179,8 @@ static inline int32_t mcu_fx_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
 static inline int32_t mcu_fx_logistic(int32_t a, int ib) {
   if (a == 0) return (int32_t)1 << 30;
   const int32_t abs_a = a > 0 ? a : mcu_fx_sub_wrap(0, a);
-  const int32_t if_positive = mcu_fx_one_over_one_plus_x_for_x_in_0_1(mcu_fx_exp_on_negative_values(mcu_fx_sub_wrap(0, abs_a), ib));
+  const int32_t if_positive =
+      mcu_fx_one_over_one_plus_x_for_x_in_0_1(mcu_fx_exp_on_negative_values(mcu_fx_sub_wrap(0, abs_a), ib));
   return a > 0 ? if_positive : mcu_fx_sub_wrap(INT32_MAX, if_positive);
 }
 
@@ -222,10 +225,12 @@ static inline int32_t mcu_fx_log_x_ge_1(int32_t input, int in_ib, int out_ib) {
   const int32_t common_sq = mcu_fx_srdhm(q, q);
   const int32_t num = mcu_fx_add_wrap(mcu_fx_srdhm(q, r), mcu_fx_srdhm(mcu_fx_srdhm(q, common_sq), alpha_n));
   const int32_t denom_minus_one_0 =
-      mcu_fx_add_wrap(mcu_fx_srdhm(p, mcu_fx_add_wrap(mcu_fx_add_wrap(alpha_i, q), mcu_fx_srdhm(alpha_d, common_sq))), mcu_fx_srdhm(alpha_f, q));
+      mcu_fx_add_wrap(mcu_fx_srdhm(p, mcu_fx_add_wrap(mcu_fx_add_wrap(alpha_i, q), mcu_fx_srdhm(alpha_d, common_sq))),
+                      mcu_fx_srdhm(alpha_f, q));
   const int32_t recip_denom = mcu_fx_one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0);
   const int32_t num_scaled = mcu_fx_rescale(num, 0, acc_ib);
-  return mcu_fx_rescale(mcu_fx_add_wrap(mcu_fx_srdhm(z_pow_2_adj, log_2), mcu_fx_srdhm(num_scaled, recip_denom)), acc_ib, out_ib);
+  return mcu_fx_rescale(mcu_fx_add_wrap(mcu_fx_srdhm(z_pow_2_adj, log_2), mcu_fx_srdhm(num_scaled, recip_denom)),
+                        acc_ib, out_ib);
 }
 
 #endif

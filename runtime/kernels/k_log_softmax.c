@@ -4,6 +4,7 @@
 
 #include "k_misc.h"
 #include "k_fixedpoint.h"
+#include "k_softmax_rows.h"
 
 /* mcu_k_log_softmax_s8: int8 -> int8 log_softmax (output scale 16/256, zero point 127), bit-exact with TF Lite
  * Micro's reference_ops::LogSoftmaxQuantized<int8_t> (double-rounding build).
@@ -23,14 +24,11 @@ void mcu_k_log_softmax_s8(const void *params, const void *aux0, const void *aux1
   const int8_t *x = (const int8_t *)in0;
   int8_t *y = (int8_t *)out;
   for (int32_t row = 0; row < p->outer; ++row, x += p->depth, y += p->depth) {
-    int32_t max = -128;
-    for (int32_t c = 0; c < p->depth; ++c)
-      if (x[c] > max) max = x[c];
-    uint32_t sum = 0; /* Q12.19 */
-    for (int32_t c = 0; c < p->depth; ++c) sum += (uint32_t)mcu_fx_rdbypot(exp_table[max - x[c]], 12);
+    const int32_t max = mcu_ksr_row_max_s8(x, p->depth);
+    const uint32_t sum = mcu_ksr_row_exp_sum_q12(x, p->depth, max, exp_table); /* Q12.19 */
     const int32_t log_sum = mcu_fx_log_x_ge_1((int32_t)sum, 12, 5);
-    const int32_t rescaled = mcu_fx_mbqm(mcu_fx_add_wrap(log_sum, INT32_MIN), p->reverse_scaling_divisor,
-                                                             -p->reverse_scaling_right_shift);
+    const int32_t rescaled =
+        mcu_fx_mbqm(mcu_fx_add_wrap(log_sum, INT32_MIN), p->reverse_scaling_divisor, -p->reverse_scaling_right_shift);
     const int32_t adjusted_diff_min = (p->diff_min - 1) > rescaled ? (p->diff_min - 1) : rescaled;
     for (int32_t c = 0; c < p->depth; ++c) {
       const int32_t diff = (int32_t)x[c] - max;

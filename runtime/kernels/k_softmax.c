@@ -4,6 +4,7 @@
 
 #include "k_misc.h"
 #include "k_fixedpoint.h"
+#include "k_softmax_rows.h"
 
 /* mcu_k_softmax_s8: int8 -> int8 softmax, bit-exact with TF Lite Micro's reference kernel
  * (reference_ops::Softmax<int8_t, int8_t>, double-rounding build).
@@ -24,11 +25,8 @@ void mcu_k_softmax_s8(const void *params, const void *aux0, const void *aux1, co
   const int8_t *x = (const int8_t *)in0;
   int8_t *y = (int8_t *)out;
   for (int32_t row = 0; row < p->outer; ++row, x += p->depth, y += p->depth) {
-    int32_t max = -128;
-    for (int32_t c = 0; c < p->depth; ++c)
-      if (x[c] > max) max = x[c];
-    uint32_t sum = 0; /* Q12.19 */
-    for (int32_t c = 0; c < p->depth; ++c) sum += (uint32_t)mcu_fx_rdbypot(exp_table[max - x[c]], 12);
+    const int32_t max = mcu_ksr_row_max_s8(x, p->depth);
+    const uint32_t sum = mcu_ksr_row_exp_sum_q12(x, p->depth, max, exp_table); /* Q12.19 */
     const int headroom_plus_one = mcu_fx_clz32(sum);
     const int32_t scale = mcu_fx_one_over_one_plus_x_for_x_in_0_1((int32_t)((sum << headroom_plus_one) - 0x80000000u));
     int exponent = (12 - headroom_plus_one) + 31 - 8;

@@ -295,8 +295,9 @@ static void test_logistic_s8(void) {
 static int32_t sat16(int64_t v) { return v > 32767 ? 32767 : v < -32768 ? -32768 : (int32_t)v; }
 static int32_t wrap16(int32_t v) { return (int32_t)(int16_t)(uint16_t)(uint32_t)v; }
 static int32_t q15_mult(double real, int *out_exp) {
-  int32_t m;
-  mcu_misc_quantize_multiplier(real, &m, out_exp); /* shared host rule, tested above via softmax */
+  int32_t m, e;
+  mcu_quantize_multiplier(real, INT32_MAX, &m, &e); /* shared host rule, tested above via softmax */
+  *out_exp = (int)e;
   return m >= INT32_MAX - 32768 ? 32767 : (m + 32768) >> 16;
 }
 static int32_t rdiv16(int32_t x, int e) { /* ties away from zero; e <= 15 in these tests */

@@ -9,7 +9,7 @@
 #include "kernel_call.h"
 #include "mcu_test.h"
 #include "ref.h"
-#include "tflite_quant.h"
+#include "prepare_util.h"
 
 /* Expected values are hand-computed or come from the independent formulations below (floor divisions in int64,
  * a multiplier search with ldexp/llround instead of frexp), never from the functions under test. Kernels run
@@ -168,29 +168,34 @@ static void test_fixedpoint(void) {
 
 static void test_quantize_multiplier(void) {
   int32_t m, s;
-  CHECK(mcu_tfl_quantize_multiplier(0.0, &m, &s) == 0 && m == 0 && s == 0, "0");
-  CHECK(mcu_tfl_quantize_multiplier(0.5, &m, &s) == 0 && m == (1 << 30) && s == 0, "0.5");
-  CHECK(mcu_tfl_quantize_multiplier(1.0, &m, &s) == 0 && m == (1 << 30) && s == 1, "1.0");
-  CHECK(mcu_tfl_quantize_multiplier(0.75, &m, &s) == 0 && m == 1610612736 && s == 0, "0.75");
-  CHECK(mcu_tfl_quantize_multiplier(-0.75, &m, &s) == 0 && m == -1610612736 && s == 0, "-0.75");
-  CHECK(mcu_tfl_quantize_multiplier(1.0 - ldexp(1.0, -40), &m, &s) == 0 && m == (1 << 30) && s == 1, "2^31 fix-up");
-  CHECK(mcu_tfl_quantize_multiplier(0.5 + ldexp(1.0, -32), &m, &s) == 0 && m == (1 << 30) + 1, "tie rounds up");
-  CHECK(mcu_tfl_quantize_multiplier(-(0.5 + ldexp(1.0, -32)), &m, &s) == 0 && m == -(1 << 30) - 1, "tie away");
-  CHECK(mcu_tfl_quantize_multiplier(ldexp(1.0, -32), &m, &s) == 0 && m == (1 << 30) && s == -31, "2^-32 kept");
-  CHECK(mcu_tfl_quantize_multiplier(ldexp(1.0, -33), &m, &s) == 0 && m == 0 && s == 0, "2^-33 flushed");
-  CHECK(mcu_tfl_quantize_multiplier(ldexp(1.0, 29), &m, &s) == 0 && m == (1 << 30) && s == 30, "2^29: shift 30");
-  CHECK(mcu_tfl_quantize_multiplier(ldexp(1.0, 30), &m, &s) == -1, "shift 31 rejected");
-  CHECK(mcu_tfl_quantize_multiplier(NAN, &m, &s) == -1, "NaN rejected");
-  CHECK(mcu_tfl_quantize_multiplier_smaller_than_one_exp(1.0, &m, &s) == -1, "smaller-than-one rejects 1");
-  CHECK(mcu_tfl_quantize_multiplier_smaller_than_one_exp(0.25, &m, &s) == 0 && m == (1 << 30) && s == -1, "0.25");
-  CHECK(mcu_tfl_quantize_multiplier_greater_than_one(0.5, &m, &s) == -1, "greater-than-one rejects 0.5");
-  CHECK(mcu_tfl_quantize_multiplier_greater_than_one(3.0, &m, &s) == 0 && m == 1610612736 && s == 2, "3.0");
+  CHECK(mcu_quantize_multiplier(0.0, MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == 0 && s == 0, "0");
+  CHECK(mcu_quantize_multiplier(0.5, MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == (1 << 30) && s == 0, "0.5");
+  CHECK(mcu_quantize_multiplier(1.0, MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == (1 << 30) && s == 1, "1.0");
+  CHECK(mcu_quantize_multiplier(0.75, MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == 1610612736 && s == 0, "0.75");
+  CHECK(mcu_quantize_multiplier(-0.75, MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == -1610612736 && s == 0, "-0.75");
+  CHECK(mcu_quantize_multiplier(1.0 - ldexp(1.0, -40), MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == (1 << 30) &&
+        s == 1, "2^31 fix-up");
+  CHECK(mcu_quantize_multiplier(0.5 + ldexp(1.0, -32), MCU_QM_MAX_SHIFT, &m, &s) == 0 &&
+        m == (1 << 30) + 1, "tie rounds up");
+  CHECK(mcu_quantize_multiplier(-(0.5 + ldexp(1.0, -32)), MCU_QM_MAX_SHIFT, &m, &s) == 0 &&
+        m == -(1 << 30) - 1, "tie away");
+  CHECK(mcu_quantize_multiplier(ldexp(1.0, -32), MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == (1 << 30) &&
+        s == -31, "2^-32 kept");
+  CHECK(mcu_quantize_multiplier(ldexp(1.0, -33), MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == 0 && s == 0, "2^-33 flushed");
+  CHECK(mcu_quantize_multiplier(ldexp(1.0, 29), MCU_QM_MAX_SHIFT, &m, &s) == 0 && m == (1 << 30) &&
+        s == 30, "2^29: shift 30");
+  CHECK(mcu_quantize_multiplier(ldexp(1.0, 30), MCU_QM_MAX_SHIFT, &m, &s) == -1, "shift 31 rejected");
+  CHECK(mcu_quantize_multiplier(NAN, MCU_QM_MAX_SHIFT, &m, &s) == -1, "NaN rejected");
+  CHECK(mcu_quantize_multiplier_smaller_than_one_exp(1.0, &m, &s) == -1, "smaller-than-one rejects 1");
+  CHECK(mcu_quantize_multiplier_smaller_than_one_exp(0.25, &m, &s) == 0 && m == (1 << 30) && s == -1, "0.25");
+  CHECK(mcu_quantize_multiplier_greater_than_one(0.5, &m, &s) == -1, "greater-than-one rejects 0.5");
+  CHECK(mcu_quantize_multiplier_greater_than_one(3.0, &m, &s) == 0 && m == 1610612736 && s == 2, "3.0");
   int bad = 0;
   for (int k = 0; k < 2000; ++k) {
     const double real = (double)(float)ldexp((double)rnd(1, 1 << 24) / (1 << 24), rnd(-34, 28));
     int32_t rm, rs;
     ref_qm(real, &rm, &rs);
-    if (mcu_tfl_quantize_multiplier(real, &m, &s) || m != rm || s != rs) ++bad;
+    if (mcu_quantize_multiplier(real, MCU_QM_MAX_SHIFT, &m, &s) || m != rm || s != rs) ++bad;
   }
   CHECK(bad == 0, "random multipliers match the search model (%d differ)", bad);
 }

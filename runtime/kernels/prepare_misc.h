@@ -5,12 +5,10 @@
 #include <stdint.h>
 
 #include "kernel_call.h"
+#include "prepare_util.h"
 
-/* ---- TF Lite's host-side quantization arithmetic (prepare_misc_util.c), double-rounding build ---- */
-
-/* QuantizeMultiplier: m = q * 2^shift with q = round(frexp fraction * 2^31) (ties away from zero), a q of 2^31
- * halved with shift + 1; 0 gives (0, 0); shift < -31 flushes to (0, 0). */
-void mcu_misc_quantize_multiplier(double m, int32_t *out_q, int *out_shift);
+/* ---- TF Lite's softmax scaling arithmetic (prepare_misc_util.c), double-rounding build; QuantizeMultiplier and
+ * the params/aux/arity/per-tensor helpers are in prepare_util.h ---- */
 
 /* PreprocessSoftmaxScaling: min(beta * input_scale * 2^(31 - integer_bits), 2^31 - 1) as a multiplier > 1 with a
  * left shift >= 0. Fails when the real multiplier is not above 1 (TF Lite Micro aborts there). */
@@ -20,18 +18,7 @@ mcu_status_t mcu_misc_softmax_scaling(double beta, double input_scale, int integ
 /* CalculateInputRadius: floor((2^integer_bits - 1) * 2^(total_bits - integer_bits) / 2^left_shift). */
 int32_t mcu_misc_input_radius(int integer_bits, int left_shift, int total_bits);
 
-/* ---- Layer checks and call filling (prepare_misc_util.c) ---- */
-
-/* The float32 value of a per-tensor scale as TF Lite stores it, and its zero point; fails unless the tensor is
- * quantized per tensor. */
-mcu_status_t mcu_misc_per_tensor(const mcu_layer_t *l, const mcu_tensor_t *t, const char *what, float *out_scale,
-                                 int32_t *out_zero_point);
-/* Fails unless the layer has `n` inputs and every tensor index is valid. */
-mcu_status_t mcu_misc_check_arity(const mcu_program_t *p, const mcu_layer_t *l, int n);
-/* Copies `size` bytes of params into the call (fails above MCU_KERNEL_MAX_PARAMS). */
-mcu_status_t mcu_misc_set_params(mcu_kernel_call_t *call, const void *params, uint32_t size);
-/* Allocates aux table `i` of `size` bytes (zeroed) and returns it through out_table. */
-mcu_status_t mcu_misc_new_aux(mcu_kernel_call_t *call, int i, uint32_t size, void **out_table);
+/* ---- Layer shape helper (prepare_misc_util.c) ---- */
 /* Rows and row length for an op over the last dimension; fails for rank 0 or sizes beyond int32. */
 mcu_status_t mcu_misc_rows(const mcu_layer_t *l, const mcu_tensor_t *t, int32_t *out_outer, int32_t *out_depth);
 

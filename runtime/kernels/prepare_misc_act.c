@@ -79,14 +79,15 @@ mcu_status_t mcu_misc_hard_swish_table(float input_scale, int32_t input_zero_poi
                                        int32_t output_zero_point, int8_t out_table[256]) {
   const float hires_input_scale = (1.0f / 128.0f) * input_scale;
   const float reluish_scale = 3.0f / 32768.0f;
-  int32_t m32;
-  int output_exponent, reluish_exponent;
-  mcu_misc_quantize_multiplier((double)(hires_input_scale / output_scale), &m32, &output_exponent);
+  int32_t m32, output_exponent, reluish_exponent;
+  if (mcu_quantize_multiplier((double)(hires_input_scale / output_scale), INT32_MAX, &m32, &output_exponent))
+    return mcu_status_errorf("hard swish multipliers out of range");
   const int16_t output_multiplier = downscale16(m32);
   if (output_exponent > 0)
     return mcu_status_errorf("input scale / output scale = %g is too large (TF Lite needs the output multiplier "
                              "exponent <= 0)", (double)(input_scale / output_scale));
-  mcu_misc_quantize_multiplier((double)(hires_input_scale / reluish_scale), &m32, &reluish_exponent);
+  if (mcu_quantize_multiplier((double)(hires_input_scale / reluish_scale), INT32_MAX, &m32, &reluish_exponent))
+    return mcu_status_errorf("hard swish multipliers out of range");
   const int16_t reluish_multiplier = downscale16(m32);
   if (reluish_exponent > 31 || reluish_exponent < -31 || output_exponent < -31)
     return mcu_status_errorf("hard swish multipliers out of range");
@@ -113,10 +114,10 @@ mcu_status_t mcu_misc_hard_swish_table(float input_scale, int32_t input_zero_poi
 /* Common checks of an int8 table op: one input, same element count, per-tensor quantization. */
 static mcu_status_t table_op(const mcu_program_t *p, const mcu_layer_t *l, float *sx, int32_t *zx, float *sy,
                              int32_t *zy, mcu_k_count_params_t *prm) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
-  if ((s = mcu_misc_per_tensor(l, x, "input", sx, zx)) || (s = mcu_misc_per_tensor(l, y, "output", sy, zy)))
+  if ((s = mcu_prep_per_tensor(l, x, "input", sx, zx)) || (s = mcu_prep_per_tensor(l, y, "output", sy, zy)))
     return s;
   const int64_t n = mcu_tensor_elements(x);
   if (n != mcu_tensor_elements(y) || n > INT32_MAX)
@@ -135,10 +136,10 @@ mcu_status_t mcu_prepare_logistic_s8(const mcu_program_t *p, const mcu_layer_t *
     return mcu_status_errorf("layer '%s' (logistic): an int8 output must have zero point -128 (TF Lite Micro's "
                              "requirement), got %d", l->name, (int)zy);
   void *table;
-  if ((s = mcu_misc_new_aux(call, 0, 256, &table))) return s;
+  if ((s = mcu_prep_new_aux(l, call, 256, &table))) return s;
   if ((s = mcu_misc_logistic_table(sx, zx, (int8_t *)table)))
     return mcu_status_annotatef(s, "layer '%s' (logistic): ", l->name);
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }
 
 mcu_status_t mcu_prepare_hard_swish_s8(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
@@ -148,19 +149,19 @@ mcu_status_t mcu_prepare_hard_swish_s8(const mcu_program_t *p, const mcu_layer_t
   mcu_status_t s = table_op(p, l, &sx, &zx, &sy, &zy, &prm);
   if (s) return s;
   void *table;
-  if ((s = mcu_misc_new_aux(call, 0, 256, &table))) return s;
+  if ((s = mcu_prep_new_aux(l, call, 256, &table))) return s;
   if ((s = mcu_misc_hard_swish_table(sx, zx, sy, zy, (int8_t *)table)))
     return mcu_status_annotatef(s, "layer '%s' (hard_swish): ", l->name);
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }
 
 /* float32 LOGISTIC / HARD_SWISH: only the element count. */
 mcu_status_t mcu_prepare_elementwise_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const int64_t n = mcu_tensor_elements(&p->tensors[l->inputs[0]]);
   if (n != mcu_tensor_elements(&p->tensors[l->output]) || n > INT32_MAX)
     return mcu_status_errorf("layer '%s' (%s): input and output sizes differ", l->name, mcu_op_name(l->op));
   mcu_k_count_params_t prm = {(int32_t)n};
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }

@@ -22,7 +22,7 @@ static mcu_status_t nhwc_pair(const mcu_layer_t *l, const mcu_tensor_t *x, const
  * int8 clamp is [act_min, act_max] intersected with the int8 range. Like TF Lite Micro, the kernels do not
  * requantize: input and output quantization are expected to be equal (the TFLite converter guarantees it). */
 mcu_status_t mcu_prepare_pool(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
   if ((s = nhwc_pair(l, x, y))) return s;
@@ -65,7 +65,7 @@ mcu_status_t mcu_prepare_pool(const mcu_program_t *p, const mcu_layer_t *l, mcu_
         return mcu_status_errorf("layer '%s' (avg_pool): output column %d averages no input", l->name, (int)ox);
     }
   }
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }
 
 /* TF Lite's GetNearestNeighbor in float32: scale = (in - 1) / (out - 1) with align_corners (and out > 1), else
@@ -84,7 +84,7 @@ static int32_t nearest(int32_t i, int32_t in_size, int32_t out_size, int align_c
 
 /* RESIZE_NEAREST_NEIGHBOR: the source row and column of every output row and column become aux0/aux1. */
 mcu_status_t mcu_prepare_resize_nearest(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
   if ((s = nhwc_pair(l, x, y))) return s;
@@ -95,12 +95,12 @@ mcu_status_t mcu_prepare_resize_nearest(const mcu_program_t *p, const mcu_layer_
     return mcu_status_errorf("layer '%s' (resize_nearest): tensor too large", l->name);
   mcu_k_resize_params_t prm = {x->shape[0], x->shape[1], x->shape[2], y->shape[1], y->shape[2], (int32_t)pixel};
   void *rows, *cols;
-  if ((s = mcu_misc_new_aux(call, 0, (uint32_t)prm.out_h * 4u, &rows)) ||
-      (s = mcu_misc_new_aux(call, 1, (uint32_t)prm.out_w * 4u, &cols)))
+  if ((s = mcu_prep_new_aux(l, call, (uint32_t)prm.out_h * 4u, &rows)) ||
+      (s = mcu_prep_new_aux(l, call, (uint32_t)prm.out_w * 4u, &cols)))
     return s;
   for (int32_t i = 0; i < prm.out_h; ++i)
     ((int32_t *)rows)[i] = nearest(i, prm.in_h, prm.out_h, l->align_corners, l->half_pixel_centers);
   for (int32_t i = 0; i < prm.out_w; ++i)
     ((int32_t *)cols)[i] = nearest(i, prm.in_w, prm.out_w, l->align_corners, l->half_pixel_centers);
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }

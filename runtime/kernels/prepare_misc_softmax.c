@@ -29,13 +29,13 @@ static void exp_table(int32_t multiplier, int left_shift, int32_t diff_min, int3
 /* Softmax int8 -> int8: TF Lite Micro accepts only an output with scale exactly 1/256 (as float) and zero point
  * -128; int8 -> int16 would need an i16 dtype, which programs do not have. */
 mcu_status_t mcu_prepare_softmax_s8(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
   float sx, sy;
   int32_t zx, zy;
-  if ((s = check_same_shape(l, x, y)) || (s = mcu_misc_per_tensor(l, x, "input", &sx, &zx)) ||
-      (s = mcu_misc_per_tensor(l, y, "output", &sy, &zy)))
+  if ((s = check_same_shape(l, x, y)) || (s = mcu_prep_per_tensor(l, x, "input", &sx, &zx)) ||
+      (s = mcu_prep_per_tensor(l, y, "output", &sy, &zy)))
     return s;
   if (sy != 1.0f / 256.0f || zy != -128)
     return mcu_status_errorf("layer '%s' (softmax): an int8 output must have scale 1/256 and zero point -128 "
@@ -50,13 +50,13 @@ mcu_status_t mcu_prepare_softmax_s8(const mcu_program_t *p, const mcu_layer_t *l
   prm.input_left_shift = left_shift;
   prm.diff_min = -mcu_misc_input_radius(5, left_shift, 31);
   void *table;
-  if ((s = mcu_misc_new_aux(call, 0, 256 * sizeof(int32_t), &table))) return s;
+  if ((s = mcu_prep_new_aux(l, call, 256 * sizeof(int32_t), &table))) return s;
   exp_table(prm.input_multiplier, left_shift, prm.diff_min, (int32_t *)table);
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }
 
 mcu_status_t mcu_prepare_softmax_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
   if ((s = check_same_shape(l, x, y))) return s;
@@ -64,20 +64,20 @@ mcu_status_t mcu_prepare_softmax_f32(const mcu_program_t *p, const mcu_layer_t *
   memset(&prm, 0, sizeof prm);
   if ((s = mcu_misc_rows(l, x, &prm.outer, &prm.depth))) return s;
   prm.beta = l->beta;
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }
 
 /* Log-softmax int8 -> int8: output scale 16/256 and zero point 127 (TF Lite Micro's requirement); beta is 1.
  * PreprocessLogSoftmaxScalingExp: the softmax scaling, then the reverse divisor 2^(31 - left_shift) / multiplier
  * as a multiplier below 1 with a right shift. */
 mcu_status_t mcu_prepare_log_softmax_s8(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
   float sx, sy;
   int32_t zx, zy;
-  if ((s = check_same_shape(l, x, y)) || (s = mcu_misc_per_tensor(l, x, "input", &sx, &zx)) ||
-      (s = mcu_misc_per_tensor(l, y, "output", &sy, &zy)))
+  if ((s = check_same_shape(l, x, y)) || (s = mcu_prep_per_tensor(l, x, "input", &sx, &zx)) ||
+      (s = mcu_prep_per_tensor(l, y, "output", &sy, &zy)))
     return s;
   if (sy != 16.0f / 256.0f || zy != 127)
     return mcu_status_errorf("layer '%s' (log_softmax): an int8 output must have scale 16/256 and zero point 127 "
@@ -93,30 +93,31 @@ mcu_status_t mcu_prepare_log_softmax_s8(const mcu_program_t *p, const mcu_layer_
   if (left_shift < 1 || left_shift > 31)
     return mcu_status_errorf("layer '%s' (log_softmax): input scale %g out of range", l->name, (double)sx);
   const double reverse = (double)((int64_t)1 << (31 - left_shift)) / (double)multiplier;
-  int reverse_shift;
+  int32_t reverse_shift;
   if (!(reverse < 1.0 && reverse > 0.0))
     return mcu_status_errorf("layer '%s' (log_softmax): reverse scaling %g not in (0, 1)", l->name, reverse);
-  mcu_misc_quantize_multiplier(reverse, &prm.reverse_scaling_divisor, &reverse_shift);
+  if (mcu_quantize_multiplier(reverse, INT32_MAX, &prm.reverse_scaling_divisor, &reverse_shift))
+    return mcu_status_errorf("layer '%s' (log_softmax): reverse scaling %g out of range", l->name, reverse);
   if (reverse_shift > 0)
     return mcu_status_errorf("layer '%s' (log_softmax): reverse scaling shift %d > 0", l->name, reverse_shift);
   prm.reverse_scaling_right_shift = -reverse_shift;
   prm.diff_min = -mcu_misc_input_radius(5, left_shift, 31);
   void *t0, *t1;
-  if ((s = mcu_misc_new_aux(call, 0, 256 * sizeof(int32_t), &t0)) ||
-      (s = mcu_misc_new_aux(call, 1, 256 * sizeof(int32_t), &t1)))
+  if ((s = mcu_prep_new_aux(l, call, 256 * sizeof(int32_t), &t0)) ||
+      (s = mcu_prep_new_aux(l, call, 256 * sizeof(int32_t), &t1)))
     return s;
   exp_table(multiplier, left_shift, prm.diff_min, (int32_t *)t0);
   for (int d = 0; d < 256; ++d)
     ((int32_t *)t1)[d] = -d < prm.diff_min ? 0 : mcu_fx_mbqm(-d, multiplier, left_shift);
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }
 
 mcu_status_t mcu_prepare_log_softmax_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
-  mcu_status_t s = mcu_misc_check_arity(p, l, 1);
+  mcu_status_t s = mcu_prep_check_arity(p, l, 1);
   if (s) return s;
   const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
   if ((s = check_same_shape(l, x, y))) return s;
   mcu_k_rows_params_t prm;
   if ((s = mcu_misc_rows(l, x, &prm.outer, &prm.depth))) return s;
-  return mcu_misc_set_params(call, &prm, sizeof prm);
+  return mcu_prep_set_params(l, call, &prm, sizeof prm);
 }

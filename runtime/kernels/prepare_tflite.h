@@ -5,22 +5,18 @@
 #include <stdint.h>
 
 #include "kernel_call.h"
+#include "prepare_util.h"
 #include "program.h"
 #include "status.h"
 
-/* ---- shared helpers (prepare_tflite_util.c) ---- */
+/* ---- the TF Lite group's own helpers (prepare_tflite_util.c); those shared with the misc group (QuantizeMultiplier,
+ * params, aux tables, per-tensor checks) are in prepare_util.h ---- */
 
 /* The layer's input i / output tensor, or NULL when the index is invalid. */
 const mcu_tensor_t *mcu_tfl_in(const mcu_program_t *p, const mcu_layer_t *l, int i);
 const mcu_tensor_t *mcu_tfl_out(const mcu_program_t *p, const mcu_layer_t *l);
 /* Nonzero when tensor t exists and has dtype dt. */
 int mcu_tfl_is(const mcu_tensor_t *t, mcu_dtype_t dt);
-/* Per-tensor quantization (num_scales == 1) with a positive finite scale: 1, else 0. */
-int mcu_tfl_per_tensor(const mcu_tensor_t *t);
-/* Copies `size` bytes of params into the call (error when larger than MCU_KERNEL_MAX_PARAMS). */
-mcu_status_t mcu_tfl_set_params(const mcu_layer_t *l, mcu_kernel_call_t *call, const void *params, uint32_t size);
-/* Adds an aux table of n int32 values (little-endian). */
-mcu_status_t mcu_tfl_add_aux_i32(const mcu_layer_t *l, mcu_kernel_call_t *call, const int32_t *v, int32_t n);
 /* [act_min, act_max] intersected with the 8-bit type's range (error when empty or the type is not i8/u8). */
 mcu_status_t mcu_tfl_act_range_q8(const mcu_layer_t *l, mcu_dtype_t dt, int32_t *out_lo, int32_t *out_hi);
 /* The float activation range TF Lite Micro uses: an infinite bound becomes -FLT_MAX / FLT_MAX (its

@@ -4,14 +4,14 @@
 
 #include "k_tflite.h"
 #include "prepare_tflite.h"
-#include "tflite_quant.h"
+#include "prepare_util.h"
 
 /* Effective scale as TF Lite Micro forms it for conv, depthwise conv and fully connected (PopulateConvolution-
  * QuantizationParams, GetQuantizedConvolutionMultipler, the per-channel FC path): (double)s_in * (double)s_w[o] /
  * (double)s_out, left to right, from the float32 scales; then QuantizeMultiplier. */
 static mcu_status_t channel_multipliers(const mcu_layer_t *l, const mcu_tensor_t *x, const mcu_tensor_t *w,
                                         const mcu_tensor_t *y, int32_t units, mcu_kernel_call_t *call) {
-  if (!mcu_tfl_per_tensor(x) || !mcu_tfl_per_tensor(y))
+  if (!mcu_prep_is_per_tensor(x) || !mcu_prep_is_per_tensor(y))
     return mcu_status_errorf("layer '%s': input and output need per-tensor quantization", l->name);
   if (!(w->num_scales == 1 || (w->num_scales == units && w->quant_axis == 0)) || !w->scales || !w->zero_points)
     return mcu_status_errorf("layer '%s': weights need per-tensor or per-output-channel quantization", l->name);
@@ -20,11 +20,11 @@ static mcu_status_t channel_multipliers(const mcu_layer_t *l, const mcu_tensor_t
   for (int32_t o = 0; !st && o < units; ++o) {
     const double sw = (double)(float)w->scales[w->num_scales == 1 ? 0 : o];
     const double real = (double)(float)x->scales[0] * sw / (double)(float)y->scales[0];
-    if (mcu_tfl_quantize_multiplier(real, &m[o], &s[o]))
+    if (mcu_quantize_multiplier(real, MCU_QM_MAX_SHIFT, &m[o], &s[o]))
       st = mcu_status_errorf("layer '%s': requantization scale %g out of range", l->name, real);
   }
-  if (!st) st = mcu_tfl_add_aux_i32(l, call, m, units);
-  if (!st) st = mcu_tfl_add_aux_i32(l, call, s, units);
+  if (!st) st = mcu_prep_add_aux_i32(l, call, m, units);
+  if (!st) st = mcu_prep_add_aux_i32(l, call, s, units);
   free(m);
   free(s);
   return st;
@@ -86,7 +86,7 @@ mcu_status_t mcu_tfl_prepare_conv_s8(const mcu_program_t *p, const mcu_layer_t *
   k.input_offset = -x->zero_points[0];
   k.output_offset = y->zero_points[0];
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 mcu_status_t mcu_tfl_prepare_conv_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
@@ -94,7 +94,7 @@ mcu_status_t mcu_tfl_prepare_conv_f32(const mcu_program_t *p, const mcu_layer_t 
   mcu_status_t s = conv_geometry(p, l, &k);
   if (s) return s;
   mcu_tfl_act_range_f32(l, &k.fact_min, &k.fact_max);
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 static int fc_types(const mcu_program_t *p, const mcu_layer_t *l, mcu_dtype_t dt, mcu_dtype_t bias_dt) {
@@ -143,7 +143,7 @@ mcu_status_t mcu_tfl_prepare_fc_s8(const mcu_program_t *p, const mcu_layer_t *l,
   k.weights_offset = -w->zero_points[0];
   k.output_offset = y->zero_points[0];
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 mcu_status_t mcu_tfl_prepare_fc_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
@@ -151,5 +151,5 @@ mcu_status_t mcu_tfl_prepare_fc_f32(const mcu_program_t *p, const mcu_layer_t *l
   mcu_status_t s = fc_geometry(p, l, &k);
   if (s) return s;
   mcu_tfl_act_range_f32(l, &k.fact_min, &k.fact_max);
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }

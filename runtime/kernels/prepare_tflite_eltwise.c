@@ -3,7 +3,7 @@
 
 #include "k_tflite.h"
 #include "prepare_tflite.h"
-#include "tflite_quant.h"
+#include "prepare_util.h"
 
 static int is_q8(const mcu_tensor_t *t) { return t && (t->dtype == MCU_DT_I8 || t->dtype == MCU_DT_U8); }
 
@@ -30,17 +30,17 @@ mcu_status_t mcu_tfl_prepare_requantize(const mcu_program_t *p, const mcu_layer_
   memset(&k, 0, sizeof k);
   mcu_status_t s = same_count(l, x, y, &k.count);
   if (s) return s;
-  if (!mcu_tfl_per_tensor(x) || !mcu_tfl_per_tensor(y))
+  if (!mcu_prep_is_per_tensor(x) || !mcu_prep_is_per_tensor(y))
     return mcu_status_errorf("layer '%s': requantize needs per-tensor quantization", l->name);
   k.in_type = (int32_t)x->dtype;
   k.out_type = (int32_t)y->dtype;
   k.input_zero_point = x->zero_points[0];
   k.output_zero_point = y->zero_points[0];
   const double real = (double)(float)x->scales[0] / (double)(float)y->scales[0];
-  if (mcu_tfl_quantize_multiplier(real, &k.multiplier, &k.shift))
+  if (mcu_quantize_multiplier(real, MCU_QM_MAX_SHIFT, &k.multiplier, &k.shift))
     return mcu_status_errorf("layer '%s': requantization scale %g out of range", l->name, real);
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 /* ---- QUANTIZE f32 -> i8/u8 and DEQUANTIZE i8/u8 -> f32 (per tensor) ---- */
@@ -61,11 +61,11 @@ static mcu_status_t affine(const mcu_layer_t *l, const mcu_tensor_t *x, const mc
   memset(&k, 0, sizeof k);
   mcu_status_t s = same_count(l, x, y, &k.count);
   if (s) return s;
-  if (!mcu_tfl_per_tensor(q)) return mcu_status_errorf("layer '%s': needs per-tensor quantization", l->name);
+  if (!mcu_prep_is_per_tensor(q)) return mcu_status_errorf("layer '%s': needs per-tensor quantization", l->name);
   k.q_type = (int32_t)q->dtype;
   k.zero_point = q->zero_points[0];
   k.scale = (float)q->scales[0];
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 mcu_status_t mcu_tfl_prepare_quantize_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
@@ -110,7 +110,7 @@ int mcu_tfl_match_mul_f32(const mcu_program_t *p, const mcu_layer_t *l) {
 
 static mcu_status_t binary_q(const mcu_layer_t *l, const mcu_tensor_t *a, const mcu_tensor_t *b,
                              const mcu_tensor_t *y) {
-  if (!mcu_tfl_per_tensor(a) || !mcu_tfl_per_tensor(b) || !mcu_tfl_per_tensor(y))
+  if (!mcu_prep_is_per_tensor(a) || !mcu_prep_is_per_tensor(b) || !mcu_prep_is_per_tensor(y))
     return mcu_status_errorf("layer '%s': needs per-tensor quantization", l->name);
   return NULL;
 }
@@ -133,12 +133,12 @@ mcu_status_t mcu_tfl_prepare_addsub_s8(const mcu_program_t *p, const mcu_layer_t
   const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
   const double r1 = (double)s1 / twice_max, r2 = (double)s2 / twice_max;
   const double ro = twice_max / ((double)(1 << k.left_shift) * (double)so);
-  if (mcu_tfl_quantize_multiplier_smaller_than_one_exp(r1, &k.input1_multiplier, &k.input1_shift) ||
-      mcu_tfl_quantize_multiplier_smaller_than_one_exp(r2, &k.input2_multiplier, &k.input2_shift) ||
-      mcu_tfl_quantize_multiplier_smaller_than_one_exp(ro, &k.output_multiplier, &k.output_shift))
+  if (mcu_quantize_multiplier_smaller_than_one_exp(r1, &k.input1_multiplier, &k.input1_shift) ||
+      mcu_quantize_multiplier_smaller_than_one_exp(r2, &k.input2_multiplier, &k.input2_shift) ||
+      mcu_quantize_multiplier_smaller_than_one_exp(ro, &k.output_multiplier, &k.output_shift))
     return mcu_status_errorf("layer '%s': add/sub scales out of TF Lite's range", l->name);
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 /* MUL: QuantizeMultiplier((double)s1 * (double)s2 / (double)s_out) (CalculateOpDataMul). */
@@ -153,10 +153,10 @@ mcu_status_t mcu_tfl_prepare_mul_s8(const mcu_program_t *p, const mcu_layer_t *l
   k.input2_offset = -b->zero_points[0];
   k.output_offset = y->zero_points[0];
   const double real = (double)(float)a->scales[0] * (double)(float)b->scales[0] / (double)(float)y->scales[0];
-  if (mcu_tfl_quantize_multiplier(real, &k.output_multiplier, &k.output_shift))
+  if (mcu_quantize_multiplier(real, MCU_QM_MAX_SHIFT, &k.output_multiplier, &k.output_shift))
     return mcu_status_errorf("layer '%s': mul scale %g out of range", l->name, real);
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 mcu_status_t mcu_tfl_prepare_binary_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
@@ -167,12 +167,12 @@ mcu_status_t mcu_tfl_prepare_binary_f32(const mcu_program_t *p, const mcu_layer_
     mcu_status_t s = mcu_tfl_broadcast(l, a, b, y, &k.bc);
     if (s) return s;
     mcu_tfl_act_range_f32(l, &k.fact_min, &k.fact_max);
-    return mcu_tfl_set_params(l, call, &k, sizeof k);
+    return mcu_prep_set_params(l, call, &k, sizeof k);
   }
   mcu_k_addsub_params_t k;
   memset(&k, 0, sizeof k);
   mcu_status_t s = mcu_tfl_broadcast(l, a, b, y, &k.bc);
   if (s) return s;
   mcu_tfl_act_range_f32(l, &k.fact_min, &k.fact_max);
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }

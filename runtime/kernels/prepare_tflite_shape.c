@@ -3,7 +3,7 @@
 
 #include "k_tflite.h"
 #include "prepare_tflite.h"
-#include "tflite_quant.h"
+#include "prepare_util.h"
 
 /* Which TF Lite Micro generation's int8 MEAN to reproduce. 0 (default): current TF Lite Micro (reduce_common.cc:
  * EvalIntegerMean: equal qparams -> integer mean with truncating division, else QuantizedMeanOrSum's float path).
@@ -47,7 +47,7 @@ mcu_status_t mcu_tfl_prepare_pad(const mcu_program_t *p, const mcu_layer_t *l, m
   } else {
     k.value = l->pad_value;
   }
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 /* ---- CONCAT: byte copy (TF Lite Micro never requantizes) ---- */
@@ -85,7 +85,7 @@ mcu_status_t mcu_tfl_prepare_concat(const mcu_program_t *p, const mcu_layer_t *l
   k.outer = (int32_t)outer;
   k.a_bytes = (int32_t)(ia * (int64_t)mcu_dtype_size(y->dtype));
   k.b_bytes = (int32_t)(ib * (int64_t)mcu_dtype_size(y->dtype));
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
 /* ---- MEAN ---- */
@@ -124,20 +124,20 @@ mcu_status_t mcu_tfl_prepare_mean(const mcu_program_t *p, const mcu_layer_t *l, 
   k.count = (int32_t)count;
   if (x->dtype == MCU_DT_F32) {
     k.mode = MCU_K_MEAN_F32;
-    return mcu_tfl_set_params(l, call, &k, sizeof k);
+    return mcu_prep_set_params(l, call, &k, sizeof k);
   }
-  if (!mcu_tfl_per_tensor(x) || !mcu_tfl_per_tensor(y))
+  if (!mcu_prep_is_per_tensor(x) || !mcu_prep_is_per_tensor(y))
     return mcu_status_errorf("layer '%s': mean needs per-tensor quantization", l->name);
   const float si = (float)x->scales[0], so = (float)y->scales[0];
   k.input_zero_point = x->zero_points[0];
   k.output_zero_point = y->zero_points[0];
   k.scale = si / so;
-  if (mcu_tfl_quantize_multiplier((double)si / (double)so, &k.multiplier, &k.shift))
+  if (mcu_quantize_multiplier((double)si / (double)so, MCU_QM_MAX_SHIFT, &k.multiplier, &k.shift))
     return mcu_status_errorf("layer '%s': mean scale out of range", l->name);
   /* keep_dims: the output has the input's rank (reduced dimensions kept as 1). */
   const int axes_1_2 = x->rank == 4 && l->axes_mask == 0x6u && y->rank == 4;
   if (MCU_TFL_MEAN_LEGACY && axes_1_2) k.mode = MCU_K_MEAN_INT_4D;
   else if (si == so && k.input_zero_point == k.output_zero_point) k.mode = MCU_K_MEAN_SAME_QPARAMS;
   else k.mode = MCU_K_MEAN_FLOAT_RESCALE;
-  return mcu_tfl_set_params(l, call, &k, sizeof k);
+  return mcu_prep_set_params(l, call, &k, sizeof k);
 }

@@ -19,33 +19,6 @@ const mcu_tensor_t *mcu_tfl_out(const mcu_program_t *p, const mcu_layer_t *l) {
 
 int mcu_tfl_is(const mcu_tensor_t *t, mcu_dtype_t dt) { return t && t->dtype == dt; }
 
-int mcu_tfl_per_tensor(const mcu_tensor_t *t) {
-  return t && t->num_scales == 1 && t->scales && t->zero_points && isfinite(t->scales[0]) && t->scales[0] > 0.0;
-}
-
-mcu_status_t mcu_tfl_set_params(const mcu_layer_t *l, mcu_kernel_call_t *call, const void *params, uint32_t size) {
-  if (size > MCU_KERNEL_MAX_PARAMS)
-    return mcu_status_errorf("layer '%s': kernel parameters too large (%u bytes)", l->name, (unsigned)size);
-  memcpy(call->params, params, size);
-  call->params_size = size;
-  return NULL;
-}
-
-mcu_status_t mcu_tfl_add_aux_i32(const mcu_layer_t *l, mcu_kernel_call_t *call, const int32_t *v, int32_t n) {
-  if (call->num_aux >= MCU_KERNEL_MAX_AUX || n < 0)
-    return mcu_status_errorf("layer '%s': too many kernel tables", l->name);
-  uint8_t *b = malloc(n > 0 ? 4 * (size_t)n : 4);
-  if (!b) return mcu_status_errorf("layer '%s': out of memory", l->name);
-  for (int32_t i = 0; i < n; ++i) {
-    const uint32_t u = (uint32_t)v[i];
-    for (int k = 0; k < 4; ++k) b[4 * i + k] = (uint8_t)(u >> (8 * k));
-  }
-  call->aux[call->num_aux] = b;
-  call->aux_size[call->num_aux] = 4 * (uint32_t)n;
-  ++call->num_aux;
-  return NULL;
-}
-
 mcu_status_t mcu_tfl_act_range_q8(const mcu_layer_t *l, mcu_dtype_t dt, int32_t *out_lo, int32_t *out_hi) {
   int32_t lo, hi;
   if (dt == MCU_DT_I8) lo = -128, hi = 127;

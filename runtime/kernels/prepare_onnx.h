@@ -1,0 +1,60 @@
+/* prepare_onnx.h: host-side matches and prepare functions of the ONNX kernel group (registered in kernels_onnx.c). */
+#ifndef MCUNET_RUNTIME_KERNELS_PREPARE_ONNX_H
+#define MCUNET_RUNTIME_KERNELS_PREPARE_ONNX_H
+
+#include <stdint.h>
+
+#include "kernel_call.h"
+#include "program.h"
+#include "status.h"
+
+/* ---- compile-time arithmetic of ONNX Runtime (prepare_onnx_table.c; exposed for the tests) ---- */
+
+/* MLAS's x86-64 (FMA3) logistic: x clamped to [-18, 18], p/q rational approximation with fused multiply-adds,
+ * max(0, p / q + 0.5). */
+float mcu_onnx_mlas_logistic(float x);
+
+/* MlasQuantizeLinear on x86: v = x / scale, clamped to [type min - z, type max - z], rounded half to even, + z. */
+int32_t mcu_onnx_quantize_linear(float x, float scale, int32_t zero_point, mcu_dtype_t dt);
+
+/* The 256-entry table of QLinearSigmoid (sigmoid = 1) or of QLinearConcat's requantization (sigmoid = 0), as
+ * ONNX Runtime's QlinearBuildLookupTable builds it: entry (uint8)v for every stored input value v. */
+void mcu_onnx_lookup_table(mcu_dtype_t dt, float x_scale, int32_t x_zero_point, float y_scale, int32_t y_zero_point,
+                           int sigmoid, uint8_t out_table[256]);
+
+/* Which of ONNX Runtime's broadcast loops (MCU_KO_SPAN_BOTH / SCALAR_A / SCALAR_B) handles shapes a and b. */
+int mcu_onnx_broadcast_mode(const mcu_tensor_t *a, const mcu_tensor_t *b);
+
+/* ---- entries: matches / prepare ---- */
+#define MCU_ONNX_ENTRY(name)                                                                                       \
+  int mcu_onnx_match_##name(const mcu_program_t *p, const mcu_layer_t *l);                                         \
+  mcu_status_t mcu_onnx_prepare_##name(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call)
+
+MCU_ONNX_ENTRY(qladd);       /* prepare_onnx_q.c */
+MCU_ONNX_ENTRY(qlmul);
+MCU_ONNX_ENTRY(qlavgpool);
+MCU_ONNX_ENTRY(qlgavgpool);  /* MEAN, and AVG_POOL over the whole image without padding */
+MCU_ONNX_ENTRY(qlconcat);
+MCU_ONNX_ENTRY(qlsigmoid);
+MCU_ONNX_ENTRY(matmul_f32);  /* prepare_onnx_float.c */
+MCU_ONNX_ENTRY(leaky_relu_f32);
+MCU_ONNX_ENTRY(hard_sigmoid_f32);
+MCU_ONNX_ENTRY(batch_norm_f32);
+
+/* Float32 layers of ONNX numerics that the TF Lite and misc groups' float kernels run unchanged (float arithmetic
+ * has no numerics variant): conv, fully connected, add/sub/mul, pooling, mean, softmax, log softmax, logistic,
+ * hard swish (prepare_onnx_float.c). */
+int mcu_onnx_match_conv_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_fc_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_add_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_sub_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_mul_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_avg_pool_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_max_pool_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_mean_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_softmax_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_log_softmax_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_logistic_f32(const mcu_program_t *p, const mcu_layer_t *l);
+int mcu_onnx_match_hard_swish_f32(const mcu_program_t *p, const mcu_layer_t *l);
+
+#endif
