@@ -1,25 +1,29 @@
-/* arena_planner.c: greedy-by-size first-fit placement of buffers with lifetimes into one arena. */
+/* arena_planner.c: placement of buffers with lifetimes into one arena, several strategies, the best kept. */
 #include "arena_planner.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-/* Algorithm: sort buffers by size (largest first; ties by first use, then index, for determinism), then place each
- * at the lowest aligned offset that overlaps no already placed buffer whose lifetime intersects its own. Why: this
- * is the placement TF Lite Micro and TinyEngine use, simple and usually within a few percent of the lower bound on
- * chain-like networks. Weakness: greedy; on graphs with many equal-sized or interleaved lifetimes it can leave
- * holes that an exact or conflict-ordered search would fill (the memory issue adds those strategies). */
-
-typedef struct {
-  const mcu_arena_buffer_t *b;
-  int index;
-} entry_t;
-
-static int by_size_desc(const void *pa, const void *pb) {
-  const entry_t *a = pa, *b = pb;
-  if (a->b->size != b->b->size) return a->b->size > b->b->size ? -1 : 1;
-  if (a->b->first != b->b->first) return a->b->first < b->b->first ? -1 : 1;
-  return a->index - b->index;
-}
+/* Algorithm: dynamic storage allocation (NP-hard in general) with four strategies, each a complete placement:
+ *  - greedy by size: largest buffer first, each at the lowest aligned offset that overlaps no already placed buffer
+ *    whose lifetime intersects its own (TF Lite Micro's and TinyEngine's planner);
+ *  - greedy by conflicts: the same first fit, ordered by the bytes of the buffers live alongside (the most
+ *    constrained first), then by size;
+ *  - best fit: in order of first use (a simulation of a heap), each buffer goes into the smallest gap between the
+ *    conflicting buffers that holds it, or on top when none does;
+ *  - exact: for at most MCU_ARENA_EXACT_MAX_BUFFERS nonzero buffers, a branch and bound over placement orders.
+ *    Any placement can be pushed down until each buffer rests at 0 or on the (aligned) end of a conflicting one;
+ *    taking the buffers in order of offset, each then sits at the lowest aligned offset, at or above the previous
+ *    buffer's, that its placed neighbours leave free (pushing it there never collides with later buffers, which
+ *    lie above its old place). So searching orders, each buffer at that lowest offset, reaches an optimum. Bound:
+ *    every unplaced buffer ends up at or above the current offset, so the arena needs at least that offset plus
+ *    the largest total of unplaced bytes live at one step. The search starts from the best greedy placement and
+ *    stops after MCU_ARENA_EXACT_NODE_BUDGET nodes (then exact_complete is 0 and the result is merely good).
+ * The lower bound is the largest total of bytes live at one step; the no-reuse baseline puts every buffer after
+ * the previous one, in index order; a greedy order whose alignment padding would end above it falls back to it,
+ * so no strategy is ever worse. Why several: each greedy order has inputs where it leaves holes the others avoid, and they are
+ * cheap (O(n^2 log n)). Weakness: above the exact search's size, nothing guarantees the optimum; lifetimes and the
+ * execution order are taken as given (no rematerialisation, no reordering, no in-place ops). */
 
 typedef struct {
   uint64_t lo, hi;
@@ -33,54 +37,311 @@ static int by_lo(const void *pa, const void *pb) {
 
 static uint64_t align_up(uint64_t v, uint32_t a) { return (v + a - 1) & ~(uint64_t)(a - 1); }
 
-mcu_status_t mcu_arena_plan(const mcu_arena_buffer_t *buffers, int n, uint64_t *out_offsets,
-                            mcu_arena_plan_t *out_plan) {
-  out_plan->peak = out_plan->lower_bound = 0;
-  if (n <= 0) return NULL;
-  int32_t max_step = 0;
-  for (int i = 0; i < n; ++i) {
-    const mcu_arena_buffer_t *b = &buffers[i];
-    if (b->first < 0 || b->last < b->first) return mcu_status_errorf("arena planner: buffer %d has lifetime [%d, %d]", i, b->first, b->last);
-    if (b->align == 0 || (b->align & (b->align - 1))) return mcu_status_errorf("arena planner: buffer %d has alignment %u", i, b->align);
-    if (b->size > (UINT64_C(1) << 40)) return mcu_status_errorf("arena planner: buffer %d is too large", i);
-    if (b->last > max_step) max_step = b->last;
+static int overlaps(const mcu_arena_buffer_t *a, const mcu_arena_buffer_t *b) {
+  return a->first <= b->last && b->first <= a->last;
+}
+
+/* The lowest offset >= from, aligned, where `size` bytes overlap none of the spans (sorted by lo). */
+static uint64_t first_fit(const span_t *spans, int num_spans, uint64_t from, uint64_t size, uint32_t align) {
+  uint64_t at = from;
+  for (int j = 0; j < num_spans; ++j) {
+    if (spans[j].lo >= align_up(at, align) + size) break; /* fits in the gap before this span */
+    if (spans[j].hi > at) at = spans[j].hi;
   }
-  entry_t *order = malloc(sizeof *order * (size_t)n);
-  span_t *spans = malloc(sizeof *spans * (size_t)n);
-  uint64_t *live = calloc((size_t)max_step + 1, sizeof *live);
-  int *placed = malloc(sizeof *placed * (size_t)n);
-  if (!order || !spans || !live || !placed) {
-    free(order), free(spans), free(live), free(placed);
+  return align_up(at, align);
+}
+
+/* The offset of the smallest gap between spans (sorted by lo) that holds `size` aligned bytes, the lowest of
+ * equal gaps; above every span when no gap holds it. */
+static uint64_t best_fit(const span_t *spans, int num_spans, uint64_t size, uint32_t align) {
+  uint64_t at = 0, best = 0, best_gap = UINT64_MAX;
+  for (int j = 0; j < num_spans; ++j) {
+    uint64_t cand = align_up(at, align);
+    if (spans[j].lo >= cand + size && spans[j].lo - at < best_gap) {
+      best_gap = spans[j].lo - at;
+      best = cand;
+    }
+    if (spans[j].hi > at) at = spans[j].hi;
+  }
+  return best_gap != UINT64_MAX ? best : align_up(at, align);
+}
+
+/* Shared state of one planning call. */
+typedef struct {
+  const mcu_arena_buffer_t *b;
+  int n;
+  span_t *spans; /* n scratch spans */
+  int *order;    /* n scratch indices */
+  struct rank *ranks; /* n scratch sort records */
+} planner_t;
+
+/* Places the buffers in `order` (first fit or best fit against the placed buffers they overlap); the peak. */
+static uint64_t place_in_order(planner_t *P, const int *order, int use_best_fit, uint64_t *out_offsets) {
+  uint64_t peak = 0;
+  for (int k = 0; k < P->n; ++k) {
+    const mcu_arena_buffer_t *b = &P->b[order[k]];
+    int num_spans = 0;
+    if (b->size == 0) {
+      out_offsets[order[k]] = 0;
+      continue;
+    }
+    for (int j = 0; j < k; ++j) {
+      const mcu_arena_buffer_t *o = &P->b[order[j]];
+      if (o->size > 0 && overlaps(o, b))
+        P->spans[num_spans++] = (span_t){out_offsets[order[j]], out_offsets[order[j]] + o->size};
+    }
+    qsort(P->spans, (size_t)num_spans, sizeof *P->spans, by_lo);
+    uint64_t at = use_best_fit ? best_fit(P->spans, num_spans, b->size, b->align)
+                               : first_fit(P->spans, num_spans, 0, b->size, b->align);
+    out_offsets[order[k]] = at;
+    if (at + b->size > peak) peak = at + b->size;
+  }
+  return peak;
+}
+
+/* One buffer's sort record (qsort has no context argument, so the keys travel with the index). */
+typedef struct rank {
+  uint64_t key, size;
+  int32_t first;
+  int index;
+} rank_t;
+
+/* Descending key, then larger size, earlier first use, lower index. */
+static int by_key_desc(const void *pa, const void *pb) {
+  const rank_t *a = pa, *b = pb;
+  if (a->key != b->key) return a->key > b->key ? -1 : 1;
+  if (a->size != b->size) return a->size > b->size ? -1 : 1;
+  if (a->first != b->first) return a->first < b->first ? -1 : 1;
+  return a->index - b->index;
+}
+
+static uint64_t run_greedy(planner_t *P, mcu_arena_strategy_t s, uint64_t *out_offsets) {
+  for (int i = 0; i < P->n; ++i) {
+    const mcu_arena_buffer_t *x = &P->b[i];
+    uint64_t key = x->size; /* greedy by size */
+    if (s == MCU_ARENA_GREEDY_BY_CONFLICTS) {
+      key = 0;
+      for (int j = 0; j < P->n; ++j)
+        if (j != i && overlaps(x, &P->b[j])) key += P->b[j].size;
+    } else if (s == MCU_ARENA_BEST_FIT) {
+      key = (uint64_t)(INT32_MAX - x->first); /* earliest first use first */
+    }
+    P->ranks[i] = (rank_t){key, x->size, x->first, i};
+  }
+  qsort(P->ranks, (size_t)P->n, sizeof *P->ranks, by_key_desc);
+  for (int i = 0; i < P->n; ++i) P->order[i] = P->ranks[i].index;
+  return place_in_order(P, P->order, s == MCU_ARENA_BEST_FIT, out_offsets);
+}
+
+/* ---- Exact search over at most MCU_ARENA_EXACT_MAX_BUFFERS nonzero buffers. ---- */
+
+enum { XMAX = MCU_ARENA_EXACT_MAX_BUFFERS };
+
+typedef struct {
+  int k;                  /* buffers in the search */
+  int index[XMAX];        /* their indices in the caller's array, largest first */
+  uint64_t size[XMAX];
+  uint32_t align[XMAX];
+  uint32_t conflicts[XMAX]; /* bit j: lifetimes of search buffers i and j overlap */
+  int num_points;
+  uint32_t live_at[XMAX]; /* bit i: buffer i is live at point p (the distinct first steps) */
+  uint64_t offset[XMAX];
+  uint64_t best_offset[XMAX];
+  uint64_t best_peak; /* the incumbent; only strictly better placements replace it */
+  int found;
+  long nodes;
+  int aborted;
+} search_t;
+
+static void search(search_t *S, uint32_t placed, uint64_t floor, uint64_t peak) {
+  if (S->nodes++ >= MCU_ARENA_EXACT_NODE_BUDGET) {
+    S->aborted = 1;
+    return;
+  }
+  uint32_t all = (UINT32_C(1) << S->k) - 1;
+  if (placed == all) {
+    if (peak < S->best_peak) {
+      S->best_peak = peak;
+      memcpy(S->best_offset, S->offset, sizeof S->offset);
+      S->found = 1;
+    }
+    return;
+  }
+  uint64_t max_unplaced = 0; /* the largest total of unplaced bytes live at one step */
+  for (int p = 0; p < S->num_points; ++p) {
+    uint64_t sum = 0;
+    for (int i = 0; i < S->k; ++i)
+      if ((S->live_at[p] & ~placed) >> i & 1) sum += S->size[i];
+    if (sum > max_unplaced) max_unplaced = sum;
+  }
+  for (int i = 0; i < S->k && !S->aborted; ++i) {
+    if (placed >> i & 1) continue;
+    span_t spans[XMAX];
+    int ns = 0;
+    for (int j = 0; j < S->k; ++j)
+      if ((placed >> j & 1) && (S->conflicts[i] >> j & 1)) spans[ns++] = (span_t){S->offset[j], S->offset[j] + S->size[j]};
+    for (int a = 1; a < ns; ++a) /* insertion sort: at most 11 spans */
+      for (int c = a; c > 0 && by_lo(&spans[c - 1], &spans[c]) > 0; --c) {
+        span_t t = spans[c];
+        spans[c] = spans[c - 1], spans[c - 1] = t;
+      }
+    uint64_t at = first_fit(spans, ns, floor, S->size[i], S->align[i]);
+    uint64_t new_peak = at + S->size[i] > peak ? at + S->size[i] : peak;
+    uint64_t bound = at + max_unplaced > new_peak ? at + max_unplaced : new_peak;
+    if (bound >= S->best_peak) continue;
+    S->offset[i] = at;
+    search(S, placed | UINT32_C(1) << i, at, new_peak);
+  }
+}
+
+/* Improves on the incumbent placement in out_offsets (peak `incumbent`); returns the peak kept. */
+static uint64_t run_exact(const mcu_arena_buffer_t *b, int n, uint64_t incumbent, uint64_t *out_offsets,
+                          int *out_complete) {
+  search_t *S = calloc(1, sizeof *S);
+  if (!S) return incumbent; /* the incumbent stands; reported as not complete */
+  *out_complete = 0;
+  for (int i = 0; i < n; ++i)
+    if (b[i].size > 0) {
+      int at = S->k++; /* insertion by size, largest first (then index) */
+      while (at > 0 && b[S->index[at - 1]].size < b[i].size) {
+        S->index[at] = S->index[at - 1];
+        --at;
+      }
+      S->index[at] = i;
+    }
+  for (int i = 0; i < S->k; ++i) {
+    const mcu_arena_buffer_t *x = &b[S->index[i]];
+    S->size[i] = x->size;
+    S->align[i] = x->align;
+    for (int j = 0; j < S->k; ++j)
+      if (j != i && overlaps(x, &b[S->index[j]])) S->conflicts[i] |= UINT32_C(1) << j;
+    uint32_t live = 0;
+    for (int j = 0; j < S->k; ++j)
+      if (b[S->index[j]].first <= x->first && x->first <= b[S->index[j]].last) live |= UINT32_C(1) << j;
+    int dup = 0;
+    for (int p = 0; p < S->num_points; ++p) dup |= S->live_at[p] == live;
+    if (!dup) S->live_at[S->num_points++] = live;
+  }
+  S->best_peak = incumbent;
+  search(S, 0, 0, 0);
+  if (S->found)
+    for (int i = 0; i < S->k; ++i) out_offsets[S->index[i]] = S->best_offset[i];
+  uint64_t peak = S->best_peak;
+  *out_complete = !S->aborted;
+  free(S);
+  return peak;
+}
+
+const char *mcu_arena_strategy_name(mcu_arena_strategy_t s) {
+  switch (s) {
+  case MCU_ARENA_GREEDY_BY_SIZE:
+    return "greedy_by_size";
+  case MCU_ARENA_GREEDY_BY_CONFLICTS:
+    return "greedy_by_conflicts";
+  case MCU_ARENA_BEST_FIT:
+    return "best_fit";
+  case MCU_ARENA_EXACT:
+    return "exact";
+  case MCU_ARENA_NUM_STRATEGIES:
+    break;
+  }
+  return "?";
+}
+
+/* Checks the buffers and fills the lower bound and the baseline. */
+static mcu_status_t analyse(const mcu_arena_buffer_t *b, int n, mcu_arena_plan_t *out_plan, int *out_nonzero) {
+  memset(out_plan, 0, sizeof *out_plan);
+  out_plan->lower_bound_step = -1;
+  for (int s = 0; s < MCU_ARENA_NUM_STRATEGIES; ++s) out_plan->strategy_peak[s] = MCU_ARENA_NOT_RUN;
+  *out_nonzero = 0;
+  for (int i = 0; i < n; ++i) {
+    if (b[i].first < 0 || b[i].last < b[i].first)
+      return mcu_status_errorf("arena planner: buffer %d has lifetime [%d, %d]", i, b[i].first, b[i].last);
+    if (b[i].align == 0 || (b[i].align & (b[i].align - 1)) || b[i].align > (UINT32_C(1) << 16))
+      return mcu_status_errorf("arena planner: buffer %d has alignment %u", i, b[i].align);
+    if (b[i].size > (UINT64_C(1) << 40)) return mcu_status_errorf("arena planner: buffer %d is too large", i);
+    *out_nonzero += b[i].size > 0;
+  }
+  /* Live bytes only rise at a first use, so the largest total is at one of them. O(n^2): n is a layer count. */
+  for (int i = 0; i < n; ++i) {
+    uint64_t live = 0;
+    for (int j = 0; j < n; ++j)
+      if (b[j].first <= b[i].first && b[i].first <= b[j].last) live += b[j].size;
+    if (live > out_plan->lower_bound || (live == out_plan->lower_bound && live > 0 && b[i].first < out_plan->lower_bound_step)) {
+      out_plan->lower_bound = live;
+      out_plan->lower_bound_step = b[i].first;
+    }
+    if (b[i].size > 0) out_plan->baseline = align_up(out_plan->baseline, b[i].align) + b[i].size;
+  }
+  return NULL;
+}
+
+/* The baseline placement: every buffer after the previous one, in index order. Returns its peak. */
+static uint64_t no_reuse(const mcu_arena_buffer_t *b, int n, uint64_t *out_offsets) {
+  uint64_t at = 0;
+  for (int i = 0; i < n; ++i) {
+    out_offsets[i] = 0;
+    if (b[i].size == 0) continue;
+    out_offsets[i] = align_up(at, b[i].align);
+    at = out_offsets[i] + b[i].size;
+  }
+  return at;
+}
+
+/* Runs the strategies in `mask` (bit per strategy), keeping the first smallest. */
+static mcu_status_t plan(const mcu_arena_buffer_t *b, int n, unsigned mask, uint64_t *out_offsets,
+                         mcu_arena_plan_t *out_plan) {
+  int nonzero;
+  mcu_status_t s = analyse(b, n, out_plan, &nonzero);
+  if (s) return s;
+  if ((mask >> MCU_ARENA_EXACT & 1) && nonzero > MCU_ARENA_EXACT_MAX_BUFFERS && mask == 1u << MCU_ARENA_EXACT)
+    return mcu_status_errorf("arena planner: the exact search takes at most %d buffers, not %d",
+                             MCU_ARENA_EXACT_MAX_BUFFERS, nonzero);
+  if (n <= 0) {
+    for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k)
+      if (mask >> k & 1) out_plan->strategy_peak[k] = 0;
+    out_plan->exact_complete = 1;
+    return NULL;
+  }
+  planner_t P = {b, n, malloc(sizeof(span_t) * (size_t)n), malloc(sizeof(int) * (size_t)n),
+                 malloc(sizeof(rank_t) * (size_t)n)};
+  uint64_t *trial = malloc(sizeof *trial * (size_t)n);
+  if (!P.spans || !P.order || !P.ranks || !trial) {
+    free(P.spans), free(P.order), free(P.ranks), free(trial);
     return mcu_status_errorf("arena planner: out of memory");
   }
-  for (int i = 0; i < n; ++i) {
-    order[i] = (entry_t){&buffers[i], i};
-    for (int32_t s = buffers[i].first; s <= buffers[i].last; ++s) live[s] += buffers[i].size;
-  }
-  for (int32_t s = 0; s <= max_step; ++s)
-    if (live[s] > out_plan->lower_bound) out_plan->lower_bound = live[s];
-  qsort(order, (size_t)n, sizeof *order, by_size_desc);
-
-  int num_placed = 0;
-  for (int k = 0; k < n; ++k) {
-    const mcu_arena_buffer_t *b = order[k].b;
-    int num_spans = 0;
-    for (int j = 0; j < num_placed; ++j) {
-      const mcu_arena_buffer_t *o = &buffers[placed[j]];
-      if (o->first <= b->last && b->first <= o->last && o->size > 0)
-        spans[num_spans++] = (span_t){out_offsets[placed[j]], out_offsets[placed[j]] + o->size};
+  uint64_t best = UINT64_MAX;
+  for (int k = MCU_ARENA_GREEDY_BY_SIZE; k <= MCU_ARENA_BEST_FIT; ++k) {
+    /* The exact search starts from the best greedy placement, so it needs them even when not asked for. */
+    if (!(mask >> k & 1) && !(mask >> MCU_ARENA_EXACT & 1)) continue;
+    uint64_t peak = run_greedy(&P, (mcu_arena_strategy_t)k, trial);
+    if (peak > out_plan->baseline) peak = no_reuse(b, n, trial); /* alignment padding in an unlucky order */
+    if (mask >> k & 1) out_plan->strategy_peak[k] = peak;
+    if (peak < best) {
+      best = peak;
+      out_plan->strategy = (mcu_arena_strategy_t)k;
+      memcpy(out_offsets, trial, sizeof *trial * (size_t)n);
     }
-    qsort(spans, (size_t)num_spans, sizeof *spans, by_lo);
-    uint64_t at = 0;
-    for (int j = 0; j < num_spans; ++j) {
-      if (spans[j].lo >= align_up(at, b->align) + b->size) break; /* fits in the gap before this span */
-      if (spans[j].hi > at) at = spans[j].hi;
-    }
-    at = align_up(at, b->align);
-    out_offsets[order[k].index] = at;
-    if (at + b->size > out_plan->peak) out_plan->peak = at + b->size;
-    placed[num_placed++] = order[k].index;
   }
-  free(order), free(spans), free(live), free(placed);
+  if ((mask >> MCU_ARENA_EXACT & 1) && nonzero <= MCU_ARENA_EXACT_MAX_BUFFERS) {
+    uint64_t peak = run_exact(b, n, best, out_offsets, &out_plan->exact_complete);
+    out_plan->strategy_peak[MCU_ARENA_EXACT] = peak;
+    if (peak < best || mask == 1u << MCU_ARENA_EXACT) out_plan->strategy = MCU_ARENA_EXACT;
+    best = peak;
+  }
+  out_plan->peak = best;
+  free(P.spans), free(P.order), free(P.ranks), free(trial);
   return NULL;
+}
+
+mcu_status_t mcu_arena_plan(const mcu_arena_buffer_t *buffers, int n, uint64_t *out_offsets,
+                            mcu_arena_plan_t *out_plan) {
+  return plan(buffers, n, (1u << MCU_ARENA_NUM_STRATEGIES) - 1, out_offsets, out_plan);
+}
+
+mcu_status_t mcu_arena_plan_with(const mcu_arena_buffer_t *buffers, int n, mcu_arena_strategy_t strategy,
+                                 uint64_t *out_offsets, mcu_arena_plan_t *out_plan) {
+  if ((unsigned)strategy >= MCU_ARENA_NUM_STRATEGIES)
+    return mcu_status_errorf("arena planner: unknown strategy %d", (int)strategy);
+  return plan(buffers, n, 1u << strategy, out_offsets, out_plan);
 }

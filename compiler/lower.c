@@ -107,6 +107,7 @@ static mcu_status_t add_tensor(lowering_t *L, MlirType type, MlirValue v, char *
   }
   mcu_tensor_t *t = &p->tensors[p->num_tensors];
   memset(t, 0, sizeof *t);
+  t->live_first = t->live_last = -1;
   t->name = name ? name : dup_ref(mlirStringRefCreateFromCString(""));
   L->values[p->num_tensors] = v;
   *out_index = p->num_tensors++;
@@ -264,6 +265,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     dst->offset = src->offset;
     dst->is_alias = 1;
     dst->alias_of = src->is_alias ? src->alias_of : ti;
+    dst->live_first = src->live_first, dst->live_last = src->live_last;
     return NULL;
   }
   static const struct {
@@ -407,6 +409,9 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     if (!returned) return mcu_status_errorf("result has no arena offset (run plan-memory first)");
   } else {
     t->offset = (uint32_t)off;
+    int64_t live[2];
+    if (mcu_op_get_i64_array(op, "mcu.live", live, 2) == 2 && live[0] >= 0 && live[0] <= live[1] && live[1] <= INT32_MAX)
+      t->live_first = (int32_t)live[0], t->live_last = (int32_t)live[1];
   }
   return NULL;
 }

@@ -1,6 +1,7 @@
 /* mcunet.c: the compiler driver: import, the pass pipeline, lowering, code generation, atomic outputs. */
 #include "mcunet.h"
 
+#include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/IR.h>
 #include <mlir-c/Pass.h>
 #include <stdio.h>
@@ -8,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boards.h"
 #include "codegen.h"
 #include "context.h"
 #include "lower.h"
+#include "memory_svg.h"
 #include "onnx_import.h"
 #include "passes.h"
 #include "report.h"
@@ -73,7 +76,8 @@ static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o
     return mcu_module_parse_file(ctx, o->model_path, out_module);
   }
   if (ends_with(o->model_path, ".onnx"))
-    return mcu_onnx_import(ctx, o->model_path, o->bindings, o->num_bindings, out_module);
+    return mcu_onnx_import_shaped(ctx, o->model_path, o->bindings, o->num_bindings, o->shapes, o->num_shapes,
+                                  out_module);
   if (ends_with(o->model_path, ".tflite")) {
     if (o->num_bindings) return mcu_status_errorf("%s: --bind applies to ONNX models only", o->model_path);
     return mcu_tflite_import(ctx, o->model_path, out_module);
@@ -83,9 +87,15 @@ static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o
 
 /* The pass pipeline, in order. Each runs alone so that --dump-after can show the IR between passes. */
 static const char *const pipeline[] = {
-    "simplify-transposes",
+    "fold-constants",      /* weights' layout changes, reshapes, quantizations */
+    "fold-qdq",            /* before anything moves the QDQ groups' dequantize/quantize apart */
+    "fold-batch-norm",     /* f32 models: Conv + BatchNormalization */
+    "fold-requantize",     /* conversions left between integer ops that keep the quantization */
+    "simplify-transposes", /* the transposes fold-qdq moved to the integer side cancel here */
     "fuse-pad",
     "fuse-activation",
+    "fold-constants",      /* constants the passes above made (fold-qdq's transposed filters) */
+    "mark-aliases",
     "plan-memory",
 };
 
@@ -171,13 +181,54 @@ static mcu_status_t header_path(const char *out, char *buf, size_t cap) {
 
 mcu_status_t mcu_compile(const mcu_compile_options_t *o) { return mcu_compile_keep_program(o, NULL); }
 
+/* --board: known, and its core is the target (there is no Cortex-M4 code generation yet). */
+static mcu_status_t check_board(const mcu_compile_options_t *o, const mcu_board_t **out_board) {
+  *out_board = NULL;
+  if (!o->board) return NULL;
+  const mcu_board_t *b = mcu_board_find(o->board);
+  if (!b) {
+    char names[256];
+    mcu_board_names(names, sizeof names);
+    return mcu_status_errorf("unknown board '%s' (%s)", o->board, names);
+  }
+  if (!strcmp(b->core, "cortex-m4"))
+    return mcu_status_errorf("board %s has a Cortex-M4 core: code generation for cortex-m4 is not available yet",
+                             b->name);
+  if (strcmp(b->core, target_name(o->target)))
+    return mcu_status_errorf("board %s has a %s core, but the target is %s", b->name, b->core,
+                             target_name(o->target));
+  *out_board = b;
+  return NULL;
+}
+
+/* The memory report's inputs that only the module holds (plan-memory's attributes). */
+static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule module, uint64_t code_bytes) {
+  MlirOperation mop = mlirModuleGetOperation(module);
+  mcu_report_info_t info = {o->model_path, target_name(o->target), code_bytes,
+                            (uint64_t)mcu_op_get_i64(mop, "mcu.arena_lower_bound", 0), NULL, {0}, o->board};
+  MlirAttribute a = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString("mcu.arena_strategy"));
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsAString(a)) {
+    MlirStringRef r = mlirStringAttrGetValue(a);
+    for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k) /* a static name, not the attribute's storage */
+      if (strlen(mcu_arena_strategy_name((mcu_arena_strategy_t)k)) == r.length &&
+          !strncmp(mcu_arena_strategy_name((mcu_arena_strategy_t)k), r.data, r.length))
+        info.arena_strategy = mcu_arena_strategy_name((mcu_arena_strategy_t)k);
+  }
+  int64_t peaks[MCU_ARENA_NUM_STRATEGIES];
+  int n = mcu_op_get_i64_array(mop, "mcu.arena_strategy_peaks", peaks, MCU_ARENA_NUM_STRATEGIES);
+  for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k) info.arena_strategy_peaks[k] = n == MCU_ARENA_NUM_STRATEGIES ? peaks[k] : -1;
+  return info;
+}
+
 mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program) {
   if (out_program) *out_program = NULL;
   if (!o->output_path) return mcu_status_errorf("no output file (-o)");
-  MlirContext ctx;
-  mcu_status_t s = mcu_context_create(&ctx);
+  const mcu_board_t *board;
+  mcu_status_t s = check_board(o, &board);
   if (s) return s;
-  pending_file_t files[3];
+  MlirContext ctx;
+  if ((s = mcu_context_create(&ctx))) return s;
+  pending_file_t files[4];
   int num_files = 0;
   MlirModule module = {NULL};
   mcu_program_t *p = NULL;
@@ -196,10 +247,26 @@ mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_progra
   s = mcu_header_write(p, f);
   if (fclose(f) && !s) s = mcu_status_errorf("%s: write failed", hpath);
   if (s) goto finish;
+  mcu_report_info_t info = report_info(o, module, stats.code_bytes);
+  if (o->verbose && mcu_report_print_table(p, &info, stderr)) {
+    s = mcu_status_errorf("cannot print the memory table");
+    goto finish;
+  }
+  if (board) {
+    uint64_t peak_live;
+    int peak = mcu_report_peak_layer(p, NULL, &peak_live);
+    mcu_board_need_t need = {p->arena_size, p->weights_size, stats.code_bytes, peak,
+                             peak >= 0 ? p->layers[peak].name : NULL};
+    if ((s = mcu_board_check_fit(board, &need))) goto finish;
+  }
+  if (o->memory_svg_path) {
+    if ((s = pending_open(&files[num_files++], o->memory_svg_path, &f))) goto finish;
+    int bad = mcu_memory_svg_write(p, f);
+    if ((fclose(f) || bad) && !s) s = mcu_status_errorf("%s: write failed", o->memory_svg_path);
+    if (s) goto finish;
+  }
   if (o->report_path) {
     if ((s = pending_open(&files[num_files++], o->report_path, &f))) goto finish;
-    mcu_report_info_t info = {o->model_path, target_name(o->target), stats.code_bytes,
-                              (uint64_t)mcu_op_get_i64(mlirModuleGetOperation(module), "mcu.arena_lower_bound", 0)};
     int bad = mcu_report_write(p, &info, f);
     if ((fclose(f) || bad) && !s) s = mcu_status_errorf("%s: write failed", o->report_path);
   }

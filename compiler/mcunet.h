@@ -49,6 +49,11 @@ typedef struct mcu_compile_options {
   const mcu_shape_override_t *shapes;
   int num_shapes;
   const char *dump_after; /* print the IR to stderr after this pass ("all" for every pass), or NULL */
+  /* --board NAME (compiler/boards.c): its core must be the target's, and the compiled model must fit its SRAM
+   * (arena) and flash (weights + code), else an error and no output. NULL: no check. */
+  const char *board;
+  int verbose;                 /* print the per-layer memory table to stderr */
+  const char *memory_svg_path; /* draw the arena over time (SVG), or NULL */
 } mcu_compile_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", obj). */

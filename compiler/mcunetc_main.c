@@ -17,6 +17,9 @@ static void usage(FILE *f) {
           "  --bind NAME=FILE.pb     turn graph input NAME into a constant (an ONNX TensorProto file)\n"
           "  --shape NAME=1x3x96x96  pin the dimensions of graph input NAME (symbolic dimensions)\n"
           "  --dump-after=PASS|all   print the IR after a pass to stderr\n"
+          "  --board=NAME            fail unless the model fits the board (stm32f746, stm32h743, stm32f412)\n"
+          "  --memory-svg=FILE.svg   draw the arena over time (layers along x, offsets along y)\n"
+          "  --verbose               print the per-layer memory table to stderr\n"
           "  --help                  this text\n");
 }
 
@@ -66,6 +69,12 @@ int main(int argc, char **argv) {
       o.report_path = v;
     } else if ((v = option_value(argc, argv, &i, "--dump-after"))) {
       o.dump_after = v;
+    } else if ((v = option_value(argc, argv, &i, "--board"))) {
+      o.board = v;
+    } else if ((v = option_value(argc, argv, &i, "--memory-svg"))) {
+      o.memory_svg_path = v;
+    } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+      o.verbose = 1;
     } else if ((v = option_value(argc, argv, &i, "--shape"))) {
       if (mcu_shape_override_parse((char *)v, &shapes[o.num_shapes])) {
         fprintf(stderr, "mcunetc: --shape expects NAME=D1xD2x... (dimensions >= 1, at most %d), got '%s'\n",

@@ -1,4 +1,4 @@
-/* onnx_import.c: reads an ONNX ModelProto (QOperator form) with protobuf-c and walks its graph into a `mcu` module. */
+/* onnx_import.c: reads an ONNX ModelProto (QOperator, QDQ or float) with protobuf-c and walks its graph into a `mcu` module. */
 #include "onnx_import.h"
 
 #include <mlir-c/BuiltinAttributes.h>
@@ -17,7 +17,7 @@
 /* The declared dtype and static shape of a graph input or output. `need_shape` 0 accepts an absent shape
  * (*out_rank = -1); a dim that is symbolic or unknown is always an error. */
 static mcu_status_t declared_type(importer_t *imp, const Onnx__ValueInfoProto *vi, const char *role, int need_shape,
-                                  int *out_dtype, int *out_rank, int64_t *dims) {
+                                  const mcu_shape_override_t *pin, int *out_dtype, int *out_rank, int64_t *dims) {
   const char *name = onnx_str(vi->name);
   const Onnx__TypeProto *t = vi->type;
   if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type)
@@ -25,17 +25,43 @@ static mcu_status_t declared_type(importer_t *imp, const Onnx__ValueInfoProto *v
   const Onnx__TypeProto__Tensor *tt = t->tensor_type;
   *out_dtype = tt->has_elem_type ? tt->elem_type : 0;
   *out_rank = -1;
+  if (!tt->shape && pin) {
+    memcpy(dims, pin->dims, sizeof(int64_t) * (size_t)pin->rank);
+    *out_rank = pin->rank;
+    return NULL;
+  }
   if (!tt->shape)
-    return need_shape ? onnx_fail(imp, "%s '%s' has an unknown shape", role, name) : NULL;
+    return need_shape ? onnx_fail(imp, "%s '%s' has an unknown shape%s", role, name,
+                                  need_shape ? ": pin it with --shape NAME=DxDx..." : "")
+                      : NULL;
   if (tt->shape->n_dim > MCU_MAX_RANK)
     return onnx_fail(imp, "%s '%s' has rank %zu, more than %d", role, name, tt->shape->n_dim, MCU_MAX_RANK);
+  if (pin && (size_t)pin->rank != tt->shape->n_dim)
+    return onnx_fail(imp, "--shape %s: rank %d, the input has rank %zu", name, pin->rank, tt->shape->n_dim);
   for (size_t i = 0; i < tt->shape->n_dim; ++i) {
     const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
-    if (!d || d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+    int is_value = d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+    if (pin) {
+      if (is_value && d->dim_value != pin->dims[i])
+        return onnx_fail(imp, "--shape %s: dimension %zu is %lld, the model says %lld", name, i,
+                         (long long)pin->dims[i], (long long)d->dim_value);
+      if (pin->dims[i] < 1 || pin->dims[i] > MAX_ELEMENTS)
+        return onnx_fail(imp, "--shape %s: dimension %zu has size %lld", name, i, (long long)pin->dims[i]);
+      dims[i] = pin->dims[i];
+      continue;
+    }
+    if (!is_value) {
+      char shape[160] = "";
+      for (size_t j = 0; j < tt->shape->n_dim && strlen(shape) < 120; ++j) {
+        const Onnx__TensorShapeProto__Dimension *e = tt->shape->dim[j];
+        int known = e && e->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && e->dim_value > 0;
+        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", j ? "x" : "",
+                 known ? (long long)e->dim_value : 1LL);
+      }
       if (d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
-        return onnx_fail(imp, "%s '%s': dim %zu is symbolic ('%s'); static shapes only", role, name, i,
-                         onnx_str(d->dim_param));
-      return onnx_fail(imp, "%s '%s': dim %zu is unknown; static shapes only", role, name, i);
+        return onnx_fail(imp, "%s '%s' dimension %zu is symbolic ('%.64s'): pin it with --shape %s=%s", role, name, i,
+                         onnx_str(d->dim_param), name, shape);
+      return onnx_fail(imp, "%s '%s' dimension %zu is unknown: pin it with --shape %s=%s", role, name, i, name, shape);
     }
     if (d->dim_value < 1 || d->dim_value > MAX_ELEMENTS)
       return onnx_fail(imp, "%s '%s': dim %zu has size %lld", role, name, i, (long long)d->dim_value);
@@ -45,6 +71,32 @@ static mcu_status_t declared_type(importer_t *imp, const Onnx__ValueInfoProto *v
   int64_t count;
   if (!mcu_onnx_shape_count(*out_rank, dims, &count))
     return onnx_fail(imp, "%s '%s' is too large", role, name);
+  return NULL;
+}
+
+/* The declared dtype and shape of a graph output: symbolic or unknown dimensions are left to the computed shape
+ * (dims[i] = -1), and an absent shape gives *out_rank = -1. */
+static mcu_status_t declared_type_output(importer_t *imp, const Onnx__ValueInfoProto *vi, int *out_dtype,
+                                         int *out_rank, int64_t *dims) {
+  const char *name = onnx_str(vi->name);
+  const Onnx__TypeProto *t = vi->type;
+  *out_rank = -1;
+  *out_dtype = 0;
+  if (!t)
+    return NULL; /* no declared type: the computed one */
+  if (t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type)
+    return onnx_fail(imp, "output '%s' is not a tensor", name);
+  const Onnx__TypeProto__Tensor *tt = t->tensor_type;
+  *out_dtype = tt->has_elem_type ? tt->elem_type : 0;
+  if (!tt->shape)
+    return NULL;
+  if (tt->shape->n_dim > MCU_MAX_RANK)
+    return onnx_fail(imp, "output '%s' has rank %zu, more than %d", name, tt->shape->n_dim, MCU_MAX_RANK);
+  for (size_t i = 0; i < tt->shape->n_dim; ++i) {
+    const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
+    dims[i] = d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? d->dim_value : -1;
+  }
+  *out_rank = (int)tt->shape->n_dim;
   return NULL;
 }
 
@@ -95,8 +147,21 @@ static mcu_status_t bind_tensor(importer_t *imp, const Onnx__GraphProto *g, cons
 }
 
 static mcu_status_t import_graph(importer_t *imp, const Onnx__GraphProto *g, const mcu_binding_t *bindings,
-                                 int num_bindings, MlirModule module) {
+                                 int num_bindings, const mcu_shape_override_t *shapes, int num_shapes,
+                                 MlirModule module) {
   mcu_status_t s;
+  imp->graph = g;
+  /* every --shape must name a graph input that is neither an initializer nor bound */
+  for (int i = 0; i < num_shapes; ++i) {
+    const char *name = onnx_str(shapes[i].input_name);
+    int found = 0;
+    for (size_t j = 0; j < g->n_input && !found; ++j)
+      found = g->input[j] && !strcmp(onnx_str(g->input[j]->name), name);
+    if (!found)
+      return onnx_fail(imp, "--shape %s: the model has no graph input named '%s'", name, name);
+    if (shapes[i].rank < 0 || shapes[i].rank > MCU_MAX_RANK)
+      return onnx_fail(imp, "--shape %s: bad rank %d", name, shapes[i].rank);
+  }
   MlirLocation graph_loc = mlirLocationFileLineColGet(imp->ctx, onnx_sref(imp->path), 0, 0);
   imp->loc = graph_loc;
   if (g->n_sparse_initializer)
@@ -130,10 +195,17 @@ static mcu_status_t import_graph(importer_t *imp, const Onnx__GraphProto *g, con
     if (onnx_name_lookup(imp, vi->name) >= 0)
       continue; /* an initializer or bound */
     value_t proto = {.pending_src = -1}, *v;
-    if ((s = declared_type(imp, vi, "input", 1, &proto.dtype, &proto.rank, proto.dims)))
+    const mcu_shape_override_t *pin = NULL;
+    for (int k = 0; k < num_shapes; ++k)
+      if (!strcmp(onnx_str(shapes[k].input_name), vi->name))
+        pin = &shapes[k];
+    if ((s = declared_type(imp, vi, "input", 1, pin, &proto.dtype, &proto.rank, proto.dims)))
       return s;
     mcu_onnx_shape_count(proto.rank, proto.dims, &proto.count);
     MlirType elem = onnx_default_elem(imp, proto.dtype);
+    if (proto.dtype == DT_INT64) /* shapes, axes, sizes, indices: read at import time */
+      return onnx_fail(imp, "input '%s' has dtype INT64: it must be a constant (an initializer or a --bind input)",
+                       vi->name);
     if (mlirTypeIsNull(elem))
       return onnx_fail(imp, "input '%s' has dtype %s, only FLOAT, UINT8, INT8 and INT32 are supported", vi->name,
                        mcu_onnx_dtype_name(proto.dtype));
@@ -160,6 +232,7 @@ static mcu_status_t import_graph(importer_t *imp, const Onnx__GraphProto *g, con
       imp->node_name = name;
     }
     imp->loc = mlirLocationFileLineColGet(imp->ctx, onnx_sref(imp->path), (unsigned)(i + 1), 1);
+    imp->node_index = (int)i;
     if ((s = onnx_import_node(imp)))
       return s;
   }
@@ -178,7 +251,7 @@ static mcu_status_t import_graph(importer_t *imp, const Onnx__GraphProto *g, con
       return onnx_fail(imp, "graph output %zu has no name", i);
     int dtype, rank;
     int64_t dims[MCU_MAX_RANK];
-    if ((s = declared_type(imp, vi, "output", 0, &dtype, &rank, dims)))
+    if ((s = declared_type_output(imp, vi, &dtype, &rank, dims)))
       return s;
     int k = onnx_name_lookup(imp, vi->name);
     if (k < 0)
@@ -187,8 +260,13 @@ static mcu_status_t import_graph(importer_t *imp, const Onnx__GraphProto *g, con
     if (dtype && dtype != v->dtype)
       return onnx_fail(imp, "output '%s' is declared %s but computed as %s", vi->name, mcu_onnx_dtype_name(dtype),
                        mcu_onnx_dtype_name(v->dtype));
-    if (rank >= 0 && (rank != v->rank || memcmp(dims, v->dims, sizeof(int64_t) * (size_t)rank))) {
+    int same = rank == v->rank;
+    for (int d = 0; same && d < rank; ++d)
+      same = dims[d] < 0 || dims[d] == v->dims[d];
+    if (rank >= 0 && !same) {
       char a[128], b[128];
+      for (int d = 0; d < rank; ++d)
+        dims[d] = dims[d] < 0 ? 0 : dims[d];
       onnx_shape_str(rank, dims, a, sizeof a);
       onnx_shape_str(v->rank, v->dims, b, sizeof b);
       return onnx_fail(imp, "output '%s' is declared %s but computed as %s", vi->name, a, b);
@@ -227,8 +305,26 @@ static mcu_status_t import_graph(importer_t *imp, const Onnx__GraphProto *g, con
 
 mcu_status_t mcu_onnx_import(MlirContext ctx, const char *path, const mcu_binding_t *bindings, int num_bindings,
                              MlirModule *out_module) {
+  return mcu_onnx_import_shaped(ctx, path, bindings, num_bindings, NULL, 0, out_module);
+}
+
+/* The default-domain opset the model imports (1 when it states none, as the ONNX spec says). */
+static int64_t default_opset(const Onnx__ModelProto *m) {
+  for (size_t i = 0; i < m->n_opset_import; ++i) {
+    const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+    if (o && (!o->domain || !*o->domain || !strcmp(o->domain, "ai.onnx")) && o->has_version)
+      return o->version;
+  }
+  return 1;
+}
+
+mcu_status_t mcu_onnx_import_shaped(MlirContext ctx, const char *path, const mcu_binding_t *bindings,
+                                    int num_bindings, const mcu_shape_override_t *shapes, int num_shapes,
+                                    MlirModule *out_module) {
   if (num_bindings < 0 || (num_bindings && !bindings))
     return mcu_status_errorf("%s: bad bindings", path);
+  if (num_shapes < 0 || (num_shapes && !shapes))
+    return mcu_status_errorf("%s: bad shape overrides", path);
   uint8_t *buf;
   size_t len;
   mcu_status_t s = mcu_file_read_all(path, &buf, &len);
@@ -242,10 +338,10 @@ mcu_status_t mcu_onnx_import(MlirContext ctx, const char *path, const mcu_bindin
     onnx__model_proto__free_unpacked(model, NULL);
     return mcu_status_errorf("%s: not an ONNX model (no ir_version or no graph)", path);
   }
-  importer_t imp = {.ctx = ctx, .path = path};
+  importer_t imp = {.ctx = ctx, .path = path, .opset = default_opset(model)};
   imp.block = mlirBlockCreate(0, NULL, NULL);
   MlirModule module = mlirModuleCreateEmpty(mlirLocationFileLineColGet(ctx, onnx_sref(path), 0, 0));
-  s = import_graph(&imp, model->graph, bindings, num_bindings, module);
+  s = import_graph(&imp, model->graph, bindings, num_bindings, shapes, num_shapes, module);
   if (!mlirBlockIsNull(imp.block))
     mlirBlockDestroy(imp.block);
   if (!s && !mlirOperationVerify(mlirModuleGetOperation(module)))

@@ -19,7 +19,13 @@ extern "C" {
  * (bindings may then be NULL).
  *
  * Supported operators (default domain): QLinearConv (2-D), QLinearMatMul (rank >= 2), QuantizeLinear,
- * DequantizeLinear, Relu, Clip, Reshape, Flatten, Identity, Constant. Element types: uint8/int8 (quantized),
+ * DequantizeLinear, Relu, Clip, Reshape, Flatten, Identity, Constant; float32 Conv, Gemm, MatMul, Add, Sub, Mul,
+ * LeakyRelu, Sigmoid, HardSigmoid, HardSwish, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization,
+ * Softmax, LogSoftmax, Squeeze, Unsqueeze, Concat, Pad, Resize/Upsample (nearest), Transpose; Shape, Size,
+ * Gather, Cast, ConstantOfShape, Div and integer Add/Sub/Mul folded on constants. com.microsoft: QLinearAdd,
+ * QLinearMul, QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu.
+ * QDQ models import as they are (DequantizeLinear -> float op -> QuantizeLinear); a constant conv weight's
+ * DequantizeLinear yields the OHWI filter directly. Element types: uint8/int8 (quantized),
  * int32 (biases), float32. Constant `value` attributes hold the raw storage as dense elements of `ui8` (uint8
  * data), `i8` (int8 data), `i32` or `f32`; the constant's result type carries the quantization.
  *
@@ -33,6 +39,14 @@ extern "C" {
  * "FILE: not an ONNX model (...)", ... */
 mcu_status_t mcu_onnx_import(MlirContext ctx, const char *path, const mcu_binding_t *bindings, int num_bindings,
                              MlirModule *out_module);
+
+/* mcu_onnx_import with shape overrides (mcunetc's --shape): shapes[0..num_shapes) each pin every dimension of
+ * the graph input `input_name`. A graph input with a symbolic or unknown dimension and no override is refused
+ * ("input 'x' dimension 0 is symbolic ('N'): pin it with --shape x=1x3x96x96"); an override must name a graph
+ * input, have its rank and agree with its static dimensions. num_shapes may be 0 (shapes may then be NULL). */
+mcu_status_t mcu_onnx_import_shaped(MlirContext ctx, const char *path, const mcu_binding_t *bindings,
+                                    int num_bindings, const mcu_shape_override_t *shapes, int num_shapes,
+                                    MlirModule *out_module);
 
 #ifdef __cplusplus
 }

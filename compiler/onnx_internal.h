@@ -54,6 +54,9 @@ typedef struct importer {
   const Onnx__NodeProto *node;
   const char *node_name;
   MlirLocation loc;
+  const Onnx__GraphProto *graph; /* for use counts */
+  int64_t opset;                 /* default-domain opset version (1 when the model states none) */
+  int node_index;                /* index of imp->node in graph->node */
 } importer_t;
 
 static inline const char *onnx_str(const char *s) { return s ? s : ""; }
@@ -149,9 +152,64 @@ MlirType onnx_qtype(importer_t *imp, const qparams_t *q, int axis);
 /* An error unless v is UINT8 or INT8. */
 mcu_status_t onnx_need_q8(importer_t *imp, const value_t *v, const char *role);
 
+/* Adds the node's output k (which must be named) as a copy of *proto. */
+mcu_status_t onnx_node_output_k(importer_t *imp, int k, const value_t *proto, value_t **out);
+/* String attribute `name` into buf (NUL-terminated; an error when longer than cap - 1); fallback when absent. */
+mcu_status_t onnx_attr_str(importer_t *imp, const char *name, const char *fallback, char *buf, size_t cap);
+mcu_status_t onnx_attr_float(importer_t *imp, const char *name, float fallback, float *out);
+/* A constant integer list (INT64 or INT32, scalar or 1-D, at most `max` values) from input k: *out_n = -1 when
+ * the input is absent and !required. */
+mcu_status_t onnx_input_ints(importer_t *imp, int k, int required, int max, int64_t *out, int *out_n);
+/* Number of node inputs, over the whole graph, that read value `name` (graph outputs count too). */
+int onnx_use_count(const importer_t *imp, const char *name);
+
 /* ---- onnx_ops.c ---- */
 
-/* Imports imp->node (default domain operators only). */
+/* Imports imp->node. */
 mcu_status_t onnx_import_node(importer_t *imp);
+/* The result of a shape- and type-preserving op on `x` (elementwise: may run on x's NHWC twin). */
+mcu_status_t onnx_passthrough(importer_t *imp, value_t *x, int rank, const int64_t *dims, const char *op,
+                              int nattrs, const MlirNamedAttribute *attrs, int elementwise);
+/* x reshaped to rank/dims as the node's output (folded on constants; mcu.reshape otherwise). */
+mcu_status_t onnx_reshape_output(importer_t *imp, value_t *x, int rank, const int64_t *dims);
+
+/* ---- onnx_geom.c: convolution and pooling windows ---- */
+
+typedef struct window {
+  int64_t kernel[2], strides[2], dil[2], pads[4]; /* pads: top, left, bottom, right */
+  int64_t out[2];
+} window_t;
+/* Reads strides, dilations, pads, auto_pad (and ceil_mode when `pool`) for a 2-D window of size `kernel` over an
+ * input of `in` (H, W); fills *w. ceil_mode is expressed as extra bottom/right padding. */
+mcu_status_t onnx_window(importer_t *imp, const int64_t in[2], const int64_t kernel[2], int pool, window_t *w);
+/* Builds a pooling op (mcu.avg_pool2d / mcu.max_pool2d) on x's NHWC form read as `in_elem`, result `out_elem`;
+ * handles the attributes of AveragePool/MaxPool/QLinearAveragePool (kernel_shape, count_include_pad, ...).
+ * channels_last: x is already NHWC in ONNX layout. */
+mcu_status_t onnx_pool(importer_t *imp, value_t *x, int max, MlirType in_elem, MlirType out_elem, int out_dtype,
+                       int channels_last);
+/* Global average pool as mcu.mean over H, W (kept). */
+mcu_status_t onnx_global_pool(importer_t *imp, value_t *x, MlirType in_elem, MlirType out_elem, int out_dtype,
+                              int channels_last);
+
+/* ---- onnx_eltwise.c: element-wise ops with broadcasting and layout choice ---- */
+
+/* Emits `op` on x (read as in_elem, ONNX-layout terms; null: as it is) producing out_elem (null: the input's
+ * element type) and dtype out_dtype, in x's NHWC twin when it has one. */
+mcu_status_t onnx_unary(importer_t *imp, value_t *x, MlirType in_elem, MlirType out_elem, int out_dtype, const char *op,
+                        int nattrs, const MlirNamedAttribute *attrs);
+/* Binary `op` with numpy broadcasting, in NHWC when the 4-D operands allow it. */
+mcu_status_t onnx_binary(importer_t *imp, value_t *a, value_t *b, MlirType a_elem, MlirType b_elem, MlirType out_elem,
+                         int out_dtype, const char *op);
+/* Concatenation of n values along axis (chain of binary mcu.concat), in NHWC for the channel axis of 4-D values. */
+mcu_status_t onnx_concat(importer_t *imp, int n, value_t **xs, MlirType *elems, int axis, MlirType out_elem,
+                         int out_dtype);
+/* A new constant value as the node's output k (data: count elements of dtype, copied). */
+mcu_status_t onnx_const_output(importer_t *imp, int k, int dtype, int rank, const int64_t *dims, const void *data);
+
+/* ---- operator builders outside onnx_ops.c ---- */
+
+mcu_status_t onnx_import_float_op(importer_t *imp, const char *op, int *out_handled);
+mcu_status_t onnx_import_shape_op(importer_t *imp, const char *op, int *out_handled);
+mcu_status_t onnx_import_ms_op(importer_t *imp, const char *op, int *out_handled);
 
 #endif

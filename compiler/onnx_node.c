@@ -28,6 +28,26 @@ mcu_status_t onnx_node_output(importer_t *imp, const value_t *proto, value_t **o
   return onnx_value_add(imp, n->output[0], proto, out);
 }
 
+mcu_status_t onnx_node_output_k(importer_t *imp, int k, const value_t *proto, value_t **out) {
+  const Onnx__NodeProto *n = imp->node;
+  if (k < 0 || (size_t)k >= n->n_output || !n->output[k] || !*n->output[k])
+    return onnx_fail(imp, "the node has no output %d", k);
+  return onnx_value_add(imp, n->output[k], proto, out);
+}
+
+int onnx_use_count(const importer_t *imp, const char *name) {
+  int c = 0;
+  const Onnx__GraphProto *g = imp->graph;
+  if (!g)
+    return 0;
+  for (size_t i = 0; i < g->n_node; ++i)
+    for (size_t j = 0; g->node[i] && j < g->node[i]->n_input; ++j)
+      c += g->node[i]->input[j] && !strcmp(g->node[i]->input[j], name);
+  for (size_t i = 0; i < g->n_output; ++i)
+    c += g->output[i] && g->output[i]->name && !strcmp(g->output[i]->name, name);
+  return c;
+}
+
 const Onnx__AttributeProto *onnx_find_attr(importer_t *imp, const char *name) {
   for (size_t i = 0; i < imp->node->n_attribute; ++i) {
     const Onnx__AttributeProto *a = imp->node->attribute[i];
@@ -56,6 +76,50 @@ mcu_status_t onnx_attr_int(importer_t *imp, const char *name, int64_t fallback, 
   mcu_status_t s = typed_attr(imp, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT, "an int", &a);
   *out = !s && a ? a->i : fallback;
   return s;
+}
+
+mcu_status_t onnx_attr_str(importer_t *imp, const char *name, const char *fallback, char *buf, size_t cap) {
+  const Onnx__AttributeProto *a;
+  mcu_status_t s = typed_attr(imp, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, "a string", &a);
+  if (s)
+    return s;
+  if (!a) {
+    snprintf(buf, cap, "%s", fallback);
+    return NULL;
+  }
+  if (a->s.len >= cap || (a->s.len && memchr(a->s.data, 0, a->s.len)))
+    return onnx_fail(imp, "attribute '%s' has an unsupported value", name);
+  if (a->s.len)
+    memcpy(buf, a->s.data, a->s.len);
+  buf[a->s.len] = 0;
+  return NULL;
+}
+
+mcu_status_t onnx_attr_float(importer_t *imp, const char *name, float fallback, float *out) {
+  const Onnx__AttributeProto *a;
+  mcu_status_t s = typed_attr(imp, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, "a float", &a);
+  *out = !s && a ? a->f : fallback;
+  if (!s && !isfinite(*out))
+    return onnx_fail(imp, "attribute '%s' is not finite", name);
+  return s;
+}
+
+mcu_status_t onnx_input_ints(importer_t *imp, int k, int required, int max, int64_t *out, int *out_n) {
+  value_t *v;
+  *out_n = -1;
+  mcu_status_t s = onnx_node_input(imp, k, required, &v);
+  if (s || !v)
+    return s;
+  if (!v->data)
+    return onnx_fail(imp, "input '%s' must be a constant (an initializer or a --bind input)", v->name);
+  if ((v->dtype != DT_INT64 && v->dtype != DT_INT32) || v->rank > 1)
+    return onnx_fail(imp, "input '%s' must be a scalar or 1-D INT64 tensor", v->name);
+  if (v->count > max)
+    return onnx_fail(imp, "input '%s' has %lld values, at most %d are supported", v->name, (long long)v->count, max);
+  for (int64_t i = 0; i < v->count; ++i)
+    out[i] = onnx_data_i64(v, i);
+  *out_n = (int)v->count;
+  return NULL;
 }
 
 /* Copies exactly `n` ints of attribute `name` into out; leaves out as is when absent. */

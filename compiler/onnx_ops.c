@@ -1,5 +1,5 @@
 /* onnx_ops.c: the ONNX importer's operator builders (QLinearConv, QLinearMatMul, Quantize/DequantizeLinear, Relu,
- * Clip, Reshape, Flatten, Identity, Constant). */
+ * Clip, Reshape, Flatten, Identity, Constant) and the dispatch to the other onnx_ops_*.c files. */
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
@@ -36,10 +36,8 @@ static mcu_status_t import_qlinearconv(importer_t *imp) {
     return onnx_fail(imp, "zero point dtype differs from its tensor's dtype");
   int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
   int64_t O = w->dims[0], CG = w->dims[1], KH = w->dims[2], KW = w->dims[3];
-  int64_t group = 1, strides[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0}, ks[2] = {KH, KW};
-  if ((s = onnx_attr_int(imp, "group", 1, &group)) || (s = onnx_attr_ints(imp, "strides", 2, strides)) ||
-      (s = onnx_attr_ints(imp, "dilations", 2, dil)) || (s = onnx_attr_ints(imp, "pads", 4, pads)) ||
-      (s = onnx_attr_ints(imp, "kernel_shape", 2, ks)))
+  int64_t group = 1, ks[2] = {KH, KW};
+  if ((s = onnx_attr_int(imp, "group", 1, &group)) || (s = onnx_attr_ints(imp, "kernel_shape", 2, ks)))
     return s;
   if (group < 1 || group > C || C % group || O % group || O < 1)
     return onnx_fail(imp, "group %lld does not divide input channels %lld and output channels %lld", (long long)group,
@@ -48,46 +46,11 @@ static mcu_status_t import_qlinearconv(importer_t *imp) {
     return onnx_fail(imp, "weight has %lld input channels, expected %lld", (long long)CG, (long long)(C / group));
   if (ks[0] != KH || ks[1] != KW)
     return onnx_fail(imp, "kernel_shape differs from the weight's shape");
-  if (KH < 1 || KW < 1)
-    return onnx_fail(imp, "empty kernel");
-  for (int i = 0; i < 2; ++i)
-    if (strides[i] < 1 || strides[i] > MAX_WINDOW || dil[i] < 1 || dil[i] > MAX_WINDOW)
-      return onnx_fail(imp, "strides and dilations must be in [1, %lld]", (long long)MAX_WINDOW);
-  for (int i = 0; i < 4; ++i)
-    if (pads[i] < 0 || pads[i] > MAX_WINDOW)
-      return onnx_fail(imp, "pads must be in [0, %lld]", (long long)MAX_WINDOW);
-  const Onnx__AttributeProto *ap = onnx_find_attr(imp, "auto_pad");
-  if (ap) {
-    if ((s = onnx_attr_check(imp, ap, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, "a string")))
-      return s;
-    char mode[16] = {0};
-    if (ap->s.len < sizeof mode)
-      memcpy(mode, ap->s.data, ap->s.len);
-    int upper = !strcmp(mode, "SAME_UPPER"), lower = !strcmp(mode, "SAME_LOWER");
-    if (!strcmp(mode, "VALID")) {
-      memset(pads, 0, sizeof pads);
-    } else if (upper || lower) {
-      int64_t in[2] = {H, W};
-      for (int i = 0; i < 2; ++i) {
-        int64_t out = (in[i] + strides[i] - 1) / strides[i];
-        int64_t total = (out - 1) * strides[i] + dil[i] * ((i ? KW : KH) - 1) + 1 - in[i];
-        if (total < 0)
-          total = 0;
-        pads[i] = upper ? total / 2 : total - total / 2;
-        pads[i + 2] = total - pads[i];
-      }
-    } else if (strcmp(mode, "NOTSET")) {
-      return onnx_fail(imp, "auto_pad '%.*s' is not supported", (int)(ap->s.len > 32 ? 32 : ap->s.len),
-                       (const char *)ap->s.data);
-    }
-  }
-  int64_t od[2], in[2] = {H, W}, k[2] = {KH, KW};
-  for (int i = 0; i < 2; ++i) {
-    int64_t span = in[i] + pads[i] + pads[i + 2] - dil[i] * (k[i] - 1) - 1;
-    if (span < 0)
-      return onnx_fail(imp, "the kernel is larger than the padded input");
-    od[i] = span / strides[i] + 1;
-  }
+  int64_t in[2] = {H, W}, k[2] = {KH, KW};
+  window_t win;
+  if ((s = onnx_window(imp, in, k, 0, &win)))
+    return s;
+  int64_t *strides = win.strides, *dil = win.dil, *pads = win.pads, *od = win.out;
   if (wq.n != 1 && wq.n != O)
     return onnx_fail(imp, "weight has %d scales, expected 1 or %lld (one per output channel)", wq.n, (long long)O);
   /* operands */
@@ -188,6 +151,41 @@ static mcu_status_t import_qlinearmatmul(importer_t *imp) {
   return NULL;
 }
 
+/* 1 when the node's first output is read only as the weight (input 1) of default-domain Conv nodes. */
+static int conv_weight_only(importer_t *imp) {
+  const char *name = imp->node->n_output ? onnx_str(imp->node->output[0]) : "";
+  const Onnx__GraphProto *g = imp->graph;
+  int weight_uses = 0;
+  if (!*name || !g)
+    return 0;
+  for (size_t i = 0; i < g->n_node; ++i) {
+    const Onnx__NodeProto *n = g->node[i];
+    const char *d = n ? onnx_str(n->domain) : "";
+    if (n && n->n_input > 1 && n->input[1] && !strcmp(n->input[1], name) && !strcmp(onnx_str(n->op_type), "Conv") &&
+        (!*d || !strcmp(d, "ai.onnx")))
+      ++weight_uses;
+  }
+  return weight_uses > 0 && weight_uses == onnx_use_count(imp, name);
+}
+
+/* DequantizeLinear of a constant OIHW conv weight read only by Conv nodes (QDQ models): the constant is transposed
+ * to OHWI at import time (the quantization axis moves with it) and dequantized there, so the result is an NHWC-only
+ * value that mcu.conv2d reads directly and fold-qdq sees as mcu.constant -> mcu.dequantize -> conv2d filter. */
+static mcu_status_t dequantize_ohwi(importer_t *imp, value_t *x, MlirType qt) {
+  MlirValue in;
+  mcu_status_t s = onnx_get_nhwc(imp, x, qt, &in);
+  if (s)
+    return s;
+  value_t proto = {.dtype = DT_FLOAT, .rank = 4, .count = x->count, .pending_src = -1}, *y;
+  memcpy(proto.dims, x->dims, sizeof proto.dims);
+  if ((s = onnx_node_output(imp, &proto, &y)))
+    return s;
+  int64_t d[4] = {x->dims[0], x->dims[2], x->dims[3], x->dims[1]};
+  y->nhwc = onnx_emit(imp, "mcu.dequantize", 1, &in, onnx_tensor_type(4, d, mlirF32TypeGet(imp->ctx)), 0, NULL,
+                      imp->node_name);
+  return NULL;
+}
+
 /* QuantizeLinear (f32 -> u8/i8) and DequantizeLinear (u8/i8 -> f32), per tensor or per axis (`axis`). */
 static mcu_status_t import_quant(importer_t *imp, int dequantize) {
   value_t *x;
@@ -215,6 +213,8 @@ static mcu_status_t import_quant(importer_t *imp, int dequantize) {
       return onnx_fail(imp, "%d scales for dimension %d of size %lld", q.n, axis, (long long)x->dims[axis]);
   }
   MlirType qt = onnx_qtype(imp, &q, axis), f32 = mlirF32TypeGet(imp->ctx);
+  if (dequantize && x->data && x->rank == 4 && conv_weight_only(imp))
+    return dequantize_ohwi(imp, x, qt);
   MlirValue in;
   if ((s = onnx_get_nchw(imp, x, dequantize ? qt : f32, &in)))
     return s;
@@ -235,8 +235,8 @@ static mcu_status_t import_quant(importer_t *imp, int dequantize) {
  * input gives a pending result. */
 /* An element-wise op (`elementwise`: clamp) runs in whichever layout its input already has, preferring the NHWC
  * twin, so Relu/Clip between convolutions costs no transposes and stays fusable into the producing conv. */
-static mcu_status_t passthrough_output(importer_t *imp, value_t *x, int rank, const int64_t *dims, const char *op,
-                                       int nattrs, const MlirNamedAttribute *attrs, int elementwise) {
+mcu_status_t onnx_passthrough(importer_t *imp, value_t *x, int rank, const int64_t *dims, const char *op,
+                              int nattrs, const MlirNamedAttribute *attrs, int elementwise) {
   MlirValue in;
   mcu_status_t s;
   if (elementwise && !mlirValueIsNull(x->nhwc) && !x->pending) {
@@ -322,7 +322,7 @@ static mcu_status_t import_clamp(importer_t *imp, int relu) {
     amax = mcu_attr_i64(imp->ctx, imax);
   }
   MlirNamedAttribute attrs[2] = {mcu_named(imp->ctx, "min", amin), mcu_named(imp->ctx, "max", amax)};
-  return passthrough_output(imp, x, x->rank, x->dims, "mcu.clamp", 2, attrs, 1);
+  return onnx_passthrough(imp, x, x->rank, x->dims, "mcu.clamp", 2, attrs, 1);
 }
 
 /* Reshape (constant shape: 0 copies the input dim unless allowzero, -1 is inferred) and Flatten(axis) ->
@@ -388,10 +388,15 @@ static mcu_status_t import_reshape(importer_t *imp, int flatten) {
       return onnx_fail(imp, "cannot reshape %s to %s", a, b);
     }
   }
+  return onnx_reshape_output(imp, x, rank, dims);
+}
+
+mcu_status_t onnx_reshape_output(importer_t *imp, value_t *x, int rank, const int64_t *dims) {
+  mcu_status_t s;
   if (x->data) {
     value_t proto = *x, *y;
     proto.rank = rank;
-    memcpy(proto.dims, dims, sizeof dims);
+    memcpy(proto.dims, dims, sizeof(int64_t) * (size_t)rank);
     proto.nchw = proto.nhwc = (MlirValue){NULL};
     return onnx_node_output(imp, &proto, &y);
   }
@@ -401,7 +406,7 @@ static mcu_status_t import_reshape(importer_t *imp, int flatten) {
   if (mlirTypeIsAUniformQuantizedPerAxisType(elem) &&
       (rank != x->rank || memcmp(dims, x->dims, sizeof(int64_t) * (size_t)rank)))
     return onnx_fail(imp, "reshaping a per-axis quantized tensor is not supported");
-  return passthrough_output(imp, x, rank, dims, "mcu.reshape", 0, NULL, 0);
+  return onnx_passthrough(imp, x, rank, dims, "mcu.reshape", 0, NULL, 0);
 }
 
 /* Constant: its `value` tensor (or value_int / value_ints) becomes a constant value. */
@@ -446,6 +451,12 @@ static mcu_status_t import_constant(importer_t *imp) {
 mcu_status_t onnx_import_node(importer_t *imp) {
   const Onnx__NodeProto *n = imp->node;
   const char *op = onnx_str(n->op_type), *domain = onnx_str(n->domain);
+  int handled = 0;
+  mcu_status_t st;
+  if (!strcmp(domain, "com.microsoft")) {
+    st = onnx_import_ms_op(imp, op, &handled);
+    return handled ? st : onnx_fail(imp, "unsupported operator (domain '%s')", domain);
+  }
   if (*domain && strcmp(domain, "ai.onnx"))
     return onnx_fail(imp, "unsupported operator (domain '%s')", domain);
   if (!strcmp(op, "QLinearConv"))
@@ -475,5 +486,9 @@ mcu_status_t onnx_import_node(importer_t *imp) {
       return onnx_fail(imp, "the node has no output");
     return onnx_name_bind(imp, n->output[0], x->index);
   }
+  if ((st = onnx_import_float_op(imp, op, &handled)) || handled)
+    return st;
+  if ((st = onnx_import_shape_op(imp, op, &handled)) || handled)
+    return st;
   return onnx_fail(imp, "unsupported operator");
 }

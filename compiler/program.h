@@ -51,6 +51,8 @@ typedef struct mcu_tensor {
    * storage, index and offset are copied from it. No layer writes an alias. */
   int is_alias;
   int alias_of;
+  /* ARENA tensors: the first and last layer index that use its bytes (plan-memory's `mcu.live`); -1 otherwise. */
+  int32_t live_first, live_last;
 } mcu_tensor_t;
 
 typedef enum mcu_op {

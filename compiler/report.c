@@ -1,7 +1,40 @@
 /* report.c: writes the compile report as JSON (stable key order, so reports diff cleanly). */
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The memory figures: live bytes per layer are the sum over non-alias ARENA tensors with live_first <= layer <=
+ * live_last (an alias names the bytes of the tensor it aliases, already counted). Weakness: relies on plan-memory's
+ * `mcu.live` having reached the program; tensors without a lifetime count nowhere. */
+int mcu_report_peak_layer(const mcu_program_t *p, uint64_t *out_live, uint64_t *out_peak_live) {
+  int peak = -1;
+  uint64_t best = 0;
+  for (int l = 0; l < p->num_layers; ++l) {
+    uint64_t live = 0;
+    for (int i = 0; i < p->num_tensors; ++i) {
+      const mcu_tensor_t *t = &p->tensors[i];
+      if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && t->live_first >= 0 && t->live_first <= l &&
+          l <= t->live_last)
+        live += (uint64_t)mcu_tensor_bytes(t);
+    }
+    if (out_live) out_live[l] = live;
+    if (live > best) best = live, peak = l;
+  }
+  if (out_peak_live) *out_peak_live = best;
+  return peak;
+}
+
+/* The arena tensor whose bytes end at the arena's end (the placement's peak), or -1. */
+static int peak_tensor(const mcu_program_t *p) {
+  for (int i = 0; i < p->num_tensors; ++i) {
+    const mcu_tensor_t *t = &p->tensors[i];
+    if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && mcu_tensor_bytes(t) > 0 &&
+        (uint64_t)t->offset + (uint64_t)mcu_tensor_bytes(t) == p->arena_size)
+      return i;
+  }
+  return -1;
+}
 
 static void json_string(FILE *f, const char *s) {
   fputc('"', f);
@@ -47,7 +80,67 @@ static void json_tensor_io(FILE *f, const mcu_tensor_t *t) {
   fputc('}', f);
 }
 
+static void json_memory(FILE *f, const mcu_program_t *p, const mcu_report_info_t *info, int peak, uint64_t peak_live) {
+  fprintf(f, "  \"arena_strategy\": ");
+  if (info->arena_strategy)
+    json_string(f, info->arena_strategy);
+  else
+    fprintf(f, "null");
+  fprintf(f, ",\n  \"arena_strategy_peaks\": {");
+  for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k) {
+    fprintf(f, "%s\"%s\": ", k ? ", " : "", mcu_arena_strategy_name((mcu_arena_strategy_t)k));
+    if (info->arena_strategy_peaks[k] >= 0)
+      fprintf(f, "%lld", (long long)info->arena_strategy_peaks[k]);
+    else
+      fprintf(f, "null");
+  }
+  fprintf(f, "},\n  \"arena_peak_layer\": ");
+  if (peak >= 0) {
+    fprintf(f, "{\"index\": %d, \"name\": ", peak);
+    json_string(f, p->layers[peak].name);
+    fprintf(f, ", \"live_bytes\": %llu}", (unsigned long long)peak_live);
+  } else {
+    fprintf(f, "null");
+  }
+  int pt = peak_tensor(p);
+  fprintf(f, ",\n  \"arena_peak_tensor\": ");
+  if (pt >= 0)
+    json_string(f, p->tensors[pt].name);
+  else
+    fprintf(f, "null");
+  fprintf(f, ",\n  \"board\": ");
+  if (info->board)
+    json_string(f, info->board);
+  else
+    fprintf(f, "null");
+  fprintf(f, ",\n  \"tensors\": [");
+  int first = 1;
+  for (int i = 0; i < p->num_tensors; ++i) {
+    const mcu_tensor_t *t = &p->tensors[i];
+    if (t->storage != MCU_STORAGE_ARENA) continue;
+    fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
+    first = 0;
+    json_string(f, t->name);
+    fprintf(f, ", \"bytes\": %lld, \"offset\": %u, \"live\": ", (long long)mcu_tensor_bytes(t), t->offset);
+    if (t->live_first >= 0)
+      fprintf(f, "[%d, %d]", t->live_first, t->live_last);
+    else
+      fprintf(f, "null");
+    fprintf(f, ", \"alias_of\": ");
+    if (t->is_alias)
+      json_string(f, p->tensors[t->alias_of].name);
+    else
+      fprintf(f, "null");
+    fputc('}', f);
+  }
+  fprintf(f, "\n  ],\n");
+}
+
 int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE *f) {
+  uint64_t *live = calloc((size_t)p->num_layers + 1, sizeof *live);
+  if (!live) return -1;
+  uint64_t peak_live = 0;
+  int peak = mcu_report_peak_layer(p, live, &peak_live);
   int64_t macs = 0;
   for (int i = 0; i < p->num_layers; ++i) macs += mcu_layer_macs(p, &p->layers[i]);
   fprintf(f, "{\n  \"model\": ");
@@ -59,6 +152,7 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
   fprintf(f, ",\n  \"arena_bytes\": %u,\n  \"arena_lower_bound_bytes\": %llu,\n  \"weights_bytes\": %u,\n",
           p->arena_size, (unsigned long long)info->arena_lower_bound, p->weights_size);
   fprintf(f, "  \"code_bytes\": %llu,\n  \"macs\": %lld,\n", (unsigned long long)info->code_bytes, (long long)macs);
+  json_memory(f, p, info, peak, peak_live);
   fprintf(f, "  \"inputs\": [");
   for (int i = 0; i < p->num_inputs; ++i) {
     fprintf(f, "%s\n    ", i ? "," : "");
@@ -80,10 +174,53 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
     fprintf(f, ", \"output_bytes\": %lld, \"macs\": %lld, \"output_storage\": \"%s\", \"output_offset\": ",
             (long long)mcu_tensor_bytes(t), (long long)mcu_layer_macs(p, l), storage_name(t->storage));
     if (t->storage == MCU_STORAGE_ARENA)
-      fprintf(f, "%u}", t->offset);
+      fprintf(f, "%u", t->offset);
     else
-      fprintf(f, "null}");
+      fprintf(f, "null");
+    fprintf(f, ", \"live_bytes\": %llu}", (unsigned long long)live[i]);
   }
   fprintf(f, "\n  ]\n}\n");
+  free(live);
+  return ferror(f) ? -1 : 0;
+}
+
+int mcu_report_print_table(const mcu_program_t *p, const mcu_report_info_t *info, FILE *f) {
+  uint64_t *live = calloc((size_t)p->num_layers + 1, sizeof *live);
+  if (!live) return -1;
+  uint64_t peak_live = 0;
+  int peak = mcu_report_peak_layer(p, live, &peak_live);
+  fprintf(f, "%5s  %-32s %-16s %-20s %10s %10s %10s\n", "index", "name", "op", "output shape", "bytes", "offset",
+          "live bytes");
+  for (int i = 0; i < p->num_layers; ++i) {
+    const mcu_layer_t *l = &p->layers[i];
+    const mcu_tensor_t *t = &p->tensors[l->output];
+    char shape[96] = "", where[24];
+    size_t used = 0;
+    for (int d = 0; d < t->rank && used < sizeof shape; ++d) {
+      int w = snprintf(shape + used, sizeof shape - used, "%s%d", d ? "x" : "", t->shape[d]);
+      if (w < 0) break;
+      used += (size_t)w;
+    }
+    if (t->storage == MCU_STORAGE_ARENA)
+      snprintf(where, sizeof where, "%u", t->offset);
+    else
+      snprintf(where, sizeof where, "%s", t->storage == MCU_STORAGE_OUTPUT ? "output" : "-");
+    fprintf(f, "%5d  %-32.32s %-16s %-20s %10lld %10s %10llu%s\n", i, l->name ? l->name : "", mcu_op_name(l->op),
+            shape, (long long)mcu_tensor_bytes(t), where, (unsigned long long)live[i], i == peak ? "  <- peak" : "");
+  }
+  int pt = peak_tensor(p);
+  fprintf(f, "arena %u bytes (strategy %s), lower bound %llu bytes", p->arena_size,
+          info->arena_strategy ? info->arena_strategy : "?", (unsigned long long)info->arena_lower_bound);
+  if (peak >= 0) fprintf(f, ", most live bytes at layer %d '%s'", peak, p->layers[peak].name ? p->layers[peak].name : "");
+  if (pt >= 0) fprintf(f, ", placement peak ends at tensor '%s'", p->tensors[pt].name);
+  fprintf(f, "\nstrategy peaks:");
+  for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k) {
+    if (info->arena_strategy_peaks[k] >= 0)
+      fprintf(f, " %s %lld", mcu_arena_strategy_name((mcu_arena_strategy_t)k), (long long)info->arena_strategy_peaks[k]);
+    else
+      fprintf(f, " %s -", mcu_arena_strategy_name((mcu_arena_strategy_t)k));
+  }
+  fprintf(f, "\nweights %u bytes, code %llu bytes\n", p->weights_size, (unsigned long long)info->code_bytes);
+  free(live);
   return ferror(f) ? -1 : 0;
 }

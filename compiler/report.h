@@ -1,10 +1,11 @@
-/* report.h: the JSON compile report (--report): memory, weights, code, MACs and one entry per layer. */
+/* report.h: the compile report (--report JSON, --verbose table): memory, weights, code, MACs, per-layer entries. */
 #ifndef MCUNET_COMPILER_REPORT_H
 #define MCUNET_COMPILER_REPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arena_planner.h"
 #include "program.h"
 
 #ifdef __cplusplus
@@ -16,10 +17,23 @@ typedef struct mcu_report_info {
   const char *target;   /* "cortex-m7" or "host" */
   uint64_t code_bytes;  /* executable bytes of the object */
   uint64_t arena_lower_bound;
+  const char *arena_strategy; /* the winning placement strategy's name, or NULL when unknown */
+  /* Each strategy's peak in mcu_arena_strategy_t order, -1 when it did not run (or unknown). */
+  int64_t arena_strategy_peaks[MCU_ARENA_NUM_STRATEGIES];
+  const char *board; /* --board NAME, or NULL */
 } mcu_report_info_t;
 
-/* Writes the report of `p` as JSON to `f`. Returns 0, or -1 on a write error. */
+/* The memory picture of a program: for each layer, the bytes of arena tensors live while it runs (from the
+ * tensors' live_first/live_last; aliases count once), and the layer where that total is the largest (the first
+ * of equal ones; -1 without arena tensors). out_live has p->num_layers entries (may be NULL). */
+int mcu_report_peak_layer(const mcu_program_t *p, uint64_t *out_live, uint64_t *out_peak_live);
+
+/* Writes the report of `p` as JSON to `f`. Returns 0, or -1 on a write error (or out of memory). */
 int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE *f);
+
+/* A readable per-layer table (index, name, op, output shape, bytes, offset, live bytes) and the memory summary,
+ * for --verbose. Returns 0, or -1 on a write error (or out of memory). */
+int mcu_report_print_table(const mcu_program_t *p, const mcu_report_info_t *info, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,11 @@ const mcu_pass_info_t *mcu_pass_lookup(const char *argument);
 MlirPass mcu_pass_create(const mcu_pass_info_t *info);
 
 /* The passes themselves (one file each). */
+void mcu_pass_fold_constants(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_fold_qdq(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_fold_batch_norm(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_fold_requantize(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_mark_aliases(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_fuse_activation(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_simplify_transposes(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_data);

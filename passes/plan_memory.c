@@ -11,10 +11,15 @@
 
 /* Algorithm: number the ops of @main in order; every result of a non-constant op that is not a model output is an
  * arena buffer live from its op to its last user; compiler/arena_planner.c places them, and the pass writes each
- * offset as `mcu.offset` on the producing op and the totals as `mcu.arena_size` / `mcu.arena_lower_bound` on the
- * module. Model outputs are written straight into the caller's buffers and take no arena. A reshape that is not a
- * model output and does not read a constant is copy-free: it is marked `mcu.alias`, shares its input's bytes
- * (arena buffer, model input or model output) and extends that buffer's lifetime to its own last use. Why: the
+ * offset as `mcu.offset` and its lifetime as `mcu.live = array<i64: first, last>` (layer indices) on the producing
+ * op, and on the module the totals `mcu.arena_size` / `mcu.arena_lower_bound`, the winning `mcu.arena_strategy`,
+ * `mcu.arena_strategy_peaks` (one per strategy, in mcu_arena_strategy_t order, -1 when not run) and
+ * `mcu.arena_peak_step` (the layer where the live bytes are the most). Model outputs are written straight into
+ * the caller's buffers and take no arena. A reshape marked
+ * `mcu.alias` (by mark-aliases) is copy-free: it shares its input's bytes (arena buffer, model input or model
+ * output) and extends that buffer's lifetime to its own last use; an unmarked reshape is a copy with a buffer of
+ * its own. A mark on a returned reshape or on one reading a constant is an error (the lowering could not honour
+ * it). Why: the
  * placement itself stays IR-free and testable alone. Weakness: the execution order is the file's; the memory
  * issue adds scheduling, in-place ops and patches. */
 
@@ -22,6 +27,16 @@ static int is_returned(MlirValue v) {
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
     if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
   return 0;
+}
+
+/* A reshape that mark-aliases made copy-free: no layer of its own. */
+static int is_alias_mark(MlirOperation op) {
+  return mcu_op_is(op, "mcu.reshape") &&
+         !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias")));
+}
+
+static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
+  mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name), a);
 }
 
 /* The step of the last op that reads v (at least `step`, the step that writes it). */
@@ -50,31 +65,46 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
   int *alias_of = calloc((size_t)num_ops + 1, sizeof *alias_of);
   if (!bufs || !owners || !offsets || !vals || !alias_of) goto fail;
 
-  /* Step numbers: position of each op in the block; a use's step is its owner's position. */
-  int n = 0, step = 0;
+  /* Step numbers are layer indices of the lowered program: each op that becomes a layer takes the next one;
+   * constants and copy-free reshapes, which run nothing, share the previous layer's; func.return comes after the
+   * last. A use's step is its owner's. */
+  int n = 0, num_layers = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op), ++step) {
+       op = mlirOperationGetNextInBlock(op)) {
+    int32_t step = num_layers > 0 ? num_layers - 1 : 0;
+    if (mcu_op_is(op, "func.return"))
+      step = num_layers;
+    else if (!mcu_op_is(op, "mcu.constant") && !is_alias_mark(op))
+      step = num_layers++;
     mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.step"),
                                                mcu_attr_i64(ctx, step));
   }
-  step = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op), ++step) {
+       op = mlirOperationGetNextInBlock(op)) {
+    int32_t step = (int32_t)mcu_op_get_i64(op, "mcu.step", 0);
     if (mlirOperationGetNumResults(op) != 1 || mcu_op_is(op, "mcu.constant")) continue;
     MlirValue v = mlirOperationGetResult(op, 0);
-    if (is_returned(v)) continue;
+    if (is_returned(v)) {
+      if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias")))) {
+        mlirEmitError(mlirOperationGetLocation(op), "plan-memory: an mcu.alias reshape is a model output");
+        goto fail;
+      }
+      continue;
+    }
     int64_t bytes = mcu_type_bytes(mlirValueGetType(v));
     if (bytes < 0) {
       mlirEmitError(mlirOperationGetLocation(op), "plan-memory: result has no static size");
       goto fail;
     }
     int32_t last = last_use(v, step);
-    if (mcu_op_is(op, "mcu.reshape")) {
+    if (mcu_op_is(op, "mcu.reshape") &&
+        !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias")))) {
       MlirValue in = mlirOperationGetOperand(op, 0);
-      int from_constant = !mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant");
-      if (!from_constant) {
-        mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias"),
-                                                   mlirUnitAttrGet(ctx));
+      if (!mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant")) {
+        mlirEmitError(mlirOperationGetLocation(op), "plan-memory: an mcu.alias reshape reads a constant");
+        goto fail;
+      }
+      {
         int root = -1;
         for (int i = 0; i < n && root < 0; ++i)
           if (mlirValueEqual(vals[i], in)) root = i;
@@ -102,9 +132,11 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     goto fail;
   }
   for (int i = 0; i < n; ++i) {
-    uint64_t off = alias_of[i] >= 0 ? offsets[alias_of[i]] : offsets[i];
+    int root = alias_of[i] >= 0 ? alias_of[i] : i;
     mlirOperationSetDiscardableAttributeByName(owners[i], mlirStringRefCreateFromCString("mcu.offset"),
-                                               mcu_attr_i64(ctx, (int64_t)off));
+                                               mcu_attr_i64(ctx, (int64_t)offsets[root]));
+    int64_t live[2] = {bufs[root].first, bufs[root].last}; /* an alias shows the lifetime of the bytes it names */
+    set_attr(owners[i], "mcu.live", mlirDenseI64ArrayGet(ctx, 2, live));
   }
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
@@ -113,6 +145,14 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
                                              mcu_attr_i64(ctx, (int64_t)plan.peak));
   mlirOperationSetDiscardableAttributeByName(module, mlirStringRefCreateFromCString("mcu.arena_lower_bound"),
                                              mcu_attr_i64(ctx, (int64_t)plan.lower_bound));
+  /* The winning strategy, every strategy's peak (-1: not run) and the step with the most live bytes (-1: none). */
+  set_attr(module, "mcu.arena_strategy",
+           mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(mcu_arena_strategy_name(plan.strategy))));
+  int64_t peaks[MCU_ARENA_NUM_STRATEGIES];
+  for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k)
+    peaks[k] = plan.strategy_peak[k] == MCU_ARENA_NOT_RUN ? -1 : (int64_t)plan.strategy_peak[k];
+  set_attr(module, "mcu.arena_strategy_peaks", mlirDenseI64ArrayGet(ctx, MCU_ARENA_NUM_STRATEGIES, peaks));
+  set_attr(module, "mcu.arena_peak_step", mcu_attr_i64(ctx, plan.lower_bound_step));
   free(bufs), free(owners), free(offsets), free(vals), free(alias_of);
   return;
 fail:

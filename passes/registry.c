@@ -4,11 +4,21 @@
 #include <string.h>
 
 const mcu_pass_info_t mcu_passes[] = {
+    {"fold-constants", "Evaluate ops whose operands are all constants (with the reference) into mcu.constant",
+     mcu_pass_fold_constants},
+    {"fold-qdq", "Turn ONNX QDQ groups (dequantize -> f32 conv2d/matmul -> quantize) into integer ops",
+     mcu_pass_fold_qdq},
+    {"fold-batch-norm", "Fold an f32 mcu.batch_norm into the f32 conv2d that feeds it (filter and bias)",
+     mcu_pass_fold_batch_norm},
+    {"fold-requantize", "Remove requantize and dequantize -> quantize pairs that keep the quantization",
+     mcu_pass_fold_requantize},
     {"simplify-transposes", "Compose and cancel mcu.transpose pairs; transposes that move no data become reshapes",
      mcu_pass_simplify_transposes},
     {"fuse-pad", "Fold an mcu.pad of H and W with the zero point into the following conv2d's pads", mcu_pass_fuse_pad},
     {"fuse-activation", "Fold mcu.clamp (Relu, Clip) into the conv2d/matmul that produces its input",
      mcu_pass_fuse_activation},
+    {"mark-aliases", "Mark reshapes that can share their input's bytes (mcu.alias) for plan-memory",
+     mcu_pass_mark_aliases},
     {"plan-memory", "Give every activation tensor an arena offset (mcu.offset) and the module mcu.arena_size",
      mcu_pass_plan_memory},
     {NULL, NULL, NULL},

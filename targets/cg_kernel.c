@@ -37,8 +37,10 @@ LLVMTypeRef cg_kernel_fn_type(cg_t *cg) {
 }
 
 mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out) {
-  if (l->num_inputs > 3)
-    return mcu_status_errorf("a library kernel takes at most 3 inputs, the layer has %d", l->num_inputs);
+  /* The function sees the first three inputs; a prepare that accepts a layer with more (batch norm's constant
+   * scale, bias, mean, var) folded them into params or aux tables. */
+  if (l->num_inputs > MCU_MAX_LAYER_INPUTS)
+    return mcu_status_errorf("layer with %d inputs", l->num_inputs);
   mcu_kernel_call_t call;
   mcu_status_t s = mcu_kernel_prepare(cg->p, l, &call);
   if (s) return s;
@@ -65,7 +67,7 @@ mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t 
     snprintf(what, sizeof what, "aux%d", i);
     if (call.aux_size[i] > 0) args[1 + i] = byte_table(cg, what, call.aux[i], call.aux_size[i]);
   }
-  for (int i = 0; i < l->num_inputs; ++i) args[3 + i] = in[i].ptr;
+  for (int i = 0; i < l->num_inputs && i < 3; ++i) args[3 + i] = in[i].ptr;
 
   /* Declared under its final name; cg_link_kernels resolves it against the renamed library definition. */
   char name[256];

@@ -565,14 +565,14 @@ static void case_clamp(void) {
 static void case_errors(void) {
   pb_t b = pb_new("bad", 13);
   int x = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 0, 1, 4, 4, 2);
-  int w = K(&b, MCU_DT_F32, 2, 1, 1, 2);
+  int w = K(&b, MCU_DT_I8, 2, 1, 1, 2); /* float input, int8 filter: no kernel mixes them */
   int y = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 0, 1, 4, 4, 2);
   layer(&b, MCU_OP_CONV2D, 2, x, w, 0, y);
   char path[256];
   snprintf(path, sizeof path, "%s/bad.o", g_tmp);
   mcu_status_t s = mcu_codegen_emit(b.p, MCU_TARGET_HOST, MCU_EMIT_OBJ, path, NULL);
   const char *m = mcu_status_message(s);
-  CHECK(s && strstr(m, "layer 0") && strstr(m, "conv2d"), "bad: float conv2d not rejected with a clear message");
+  CHECK(s && strstr(m, "layer 0") && strstr(m, "conv2d"), "bad: mixed-type conv2d not rejected with a clear message");
   if (s) printf("expected error: %s\n", m);
   mcu_status_free(s);
   b.p->layers[0].op = (mcu_op_t)42;

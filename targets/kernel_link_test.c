@@ -495,6 +495,95 @@ static void case_hard_swish_f32(void) {
   run_case(&b);
 }
 
+/* ---- ONNX group (kernels_onnx.c): QLinear* of ONNX numerics and float32 ops ---- */
+
+/* Constant f32 tensor with values v0 + i * step (finite, so results compare byte for byte). */
+static int fconst(pb_t *b, int n, float v0, float step) {
+  int k = K(b, MCU_DT_F32, n);
+  for (int i = 0; i < n; ++i) {
+    const float v = v0 + (float)i * step;
+    memcpy(b->p->tensors[k].data + 4 * i, &v, 4);
+  }
+  return k;
+}
+
+/* uint8 QLinearAdd with a per-channel constant, QLinearMul by a one-element constant, QLinearSigmoid (table). */
+static void case_onnx_add_mul_sigmoid(void) {
+  pb_t b = pb_new("onnx_q_eltwise", 20);
+  int x = T(&b, MCU_DT_U8, MCU_STORAGE_INPUT, 1, 5, 5, 8);
+  int k = K(&b, MCU_DT_U8, 8);
+  int s1 = T(&b, MCU_DT_U8, MCU_STORAGE_ARENA, 1, 5, 5, 8);
+  int k2 = K(&b, MCU_DT_U8, 1);
+  int s2 = T(&b, MCU_DT_U8, MCU_STORAGE_ARENA, 1, 5, 5, 8);
+  int y = T(&b, MCU_DT_U8, MCU_STORAGE_OUTPUT, 1, 5, 5, 8);
+  quant(&b, x, 0.037, 120);
+  quant(&b, k, 0.021, 100);
+  quant(&b, s1, 0.05, 128);
+  quant(&b, k2, 0.013, 3);
+  quant(&b, s2, 0.11, 131);
+  quant(&b, y, 1.0 / 256.0, 0);
+  layer(&b, MCU_OP_ADD, 2, x, k, 0, s1)->numerics = MCU_NUMERICS_ONNX;
+  layer(&b, MCU_OP_MUL, 2, s1, k2, 0, s2)->numerics = MCU_NUMERICS_ONNX;
+  layer(&b, MCU_OP_LOGISTIC, 1, s2, 0, 0, y)->numerics = MCU_NUMERICS_ONNX;
+  run_case(&b);
+}
+
+/* int8 QLinearAveragePool 3x3 with padding, QLinearConcat with a requantized input, then a global average. */
+static void case_onnx_pool_concat_mean(void) {
+  pb_t b = pb_new("onnx_q_pool", 21);
+  int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 1, 6, 6, 4);
+  int p1 = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 6, 6, 4);
+  int c = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 6, 6, 8);
+  int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 1, 1, 1, 8);
+  quant(&b, x, 0.07, -5);
+  quant(&b, p1, 0.05, 3);
+  quant(&b, c, 0.05, 3);
+  quant(&b, y, 0.02, -1);
+  mcu_layer_t *l = layer(&b, MCU_OP_AVG_POOL, 1, x, 0, 0, p1);
+  l->numerics = MCU_NUMERICS_ONNX;
+  l->kernel[0] = l->kernel[1] = 3;
+  l->pad[0] = l->pad[1] = l->pad[2] = l->pad[3] = 1;
+  l = layer(&b, MCU_OP_CONCAT, 2, p1, x, 0, c);
+  l->numerics = MCU_NUMERICS_ONNX;
+  l->axis = 3;
+  l = layer(&b, MCU_OP_MEAN, 1, c, 0, 0, y);
+  l->numerics = MCU_NUMERICS_ONNX;
+  l->axes_mask = 0x6u;
+  run_case(&b);
+}
+
+/* float32: batched matmul, leaky relu, hard sigmoid, batch norm (constant scale/bias/mean/var). */
+static void case_onnx_float(void) {
+  pb_t b = pb_new("onnx_f32", 22);
+  int a = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 2, 3, 4);
+  int w = K(&b, MCU_DT_F32, 4, 5);
+  for (int i = 0; i < 20; ++i) {
+    const float v = (float)((i * 7) % 11 - 5) * 0.125f;
+    memcpy(b.p->tensors[w].data + 4 * i, &v, 4);
+  }
+  int m = T(&b, MCU_DT_F32, MCU_STORAGE_ARENA, 2, 3, 5);
+  int r = T(&b, MCU_DT_F32, MCU_STORAGE_ARENA, 2, 3, 5);
+  int h = T(&b, MCU_DT_F32, MCU_STORAGE_ARENA, 2, 3, 5);
+  int y = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 2, 3, 5);
+  int sc = fconst(&b, 5, 0.5f, 0.25f), bi = fconst(&b, 5, -0.3f, 0.1f), mu = fconst(&b, 5, 0.1f, 0.05f),
+      va = fconst(&b, 5, 0.2f, 0.3f);
+  layer(&b, MCU_OP_MATMUL, 2, a, w, 0, m)->numerics = MCU_NUMERICS_ONNX;
+  mcu_layer_t *l = layer(&b, MCU_OP_LEAKY_RELU, 1, m, 0, 0, r);
+  l->numerics = MCU_NUMERICS_ONNX;
+  l->alpha = 0.1f;
+  l = layer(&b, MCU_OP_HARD_SIGMOID, 1, r, 0, 0, h);
+  l->numerics = MCU_NUMERICS_ONNX;
+  l->alpha = 0.2f;
+  l->beta = 0.5f;
+  l = layer(&b, MCU_OP_BATCH_NORM, 3, h, sc, bi, y);
+  l->numerics = MCU_NUMERICS_ONNX;
+  l->num_inputs = 5;
+  l->inputs[3] = mu;
+  l->inputs[4] = va;
+  l->epsilon = 1e-3f;
+  run_case(&b);
+}
+
 int main(void) {
   snprintf(g_tmp, sizeof g_tmp, "/tmp/mcunet_kl_XXXXXX");
   if (!mkdtemp(g_tmp)) {
@@ -510,6 +599,9 @@ int main(void) {
   case_softmax_s8();
   case_logistic_avg_pool();
   case_hard_swish_f32();
+  case_onnx_add_mul_sigmoid();
+  case_onnx_pool_concat_mean();
+  case_onnx_float();
   CHECK(g_handled > 0, "the kernel library handles none of the test layers");
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);

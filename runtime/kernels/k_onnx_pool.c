@@ -39,7 +39,8 @@ void mcu_k_qlavgpool_q8(const void *params, const void *aux0, const void *aux1, 
           const float avg = sum / (float)count;
           const float v = avg / p->scale_y + p->zero_y;
           /* nearbyintf then a clamp in int32: the saturating conversion gives the same stored value */
-          y[((b * p->out_h + oy) * p->out_w + ox) * p->channels + c] = (uint8_t)(uint32_t)mcu_ko_cvt_pack_q8(v, p->type);
+          const int32_t q = mcu_ko_cvt_pack_q8(v, p->type);
+          y[((b * p->out_h + oy) * p->out_w + ox) * p->channels + c] = (uint8_t)(uint32_t)q;
         }
       }
     }

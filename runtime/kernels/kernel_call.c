@@ -6,7 +6,7 @@
 
 #include "kernel_registry.h"
 
-static const mcu_kernel_entry_t *const tables[] = {mcu_kernels_tflite, mcu_kernels_misc};
+static const mcu_kernel_entry_t *const tables[] = {mcu_kernels_tflite, mcu_kernels_misc, mcu_kernels_onnx};
 
 static const mcu_kernel_entry_t *find(const mcu_program_t *p, const mcu_layer_t *l) {
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; ++t)

@@ -11,7 +11,9 @@
  * `params` points to the kernel's parameter struct, whose members are only int32_t and float (and fixed arrays of
  * them), so its bytes mean the same on the host and on the Cortex-M. `aux0/aux1` are constant tables computed at
  * compile time (per-channel multipliers and shifts, lookup tables), `in0..in2` the layer's inputs in order, `out`
- * its output; unused pointers are NULL. Kernels never allocate and never read or write outside these buffers.
+ * its output; unused pointers are NULL. A layer with more than three inputs is handed its first three: its prepare
+ * accepts it only when the others are constants it folded into params or aux (batch norm's scale, bias, mean,
+ * var). Kernels never allocate and never read or write outside these buffers.
  *
  * The same source serves both sides: the reference (runtime/ref) calls the host build of the function; code
  * generation (targets/) links the library's LLVM bitcode for the target into the model, emits `params` and the

@@ -17,5 +17,6 @@ typedef struct mcu_kernel_entry {
 /* The tables, one per group of kernels (each defined in its own file). */
 extern const mcu_kernel_entry_t mcu_kernels_tflite[]; /* kernels_tflite.c: conv, FC, requantization, add/sub/mul */
 extern const mcu_kernel_entry_t mcu_kernels_misc[];   /* kernels_misc.c: softmax, pooling, mean, ... */
+extern const mcu_kernel_entry_t mcu_kernels_onnx[];   /* kernels_onnx.c: ONNX Runtime's QOperator ops, float32 */
 
 #endif

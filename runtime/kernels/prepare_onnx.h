@@ -17,10 +17,15 @@ float mcu_onnx_mlas_logistic(float x);
 /* MlasQuantizeLinear on x86: v = x / scale, clamped to [type min - z, type max - z], rounded half to even, + z. */
 int32_t mcu_onnx_quantize_linear(float x, float scale, int32_t zero_point, mcu_dtype_t dt);
 
-/* The 256-entry table of QLinearSigmoid (sigmoid = 1) or of QLinearConcat's requantization (sigmoid = 0), as
- * ONNX Runtime's QlinearBuildLookupTable builds it: entry (uint8)v for every stored input value v. */
+/* The function a lookup table applies between dequantization and quantization. */
+#define MCU_ONNX_LUT_IDENTITY 0 /* QLinearConcat's requantization */
+#define MCU_ONNX_LUT_SIGMOID 1  /* QLinearSigmoid: mcu_onnx_mlas_logistic */
+#define MCU_ONNX_LUT_LEAKY 2    /* QLinearLeakyRelu: v >= 0 ? v : alpha * v */
+
+/* The 256-entry table as ONNX Runtime's QlinearBuildLookupTable builds it: entry (uint8)x for every stored input
+ * value x is QuantizeLinear(fn(x_scale * (float)(x - x_zero_point))). */
 void mcu_onnx_lookup_table(mcu_dtype_t dt, float x_scale, int32_t x_zero_point, float y_scale, int32_t y_zero_point,
-                           int sigmoid, uint8_t out_table[256]);
+                           int fn, float alpha, uint8_t out_table[256]);
 
 /* Which of ONNX Runtime's broadcast loops (MCU_KO_SPAN_BOTH / SCALAR_A / SCALAR_B) handles shapes a and b. */
 int mcu_onnx_broadcast_mode(const mcu_tensor_t *a, const mcu_tensor_t *b);
@@ -36,6 +41,7 @@ MCU_ONNX_ENTRY(qlavgpool);
 MCU_ONNX_ENTRY(qlgavgpool);  /* MEAN, and AVG_POOL over the whole image without padding */
 MCU_ONNX_ENTRY(qlconcat);
 MCU_ONNX_ENTRY(qlsigmoid);
+MCU_ONNX_ENTRY(qlleakyrelu);
 MCU_ONNX_ENTRY(matmul_f32);  /* prepare_onnx_float.c */
 MCU_ONNX_ENTRY(leaky_relu_f32);
 MCU_ONNX_ENTRY(hard_sigmoid_f32);
@@ -56,5 +62,8 @@ int mcu_onnx_match_softmax_f32(const mcu_program_t *p, const mcu_layer_t *l);
 int mcu_onnx_match_log_softmax_f32(const mcu_program_t *p, const mcu_layer_t *l);
 int mcu_onnx_match_logistic_f32(const mcu_program_t *p, const mcu_layer_t *l);
 int mcu_onnx_match_hard_swish_f32(const mcu_program_t *p, const mcu_layer_t *l);
+/* RESIZE_NEAREST of ONNX numerics (data movement, any dtype): the importer only emits it when TF Lite's index rule
+ * reproduces the node's ONNX rule for the shape. */
+int mcu_onnx_match_resize(const mcu_program_t *p, const mcu_layer_t *l);
 
 #endif

@@ -46,11 +46,12 @@ int32_t mcu_onnx_quantize_linear(float x, float scale, int32_t zero_point, mcu_d
 }
 
 void mcu_onnx_lookup_table(mcu_dtype_t dt, float x_scale, int32_t x_zero_point, float y_scale, int32_t y_zero_point,
-                           int sigmoid, uint8_t out_table[256]) {
+                           int fn, float alpha, uint8_t out_table[256]) {
   for (int i = 0; i < 256; ++i) {
     const int32_t x = dt == MCU_DT_U8 ? i : (int32_t)(int8_t)(uint8_t)i; /* static_cast<T>(i) */
     float v = x_scale * (float)(x - x_zero_point);
-    if (sigmoid) v = mcu_onnx_mlas_logistic(v);
+    if (fn == MCU_ONNX_LUT_SIGMOID) v = mcu_onnx_mlas_logistic(v);
+    else if (fn == MCU_ONNX_LUT_LEAKY) v = v >= 0.0f ? v : alpha * v;
     out_table[i] = (uint8_t)(uint32_t)mcu_onnx_quantize_linear(v, y_scale, y_zero_point, dt);
   }
 }

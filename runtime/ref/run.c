@@ -31,7 +31,9 @@ static int op_arity(mcu_op_t op, int *out_min, int *out_max) {
  * descriptors of p->tensors (their storage is ignored: `in` and `out` give the bytes). */
 /* A layer of the kernel library runs the host build of its function with the prepared parameters. */
 static int run_library_kernel(const mcu_program_t *p, const mcu_layer_t *l, const void *const *in, void *out) {
-  if (l->num_inputs < 0 || l->num_inputs > 3 || l->output < 0 || l->output >= p->num_tensors) return -1;
+  /* the function sees the first three inputs; a prepare that accepts more folded them into params or aux tables */
+  if (l->num_inputs < 0 || l->num_inputs > MCU_MAX_LAYER_INPUTS || l->output < 0 || l->output >= p->num_tensors)
+    return -1;
   mcu_kernel_call_t call;
   mcu_status_t s = mcu_kernel_prepare(p, l, &call);
   if (s) {
@@ -40,7 +42,7 @@ static int run_library_kernel(const mcu_program_t *p, const mcu_layer_t *l, cons
   }
   mcu_kernel_fn fn = mcu_kernel_lookup(call.function);
   const void *x[3] = {NULL, NULL, NULL};
-  for (int i = 0; i < l->num_inputs; ++i) x[i] = in[i];
+  for (int i = 0; i < l->num_inputs && i < 3; ++i) x[i] = in[i];
   if (fn) fn(call.params, call.aux[0], call.aux[1], x[0], x[1], x[2], out);
   mcu_kernel_call_release(&call);
   return fn ? 0 : -1;

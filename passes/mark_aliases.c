@@ -1,0 +1,40 @@
+/* mark_aliases.c: the mark-aliases pass, copy-free reshapes marked `mcu.alias` for plan-memory and lowering. */
+#include <mlir-c/BuiltinAttributes.h>
+
+#include "context.h"
+#include "passes.h"
+
+/* Algorithm: every mcu.reshape whose result is not a model output (not read by func.return) and whose input is
+ * not an mcu.constant gets the unit attribute `mcu.alias`; the others lose it. plan-memory then gives an aliasing
+ * reshape no buffer of its own (it names its input's bytes and extends their lifetime), and the lowering makes
+ * it a tensor alias instead of a copy layer. Why: a reshape moves no byte, so copying it costs a buffer and a
+ * pass over memory; keeping the decision in its own pass lets plan-memory only honour marks, and lets later
+ * work (in-place ops) decide aliasing elsewhere. Weakness: a returned reshape is still a copy into the caller's
+ * buffer (its input could be written there directly), and a reshape of a constant is a copy into the arena
+ * (fold-constants normally removes it first). */
+
+static int is_returned(MlirValue v) {
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
+  return 0;
+}
+
+void mcu_pass_mark_aliases(MlirOperation module, MlirExternalPass pass, void *user_data) {
+  (void)pass;
+  (void)user_data;
+  MlirContext ctx = mlirOperationGetContext(module);
+  MlirStringRef alias = mlirStringRefCreateFromCString("mcu.alias");
+  MlirBlock blocks[64];
+  int n = mcu_func_blocks(module, blocks, 64);
+  for (int i = 0; i < n && i < 64; ++i)
+    for (MlirOperation op = mlirBlockGetFirstOperation(blocks[i]); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op)) {
+      if (!mcu_op_is(op, "mcu.reshape")) continue;
+      MlirValue in = mlirOperationGetOperand(op, 0);
+      int from_constant = !mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant");
+      if (!from_constant && !is_returned(mlirOperationGetResult(op, 0)))
+        mlirOperationSetDiscardableAttributeByName(op, alias, mlirUnitAttrGet(ctx));
+      else
+        mlirOperationRemoveDiscardableAttributeByName(op, alias);
+    }
+}
