@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "boards.h"
@@ -96,11 +97,14 @@ static const char *const pipeline[] = {
     "fuse-activation",
     "fold-constants",      /* constants the passes above made (fold-qdq's transposed filters) */
     "mark-aliases",
+    "mark-inplace",        /* skipped with --no-inplace */
     "plan-memory",
 };
 
-static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const char *dump_after) {
+static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
+  const char *dump_after = o->dump_after;
   for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; ++i) {
+    if (o->no_inplace && !strcmp(pipeline[i], "mark-inplace")) continue;
     MlirPassManager pm = mlirPassManagerCreate(ctx);
     mlirPassManagerAddOwnedPass(pm, mcu_pass_create(mcu_pass_lookup(pipeline[i])));
     MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
@@ -122,7 +126,7 @@ static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, 
   MlirModule module;
   mcu_status_t s = import_model(ctx, o, &module);
   if (s) return s;
-  if (!(s = run_pipeline(ctx, module, o->dump_after)) && out_program) {
+  if (!(s = run_pipeline(ctx, module, o)) && out_program) {
     s = mcu_lower_module(module, o->name, out_program);
     if (s) s = mcu_status_annotatef(s, "%s: ", o->model_path);
   }
@@ -146,12 +150,18 @@ mcu_status_t mcu_compile_program(const mcu_compile_options_t *o, mcu_program_t *
 typedef struct {
   char final_path[4096];
   char temp_path[4160];
+  int direct; /* the path is a device or a pipe (/dev/null, /dev/stdout): written in place, never renamed over */
 } pending_file_t;
 
 static mcu_status_t pending_open(pending_file_t *pf, const char *path, FILE **out_file) {
   if (strlen(path) >= sizeof pf->final_path) return mcu_status_errorf("%s: path too long", path);
   snprintf(pf->final_path, sizeof pf->final_path, "%s", path);
-  snprintf(pf->temp_path, sizeof pf->temp_path, "%s.tmp%ld", path, (long)getpid());
+  struct stat st;
+  pf->direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+  if (pf->direct)
+    snprintf(pf->temp_path, sizeof pf->temp_path, "%s", path);
+  else
+    snprintf(pf->temp_path, sizeof pf->temp_path, "%s.tmp%ld", path, (long)getpid());
   if (out_file) {
     *out_file = fopen(pf->temp_path, "wb");
     if (!*out_file) return mcu_status_errorf("%s: cannot write", pf->temp_path);
@@ -272,13 +282,15 @@ mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_progra
   }
 finish:
   for (int i = 0; i < num_files && !s; ++i) {
-    if (rename(files[i].temp_path, files[i].final_path)) {
+    if (!files[i].direct && rename(files[i].temp_path, files[i].final_path)) {
       s = mcu_status_errorf("%s: cannot rename into place", files[i].final_path);
-      for (int j = 0; j < i; ++j) remove(files[j].final_path); /* all or nothing */
+      for (int j = 0; j < i; ++j)
+        if (!files[j].direct) remove(files[j].final_path); /* all or nothing */
     }
   }
   if (s)
-    for (int i = 0; i < num_files; ++i) remove(files[i].temp_path);
+    for (int i = 0; i < num_files; ++i)
+      if (!files[i].direct) remove(files[i].temp_path);
   if (!s && out_program) {
     *out_program = p; /* the caller's now */
     p = NULL;
