@@ -146,6 +146,21 @@ MlirBlock mcu_main_block(MlirOperation module) {
   return none;
 }
 
+void mcu_for_each_op(MlirOperation module, const char *name, void (*fn)(MlirOperation op, void *user), void *user) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  for (MlirOperation f = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(f); f = mlirOperationGetNextInBlock(f)) {
+    if (!mcu_op_is(f, "func.func")) continue;
+    MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(f, 0));
+    if (mlirBlockIsNull(b)) continue;
+    MlirOperation op = mlirBlockGetFirstOperation(b);
+    while (!mlirOperationIsNull(op)) {
+      MlirOperation next = mlirOperationGetNextInBlock(op);
+      if (!name || mcu_op_is(op, name)) fn(op, user);
+      op = next;
+    }
+  }
+}
+
 int mcu_func_blocks(MlirOperation module, MlirBlock *out_blocks, int cap) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   int n = 0;

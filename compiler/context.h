@@ -33,6 +33,9 @@ int mcu_op_get_i64_array(MlirOperation op, const char *name, int64_t *out, int c
 int mcu_op_is(MlirOperation op, const char *name);
 /* The body block of `func.func @main` in `module` (a builtin.module operation); null block when absent. */
 MlirBlock mcu_main_block(MlirOperation module);
+/* Calls fn(op, user) for every op named `name` (NULL: every op) of every func.func in `module`, in order. fn may
+ * erase `op` or ops before it: the next op is taken before the call. */
+void mcu_for_each_op(MlirOperation module, const char *name, void (*fn)(MlirOperation op, void *user), void *user);
 /* The body blocks of the module's func.func ops, in order; returns how many (at most cap are stored). */
 int mcu_func_blocks(MlirOperation module, MlirBlock *out_blocks, int cap);
 /* Number of uses of a value. */

@@ -206,10 +206,32 @@ mcu_status_t onnx_concat(importer_t *imp, int n, value_t **xs, MlirType *elems, 
 /* A new constant value as the node's output k (data: count elements of dtype, copied). */
 mcu_status_t onnx_const_output(importer_t *imp, int k, int dtype, int rank, const int64_t *dims, const void *data);
 
-/* ---- operator builders outside onnx_ops.c ---- */
+/* ---- the operator tables (one per onnx_ops*.c file): the dispatcher and docs/ops.md both read them ---- */
 
-mcu_status_t onnx_import_float_op(importer_t *imp, const char *op, int *out_handled);
-mcu_status_t onnx_import_shape_op(importer_t *imp, const char *op, int *out_handled);
-mcu_status_t onnx_import_ms_op(importer_t *imp, const char *op, int *out_handled);
+typedef struct onnx_op_entry onnx_op_entry_t;
+/* Builds imp->node; reads its per-operator argument (arg, mop) from the entry. */
+typedef mcu_status_t (*onnx_op_fn)(importer_t *imp, const onnx_op_entry_t *e);
+struct onnx_op_entry {
+  const char *domain;  /* "ai.onnx" (also matches the empty domain) or "com.microsoft" */
+  const char *op_type; /* the node's op_type */
+  const char *dtypes;  /* element types the builder accepts, for docs/ops.md (e.g. "f32", "u8, i8 (QOperator)") */
+  const char *note;    /* one line for docs/ops.md: what is supported and how it is mapped */
+  onnx_op_fn fn;
+  int arg;         /* the builder's integer argument (variant selector) */
+  const char *mop; /* the builder's mcu op name argument, when it takes one */
+};
+typedef struct onnx_op_table {
+  const onnx_op_entry_t *ops;
+  size_t count;
+} onnx_op_table_t;
+
+extern const onnx_op_table_t onnx_core_op_table;  /* onnx_ops.c */
+extern const onnx_op_table_t onnx_float_op_table; /* onnx_ops_float.c */
+extern const onnx_op_table_t onnx_shape_op_table; /* onnx_ops_shape.c */
+extern const onnx_op_table_t onnx_ms_op_table;    /* onnx_ops_ms.c */
+/* Every table, NULL-terminated (onnx_ops.c). */
+extern const onnx_op_table_t *const onnx_op_tables[];
+/* The entry for (domain, op_type) (the empty domain is ai.onnx), or NULL. */
+const onnx_op_entry_t *onnx_op_lookup(const char *domain, const char *op_type);
 
 #endif

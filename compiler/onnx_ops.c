@@ -1,5 +1,5 @@
 /* onnx_ops.c: the ONNX importer's operator builders (QLinearConv, QLinearMatMul, Quantize/DequantizeLinear, Relu,
- * Clip, Reshape, Flatten, Identity, Constant) and the dispatch to the other onnx_ops_*.c files. */
+ * Clip, Reshape, Flatten, Identity, Constant), their table, and the dispatch over every onnx_ops*.c table. */
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
@@ -15,7 +15,7 @@
 /* QLinearConv -> mcu.conv2d (NHWC, filter [O,KH,KW,C/G], bias i32). Output shape per ONNX:
  * floor((H + pad_begin + pad_end - dilation*(k-1) - 1) / stride) + 1; auto_pad SAME_* computes the pads
  * (SAME_UPPER puts the odd one at the end). The output is an NHWC-only value. */
-static mcu_status_t import_qlinearconv(importer_t *imp) {
+static mcu_status_t import_qlinearconv(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x, *w, *b;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = onnx_node_input(imp, 3, 1, &w)) ||
@@ -102,7 +102,7 @@ static mcu_status_t import_qlinearconv(importer_t *imp) {
 
 /* QLinearMatMul -> mcu.matmul: [..., M, K] x [..., K, N], batch dims broadcast (numpy rules); b may be
  * quantized per column (per-axis on its last dimension). */
-static mcu_status_t import_qlinearmatmul(importer_t *imp) {
+static mcu_status_t import_qlinearmatmul(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *a, *b;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &a)) || (s = onnx_node_input(imp, 3, 1, &b)))
@@ -186,8 +186,9 @@ static mcu_status_t dequantize_ohwi(importer_t *imp, value_t *x, MlirType qt) {
   return NULL;
 }
 
-/* QuantizeLinear (f32 -> u8/i8) and DequantizeLinear (u8/i8 -> f32), per tensor or per axis (`axis`). */
-static mcu_status_t import_quant(importer_t *imp, int dequantize) {
+/* QuantizeLinear (f32 -> u8/i8) and DequantizeLinear (u8/i8 -> f32; e->arg 1), per tensor or per axis (`axis`). */
+static mcu_status_t import_quant(importer_t *imp, const onnx_op_entry_t *e) {
+  int dequantize = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -264,8 +265,10 @@ mcu_status_t onnx_passthrough(importer_t *imp, value_t *x, int rank, const int64
 }
 
 /* Relu and Clip -> mcu.clamp. On uint8/int8 tensors ONNX clamps the stored integers, so the bounds are integers
- * (Relu: [0, type max]; Clip: its constant min/max inputs, else the type's range); on f32, float bounds. */
-static mcu_status_t import_clamp(importer_t *imp, int relu) {
+ * (Relu: [0, type max]; Clip: its constant min/max inputs, else the type's range); on f32, float bounds. e->arg 1:
+ * Relu. */
+static mcu_status_t import_clamp(importer_t *imp, const onnx_op_entry_t *e) {
+  int relu = e->arg;
   value_t *x, *lo = NULL, *hi = NULL;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -326,8 +329,9 @@ static mcu_status_t import_clamp(importer_t *imp, int relu) {
 }
 
 /* Reshape (constant shape: 0 copies the input dim unless allowzero, -1 is inferred) and Flatten(axis) ->
- * mcu.reshape; on a constant the reshape is folded (new dims over the same data). */
-static mcu_status_t import_reshape(importer_t *imp, int flatten) {
+ * mcu.reshape; on a constant the reshape is folded (new dims over the same data). e->arg 1: Flatten. */
+static mcu_status_t import_reshape(importer_t *imp, const onnx_op_entry_t *e) {
+  int flatten = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -410,7 +414,7 @@ mcu_status_t onnx_reshape_output(importer_t *imp, value_t *x, int rank, const in
 }
 
 /* Constant: its `value` tensor (or value_int / value_ints) becomes a constant value. */
-static mcu_status_t import_constant(importer_t *imp) {
+static mcu_status_t import_constant(importer_t *imp, const onnx_op_entry_t *e) {
   value_t proto, *y;
   mcu_status_t s;
   const Onnx__AttributeProto *a = onnx_find_attr(imp, "value");
@@ -448,47 +452,68 @@ static mcu_status_t import_constant(importer_t *imp) {
   return onnx_node_output(imp, &proto, &y);
 }
 
+/* Identity: the output becomes another name of the input value. */
+static mcu_status_t import_identity(importer_t *imp, const onnx_op_entry_t *e) {
+  const Onnx__NodeProto *n = imp->node;
+  value_t *x;
+  mcu_status_t s = onnx_node_input(imp, 0, 1, &x);
+  if (s)
+    return s;
+  if (n->n_output < 1 || !n->output[0] || !*n->output[0])
+    return onnx_fail(imp, "the node has no output");
+  return onnx_name_bind(imp, n->output[0], x->index);
+}
+
+/* ---- the table and the dispatcher ---- */
+
+static const onnx_op_entry_t core_ops[] = {
+    {"ai.onnx", "QLinearConv", "u8, i8 (QOperator)",
+     "2-D; weight per tensor or per output channel, i32 bias; group, dilations, pads/auto_pad; NCHW -> NHWC",
+     import_qlinearconv, 0, NULL},
+    {"ai.onnx", "QLinearMatMul", "u8, i8 (QOperator)",
+     "rank >= 2, batch dimensions broadcast; b per tensor or per column", import_qlinearmatmul, 0, NULL},
+    {"ai.onnx", "QuantizeLinear", "f32 -> u8, i8", "per tensor or per axis; no blocked quantization", import_quant,
+     0, NULL},
+    {"ai.onnx", "DequantizeLinear", "u8, i8 -> f32",
+     "per tensor or per axis; no blocked quantization; constant conv weights are dequantized in OHWI", import_quant,
+     1, NULL},
+    {"ai.onnx", "Relu", "f32, u8, i8", "u8/i8 clamp the stored integers (as ONNX does)", import_clamp, 1, NULL},
+    {"ai.onnx", "Clip", "f32, u8, i8",
+     "bounds: constant scalar inputs of the input's dtype (or Clip-6 min/max attributes on f32)",
+     import_clamp, 0, NULL},
+    {"ai.onnx", "Reshape", "any (constants folded); f32, u8, i8, i32 activations",
+     "constant INT64 shape (0 and -1 as ONNX; allowzero); per-axis quantized tensors keep their shape", import_reshape,
+     0, NULL},
+    {"ai.onnx", "Flatten", "any (constants folded); f32, u8, i8, i32 activations", "axis", import_reshape, 1, NULL},
+    {"ai.onnx", "Constant", "f32, i64, i32, u8, i8", "value, value_int, value_ints", import_constant, 0, NULL},
+    {"ai.onnx", "Identity", "any", "the output is another name of the input", import_identity, 0, NULL},
+};
+const onnx_op_table_t onnx_core_op_table = {core_ops, sizeof core_ops / sizeof core_ops[0]};
+
+const onnx_op_table_t *const onnx_op_tables[] = {&onnx_core_op_table, &onnx_float_op_table, &onnx_shape_op_table,
+                                                 &onnx_ms_op_table, NULL};
+
+const onnx_op_entry_t *onnx_op_lookup(const char *domain, const char *op_type) {
+  if (!*domain)
+    domain = "ai.onnx";
+  for (int t = 0; onnx_op_tables[t]; ++t)
+    for (size_t i = 0; i < onnx_op_tables[t]->count; ++i) {
+      const onnx_op_entry_t *e = &onnx_op_tables[t]->ops[i];
+      if (!strcmp(e->domain, domain) && !strcmp(e->op_type, op_type))
+        return e;
+    }
+  return NULL;
+}
+
+/* Imports imp->node by its table entry. Unknown operators: "unsupported operator", with the domain named when it is
+ * not the default one. */
 mcu_status_t onnx_import_node(importer_t *imp) {
   const Onnx__NodeProto *n = imp->node;
   const char *op = onnx_str(n->op_type), *domain = onnx_str(n->domain);
-  int handled = 0;
-  mcu_status_t st;
-  if (!strcmp(domain, "com.microsoft")) {
-    st = onnx_import_ms_op(imp, op, &handled);
-    return handled ? st : onnx_fail(imp, "unsupported operator (domain '%s')", domain);
-  }
+  const onnx_op_entry_t *e = onnx_op_lookup(domain, op);
+  if (e)
+    return e->fn(imp, e);
   if (*domain && strcmp(domain, "ai.onnx"))
-    return onnx_fail(imp, "unsupported operator (domain '%s')", domain);
-  if (!strcmp(op, "QLinearConv"))
-    return import_qlinearconv(imp);
-  if (!strcmp(op, "QLinearMatMul"))
-    return import_qlinearmatmul(imp);
-  if (!strcmp(op, "QuantizeLinear"))
-    return import_quant(imp, 0);
-  if (!strcmp(op, "DequantizeLinear"))
-    return import_quant(imp, 1);
-  if (!strcmp(op, "Relu"))
-    return import_clamp(imp, 1);
-  if (!strcmp(op, "Clip"))
-    return import_clamp(imp, 0);
-  if (!strcmp(op, "Reshape"))
-    return import_reshape(imp, 0);
-  if (!strcmp(op, "Flatten"))
-    return import_reshape(imp, 1);
-  if (!strcmp(op, "Constant"))
-    return import_constant(imp);
-  if (!strcmp(op, "Identity")) {
-    value_t *x;
-    mcu_status_t s = onnx_node_input(imp, 0, 1, &x);
-    if (s)
-      return s;
-    if (n->n_output < 1 || !n->output[0] || !*n->output[0])
-      return onnx_fail(imp, "the node has no output");
-    return onnx_name_bind(imp, n->output[0], x->index);
-  }
-  if ((st = onnx_import_float_op(imp, op, &handled)) || handled)
-    return st;
-  if ((st = onnx_import_shape_op(imp, op, &handled)) || handled)
-    return st;
-  return onnx_fail(imp, "unsupported operator");
+    return onnx_fail(imp, "unsupported operator (ONNX front end, domain '%s')", domain);
+  return onnx_fail(imp, "unsupported operator (ONNX front end)");
 }

@@ -1,5 +1,6 @@
-/* onnx_ops_float.c: the ONNX importer's float32 operators: Conv, Gemm, MatMul, Add/Sub/Mul, LeakyRelu, Sigmoid,
- * HardSigmoid, HardSwish, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Softmax, LogSoftmax. */
+/* onnx_ops_float.c: the ONNX importer's float32 operators (Conv, Gemm, MatMul, Add/Sub/Mul/Div, LeakyRelu, Sigmoid,
+ * HardSigmoid, HardSwish, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Softmax, LogSoftmax) and their
+ * table. */
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
@@ -50,7 +51,7 @@ static mcu_status_t f32_const(importer_t *imp, int rank, const int64_t *dims, co
 
 /* Conv (float, 2-D) -> mcu.conv2d: NHWC input, filter [O, KH, KW, I/G] (constants transposed at import time, other
  * weights by an op; a QDQ weight's DequantizeLinear already produced OHWI), f32 bias [O] (zeros when absent). */
-static mcu_status_t import_conv(importer_t *imp) {
+static mcu_status_t import_conv(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x, *w, *b;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = onnx_node_input(imp, 1, 1, &w)) ||
@@ -136,7 +137,7 @@ static mcu_status_t f32_output(importer_t *imp, int rank, const int64_t *dims, M
  * (weight [N, K] = alpha * B'^T folded at import time) with bias beta * C when C is a scalar, [N] or [1, N];
  * otherwise mcu.matmul (alpha must be 1) followed by mcu.add of C (broadcast per numpy). Folding alpha into the
  * weights rounds differently from ONNX's alpha * (A B) by at most one f32 rounding per product. */
-static mcu_status_t import_gemm(importer_t *imp) {
+static mcu_status_t import_gemm(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *a, *b, *c;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &a)) || (s = onnx_node_input(imp, 1, 1, &b)) ||
@@ -224,7 +225,7 @@ static MlirValue emit_reshape(importer_t *imp, MlirValue v, int rank, const int6
 
 /* MatMul (float, numpy semantics: 1-D operands are promoted and the promoted dimension dropped, batch dimensions
  * broadcast). A constant 2-D B becomes mcu.fully_connected (weight B^T, zero bias), anything else mcu.matmul. */
-static mcu_status_t import_matmul(importer_t *imp) {
+static mcu_status_t import_matmul(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *a, *b;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &a)) || (s = onnx_node_input(imp, 1, 1, &b)))
@@ -355,7 +356,9 @@ static mcu_status_t fold_binary(importer_t *imp, value_t *a, value_t *b, int op)
   return onnx_const_output(imp, 0, a->dtype, rank, dims, d);
 }
 
-static mcu_status_t import_binary(importer_t *imp, int which) {
+/* Add, Sub, Mul, Div (e->arg 0..3): folded when both operands are constants, else f32 mcu.add/sub/mul. */
+static mcu_status_t import_binary(importer_t *imp, const onnx_op_entry_t *e) {
+  int which = e->arg;
   static const char *const ops[] = {"mcu.add", "mcu.sub", "mcu.mul"};
   value_t *a, *b;
   mcu_status_t s;
@@ -371,7 +374,8 @@ static mcu_status_t import_binary(importer_t *imp, int which) {
 }
 
 /* LeakyRelu, Sigmoid, HardSigmoid, HardSwish: float element-wise functions (NHWC when the input has that twin). */
-static mcu_status_t import_unary(importer_t *imp, const char *op) {
+static mcu_status_t import_unary(importer_t *imp, const onnx_op_entry_t *e) {
+  const char *op = e->op_type;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = need_f32(imp, x, "input")))
@@ -399,7 +403,7 @@ static mcu_status_t import_unary(importer_t *imp, const char *op) {
 
 /* BatchNormalization (inference: constant scale, B, mean, var of [C]) -> mcu.batch_norm over the channel, which is
  * the last dimension of the NHWC form of a 4-D input (or of a 2-D [N, C] input as it is). */
-static mcu_status_t import_batch_norm(importer_t *imp) {
+static mcu_status_t import_batch_norm(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x, *p[4];
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = need_f32(imp, x, "input")))
@@ -444,8 +448,9 @@ static mcu_status_t import_batch_norm(importer_t *imp) {
 
 /* Softmax / LogSoftmax -> mcu.softmax (beta 1) / mcu.log_softmax over the last dimension. Another axis: opset >= 13
  * normalises that axis alone (the NHWC twin serves axis 1 of a 4-D input, otherwise transposes swap it with the
- * last); opset < 13 normalises the input flattened to 2-D at `axis` (done with reshapes). */
-static mcu_status_t import_softmax(importer_t *imp, int log) {
+ * last); opset < 13 normalises the input flattened to 2-D at `axis` (done with reshapes). e->arg 1: LogSoftmax. */
+static mcu_status_t import_softmax(importer_t *imp, const onnx_op_entry_t *e) {
+  int log = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = need_f32(imp, x, "input")))
@@ -506,8 +511,9 @@ static mcu_status_t import_softmax(importer_t *imp, int log) {
   return f32_output(imp, x->rank, x->dims, r);
 }
 
-/* Pooling builders on float tensors. */
-static mcu_status_t import_pool(importer_t *imp, int kind) {
+/* Pooling builders on float tensors (e->arg 0: AveragePool, 1: MaxPool, 2: GlobalAveragePool). */
+static mcu_status_t import_pool(importer_t *imp, const onnx_op_entry_t *e) {
+  int kind = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = need_f32(imp, x, "input")))
@@ -517,36 +523,36 @@ static mcu_status_t import_pool(importer_t *imp, int kind) {
   return onnx_pool(imp, x, kind == 1, f32(imp), f32(imp), DT_FLOAT, 0);
 }
 
-mcu_status_t onnx_import_float_op(importer_t *imp, const char *op, int *out_handled) {
-  *out_handled = 1;
-  if (!strcmp(op, "Conv"))
-    return import_conv(imp);
-  if (!strcmp(op, "Gemm"))
-    return import_gemm(imp);
-  if (!strcmp(op, "MatMul"))
-    return import_matmul(imp);
-  if (!strcmp(op, "Add"))
-    return import_binary(imp, 0);
-  if (!strcmp(op, "Sub"))
-    return import_binary(imp, 1);
-  if (!strcmp(op, "Mul"))
-    return import_binary(imp, 2);
-  if (!strcmp(op, "Div"))
-    return import_binary(imp, 3);
-  if (!strcmp(op, "LeakyRelu") || !strcmp(op, "Sigmoid") || !strcmp(op, "HardSigmoid") || !strcmp(op, "HardSwish"))
-    return import_unary(imp, op);
-  if (!strcmp(op, "AveragePool"))
-    return import_pool(imp, 0);
-  if (!strcmp(op, "MaxPool"))
-    return import_pool(imp, 1);
-  if (!strcmp(op, "GlobalAveragePool"))
-    return import_pool(imp, 2);
-  if (!strcmp(op, "BatchNormalization"))
-    return import_batch_norm(imp);
-  if (!strcmp(op, "Softmax"))
-    return import_softmax(imp, 0);
-  if (!strcmp(op, "LogSoftmax"))
-    return import_softmax(imp, 1);
-  *out_handled = 0;
-  return NULL;
-}
+/* ---- the table ---- */
+
+static const onnx_op_entry_t float_ops[] = {
+    {"ai.onnx", "Conv", "f32",
+     "2-D; group, dilations, pads/auto_pad; optional bias; NCHW -> NHWC (QDQ weights dequantized in OHWI)",
+     import_conv, 0, NULL},
+    {"ai.onnx", "Gemm", "f32",
+     "2-D A and B; transA, transB, alpha, beta; constant B -> mcu.fully_connected, else mcu.matmul (alpha 1)",
+     import_gemm, 0, NULL},
+    {"ai.onnx", "MatMul", "f32",
+     "numpy semantics (1-D operands, broadcast batch dimensions); constant 2-D B -> mcu.fully_connected",
+     import_matmul, 0, NULL},
+    {"ai.onnx", "Add", "f32; i64, i32, f32 constants (folded)", "numpy broadcasting", import_binary, 0, NULL},
+    {"ai.onnx", "Sub", "f32; i64, i32, f32 constants (folded)", "numpy broadcasting", import_binary, 1, NULL},
+    {"ai.onnx", "Mul", "f32; i64, i32, f32 constants (folded)", "numpy broadcasting", import_binary, 2, NULL},
+    {"ai.onnx", "Div", "i64, i32, f32 constants (folded)",
+     "constant operands only (shape arithmetic); integer division truncates, division by zero is an error",
+     import_binary, 3, NULL},
+    {"ai.onnx", "LeakyRelu", "f32", "alpha", import_unary, 0, NULL},
+    {"ai.onnx", "Sigmoid", "f32", "-> mcu.logistic", import_unary, 0, NULL},
+    {"ai.onnx", "HardSigmoid", "f32", "alpha, beta", import_unary, 0, NULL},
+    {"ai.onnx", "HardSwish", "f32", "-> mcu.hard_swish", import_unary, 0, NULL},
+    {"ai.onnx", "AveragePool", "f32",
+     "2-D; pads/auto_pad, ceil_mode; count_include_pad 1 only without padding", import_pool, 0, NULL},
+    {"ai.onnx", "MaxPool", "f32", "2-D; pads/auto_pad, ceil_mode; no Indices output, storage_order 0", import_pool, 1,
+     NULL},
+    {"ai.onnx", "GlobalAveragePool", "f32", "4-D; -> mcu.mean over H, W", import_pool, 2, NULL},
+    {"ai.onnx", "BatchNormalization", "f32",
+     "inference form only (constant scale, B, mean, var); 2-D or 4-D input", import_batch_norm, 0, NULL},
+    {"ai.onnx", "Softmax", "f32", "any axis (opset < 13: the input flattened at axis)", import_softmax, 0, NULL},
+    {"ai.onnx", "LogSoftmax", "f32", "any axis (opset < 13: the input flattened at axis)", import_softmax, 1, NULL},
+};
+const onnx_op_table_t onnx_float_op_table = {float_ops, sizeof float_ops / sizeof float_ops[0]};

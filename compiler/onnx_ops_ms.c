@@ -1,5 +1,6 @@
 /* onnx_ops_ms.c: the ONNX importer's com.microsoft QOperator ops (ONNX Runtime contrib ops): QLinearAdd,
- * QLinearMul, QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu. */
+ * QLinearMul, QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu, and their
+ * table. */
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
 #include <stdio.h>
@@ -25,8 +26,10 @@ static mcu_status_t q_operand(importer_t *imp, int k, int si, int zi, const char
   return s;
 }
 
-/* QLinearAdd / QLinearMul: (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp), numpy broadcasting. */
-static mcu_status_t import_qbinary(importer_t *imp, const char *op) {
+/* QLinearAdd / QLinearMul (e->mop: the mcu op): (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp), numpy
+ * broadcasting. */
+static mcu_status_t import_qbinary(importer_t *imp, const onnx_op_entry_t *e) {
+  const char *op = e->mop;
   value_t *a, *b;
   qparams_t aq, bq, cq;
   mcu_status_t s;
@@ -40,8 +43,9 @@ static mcu_status_t import_qbinary(importer_t *imp, const char *op) {
 }
 
 /* QLinearAveragePool / QLinearGlobalAveragePool: (X, x_scale, x_zp, y_scale, y_zp); channels_last 1 means the
- * tensor is already NHWC in ONNX layout. */
-static mcu_status_t import_qpool(importer_t *imp, int global) {
+ * tensor is already NHWC in ONNX layout. e->arg 1: global. */
+static mcu_status_t import_qpool(importer_t *imp, const onnx_op_entry_t *e) {
+  int global = e->arg;
   value_t *x;
   qparams_t xq, yq;
   int64_t cl;
@@ -55,8 +59,9 @@ static mcu_status_t import_qpool(importer_t *imp, int global) {
   return global ? onnx_global_pool(imp, x, xt, yt, yq.dtype, cl != 0) : onnx_pool(imp, x, 0, xt, yt, yq.dtype, cl != 0);
 }
 
-/* QLinearSigmoid / QLinearLeakyRelu: (X, X_scale, X_zp, Y_scale, Y_zp). */
-static mcu_status_t import_qunary(importer_t *imp, int leaky) {
+/* QLinearSigmoid / QLinearLeakyRelu (e->arg 1): (X, X_scale, X_zp, Y_scale, Y_zp). */
+static mcu_status_t import_qunary(importer_t *imp, const onnx_op_entry_t *e) {
+  int leaky = e->arg;
   value_t *x;
   qparams_t xq, yq;
   mcu_status_t s;
@@ -77,7 +82,7 @@ static mcu_status_t import_qunary(importer_t *imp, int leaky) {
 }
 
 /* QLinearConcat: (Y_scale, Y_zp, then X, X_scale, X_zp per input), attribute axis. */
-static mcu_status_t import_qconcat(importer_t *imp) {
+static mcu_status_t import_qconcat(importer_t *imp, const onnx_op_entry_t *e) {
   size_t n = imp->node->n_input;
   mcu_status_t s;
   if (n < 5 || (n - 2) % 3 || n > 3 * 4096)
@@ -108,22 +113,22 @@ static mcu_status_t import_qconcat(importer_t *imp) {
   return onnx_concat(imp, k, xs, elems, axis, onnx_qtype(imp, &yq, -1), yq.dtype);
 }
 
-mcu_status_t onnx_import_ms_op(importer_t *imp, const char *op, int *out_handled) {
-  *out_handled = 1;
-  if (!strcmp(op, "QLinearAdd"))
-    return import_qbinary(imp, "mcu.add");
-  if (!strcmp(op, "QLinearMul"))
-    return import_qbinary(imp, "mcu.mul");
-  if (!strcmp(op, "QLinearAveragePool"))
-    return import_qpool(imp, 0);
-  if (!strcmp(op, "QLinearGlobalAveragePool"))
-    return import_qpool(imp, 1);
-  if (!strcmp(op, "QLinearSigmoid"))
-    return import_qunary(imp, 0);
-  if (!strcmp(op, "QLinearLeakyRelu"))
-    return import_qunary(imp, 1);
-  if (!strcmp(op, "QLinearConcat"))
-    return import_qconcat(imp);
-  *out_handled = 0;
-  return NULL;
-}
+/* ---- the table ---- */
+
+static const onnx_op_entry_t ms_ops[] = {
+    {"com.microsoft", "QLinearAdd", "u8, i8 (QOperator)", "per-tensor A, B, C of one dtype; numpy broadcasting",
+     import_qbinary, 0, "mcu.add"},
+    {"com.microsoft", "QLinearMul", "u8, i8 (QOperator)", "per-tensor A, B, C of one dtype; numpy broadcasting",
+     import_qbinary, 0, "mcu.mul"},
+    {"com.microsoft", "QLinearAveragePool", "u8, i8 (QOperator)",
+     "as AveragePool; channels_last; input and output of one dtype", import_qpool, 0, NULL},
+    {"com.microsoft", "QLinearGlobalAveragePool", "u8, i8 (QOperator)", "channels_last; input and output of one dtype",
+     import_qpool, 1, NULL},
+    {"com.microsoft", "QLinearSigmoid", "u8, i8 (QOperator)", "per tensor; input and output of one dtype",
+     import_qunary, 0, NULL},
+    {"com.microsoft", "QLinearLeakyRelu", "u8, i8 (QOperator)", "alpha; per tensor; input and output of one dtype",
+     import_qunary, 1, NULL},
+    {"com.microsoft", "QLinearConcat", "u8, i8 (QOperator)", "axis; per-tensor inputs and output of one dtype",
+     import_qconcat, 0, NULL},
+};
+const onnx_op_table_t onnx_ms_op_table = {ms_ops, sizeof ms_ops / sizeof ms_ops[0]};

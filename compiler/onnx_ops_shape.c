@@ -1,5 +1,6 @@
-/* onnx_ops_shape.c: the ONNX importer's data-movement operators: Squeeze, Unsqueeze, Concat, Pad, Resize, Upsample,
- * Transpose, and the shape computations folded at import time (Shape, Size, Gather, Cast, ConstantOfShape). */
+/* onnx_ops_shape.c: the ONNX importer's data-movement operators (Squeeze, Unsqueeze, Concat, Pad, Resize, Upsample,
+ * Transpose), the shape computations folded at import time (Shape, Size, Gather, Cast, ConstantOfShape) and their
+ * table. */
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
@@ -20,8 +21,9 @@ static mcu_status_t bind_output0(importer_t *imp, const value_t *x) {
 }
 
 /* Squeeze / Unsqueeze -> mcu.reshape (folded on constants). Axes from the attribute (opset < 13) or the constant
- * input 1; Squeeze without axes drops every dimension of size 1. */
-static mcu_status_t import_squeeze(importer_t *imp, int unsqueeze) {
+ * input 1; Squeeze without axes drops every dimension of size 1. e->arg 1: Unsqueeze. */
+static mcu_status_t import_squeeze(importer_t *imp, const onnx_op_entry_t *e) {
+  int unsqueeze = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -70,7 +72,7 @@ static mcu_status_t import_squeeze(importer_t *imp, int unsqueeze) {
 
 /* Concat: folded when every input is a constant (shape vectors); float activations -> a chain of mcu.concat (NHWC
  * for the channel axis of 4-D activations with NHWC twins). */
-static mcu_status_t import_concat(importer_t *imp) {
+static mcu_status_t import_concat(importer_t *imp, const onnx_op_entry_t *e) {
   size_t n = imp->node->n_input;
   mcu_status_t s;
   if (n < 1 || n > 4096)
@@ -140,7 +142,7 @@ static mcu_status_t import_concat(importer_t *imp) {
 
 /* Pad (mode constant) -> mcu.pad; pads (and the value) from attributes (opset < 11) or constant inputs (with the
  * optional axes input of opset 18). On a 4-D input with an NHWC twin the pad runs there, its pads permuted. */
-static mcu_status_t import_pad(importer_t *imp) {
+static mcu_status_t import_pad(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x, *cv = NULL;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -272,8 +274,9 @@ static int64_t tflite_src(int ac, int hp, int64_t x, int64_t in, int64_t out) {
 /* Resize / Upsample (mode nearest, 4-D, N and C unscaled) -> mcu.resize_nearest on the NHWC form. The ONNX rule
  * (coordinate_transformation_mode x nearest_mode) is compared index by index, for this shape, with TF Lite's three
  * rules (plain, half_pixel_centers, align_corners); the first that agrees everywhere is used, else the node is
- * refused. Weakness: a rule that agrees only for some shapes is accepted only for those. */
-static mcu_status_t import_resize(importer_t *imp, int upsample) {
+ * refused. Weakness: a rule that agrees only for some shapes is accepted only for those. e->arg 1: Upsample. */
+static mcu_status_t import_resize(importer_t *imp, const onnx_op_entry_t *e) {
+  int upsample = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -408,7 +411,7 @@ static void permute_n(const uint8_t *src, size_t es, int rank, const int64_t *di
 
 /* Transpose: folded on constants; NCHW <-> NHWC permutations of 4-D activations reuse the layout twins (no op when
  * the twin exists); otherwise mcu.transpose. */
-static mcu_status_t import_transpose(importer_t *imp) {
+static mcu_status_t import_transpose(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -465,8 +468,9 @@ static mcu_status_t import_transpose(importer_t *imp) {
   return onnx_emit_transpose(imp, v, perm, imp->node_name, &y->nchw);
 }
 
-/* Shape (with opset 15's start/end) and Size of any value with a static shape: INT64 constants. */
-static mcu_status_t import_shape(importer_t *imp, int size) {
+/* Shape (with opset 15's start/end) and Size (e->arg 1) of any value with a static shape: INT64 constants. */
+static mcu_status_t import_shape(importer_t *imp, const onnx_op_entry_t *e) {
+  int size = e->arg;
   value_t *x;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)))
@@ -493,7 +497,7 @@ static mcu_status_t import_shape(importer_t *imp, int size) {
 }
 
 /* Gather on constants (folded): out = data.dims[:axis] + indices.dims + data.dims[axis+1:]. */
-static mcu_status_t import_gather(importer_t *imp) {
+static mcu_status_t import_gather(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x, *ix;
   mcu_status_t s;
   if ((s = onnx_node_input(imp, 0, 1, &x)) || (s = onnx_node_input(imp, 1, 1, &ix)))
@@ -540,7 +544,7 @@ static mcu_status_t import_gather(importer_t *imp) {
 
 /* Cast: folded on constants (FLOAT, INT64, INT32, UINT8, INT8; float to integer truncates toward zero, saturating
  * out-of-range values is undefined in ONNX and refused); a cast of an activation to its own dtype is the identity. */
-static mcu_status_t import_cast(importer_t *imp) {
+static mcu_status_t import_cast(importer_t *imp, const onnx_op_entry_t *e) {
   value_t *x;
   mcu_status_t s;
   int64_t to;
@@ -580,7 +584,7 @@ static mcu_status_t import_cast(importer_t *imp) {
 }
 
 /* ConstantOfShape: a constant filled with `value` (default FLOAT 0). */
-static mcu_status_t import_constant_of_shape(importer_t *imp) {
+static mcu_status_t import_constant_of_shape(importer_t *imp, const onnx_op_entry_t *e) {
   int64_t dims[MCU_MAX_RANK], count;
   int n;
   mcu_status_t s = onnx_input_ints(imp, 0, 1, MCU_MAX_RANK, dims, &n);
@@ -611,32 +615,31 @@ static mcu_status_t import_constant_of_shape(importer_t *imp) {
   return onnx_const_output(imp, 0, fill.dtype, n, dims, d);
 }
 
-mcu_status_t onnx_import_shape_op(importer_t *imp, const char *op, int *out_handled) {
-  *out_handled = 1;
-  if (!strcmp(op, "Squeeze"))
-    return import_squeeze(imp, 0);
-  if (!strcmp(op, "Unsqueeze"))
-    return import_squeeze(imp, 1);
-  if (!strcmp(op, "Concat"))
-    return import_concat(imp);
-  if (!strcmp(op, "Pad"))
-    return import_pad(imp);
-  if (!strcmp(op, "Resize"))
-    return import_resize(imp, 0);
-  if (!strcmp(op, "Upsample"))
-    return import_resize(imp, 1);
-  if (!strcmp(op, "Transpose"))
-    return import_transpose(imp);
-  if (!strcmp(op, "Shape"))
-    return import_shape(imp, 0);
-  if (!strcmp(op, "Size"))
-    return import_shape(imp, 1);
-  if (!strcmp(op, "Gather"))
-    return import_gather(imp);
-  if (!strcmp(op, "Cast"))
-    return import_cast(imp);
-  if (!strcmp(op, "ConstantOfShape"))
-    return import_constant_of_shape(imp);
-  *out_handled = 0;
-  return NULL;
-}
+/* ---- the table ---- */
+
+static const onnx_op_entry_t shape_ops[] = {
+    {"ai.onnx", "Squeeze", "any (constants folded); f32, u8, i8, i32 activations",
+     "axes from the attribute or a constant input; none: every size-1 dimension", import_squeeze, 0, NULL},
+    {"ai.onnx", "Unsqueeze", "any (constants folded); f32, u8, i8, i32 activations",
+     "axes from the attribute or a constant input", import_squeeze, 1, NULL},
+    {"ai.onnx", "Concat", "f32; any constants (folded)", "axis; 4-D channel concatenation stays NHWC", import_concat, 0,
+     NULL},
+    {"ai.onnx", "Pad", "f32", "mode constant; non-negative pads from the attribute or constant inputs (and axes)",
+     import_pad, 0, NULL},
+    {"ai.onnx", "Resize", "f32",
+     "mode nearest, 4-D, H and W only; coordinate/nearest modes that match a TF Lite nearest rule for the shape",
+     import_resize, 0, NULL},
+    {"ai.onnx", "Upsample", "f32", "as Resize (opset < 10 scales attribute)", import_resize, 1, NULL},
+    {"ai.onnx", "Transpose", "any (constants folded); f32, u8, i8, i32 activations",
+     "NCHW <-> NHWC reuse the layout twins; u8/i8 graph inputs of unknown quantization are refused",
+     import_transpose, 0, NULL},
+    {"ai.onnx", "Shape", "any", "folded to an INT64 constant (start, end)", import_shape, 0, NULL},
+    {"ai.onnx", "Size", "any", "folded to an INT64 constant", import_shape, 1, NULL},
+    {"ai.onnx", "Gather", "any constants (folded); i64, i32 indices", "constant data and indices only", import_gather,
+     0, NULL},
+    {"ai.onnx", "Cast", "f32, i64, i32, u8, i8 constants (folded)",
+     "an activation only to its own dtype (the identity); float -> integer truncates", import_cast, 0, NULL},
+    {"ai.onnx", "ConstantOfShape", "f32, i64, i32, u8, i8", "constant shape input; folded", import_constant_of_shape,
+     0, NULL},
+};
+const onnx_op_table_t onnx_shape_op_table = {shape_ops, sizeof shape_ops / sizeof shape_ops[0]};

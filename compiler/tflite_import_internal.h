@@ -105,7 +105,24 @@ int tfl_shape_eq(const tshape_t *a, const tshape_t *b);
 
 /* ---- tflite_import_ops.c ---- */
 
-/* Imports imp->op (builtin code `code`); unsupported operators give the "unsupported operator" error. */
+/* The operator table: the dispatcher and docs/ops.md both read it. */
+typedef struct tfl_op_entry tfl_op_entry_t;
+/* Builds imp->op; reads its per-operator arguments (code, mop, arg) from the entry. */
+typedef mcu_status_t (*tfl_op_fn)(timp_t *imp, const tfl_op_entry_t *e);
+struct tfl_op_entry {
+  int32_t code;       /* builtin code (TFL_OP_*); tfl_builtin_name gives its name */
+  const char *dtypes; /* element types the builder accepts, for docs/ops.md */
+  const char *note;   /* one line for docs/ops.md */
+  tfl_op_fn fn;
+  const char *mop; /* the mcu op the builder emits, when it takes it as an argument */
+  int arg;         /* the builder's integer argument (options type or variant) */
+};
+extern const tfl_op_entry_t tfl_op_table[];
+extern const size_t tfl_op_table_count;
+/* The entry for builtin code `code`, or NULL. */
+const tfl_op_entry_t *tfl_op_lookup(int32_t code);
+/* Imports imp->op (builtin code `code`) by its table entry; unsupported operators give the "unsupported operator"
+ * error. */
 mcu_status_t tfl_import_operator(timp_t *imp, int32_t code);
 
 #endif

@@ -1,4 +1,4 @@
-/* tflite_import_ops.c: the TFLite importer's operator builders (one function per operator family). */
+/* tflite_import_ops.c: the TFLite importer's operator builders (one function per operator family) and their table. */
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
@@ -173,7 +173,8 @@ static mcu_status_t conv_dtypes(timp_t *imp, const tfl_tensor_t *x, const tfl_te
 /* CONV_2D and DEPTHWISE_CONV_2D -> mcu.conv2d. Conv: filter [O,KH,KW,I] as is, groups = C / I. Depthwise: filter
  * [1,KH,KW,C*M] becomes [C*M,KH,KW,1] (output channel o reads input channel o / M; the per-channel axis 3 becomes
  * 0) and groups = C. M comes from the shapes (the depth_multiplier option is not trusted, as TF Lite Micro). */
-static mcu_status_t import_conv(timp_t *imp, int depthwise) {
+static mcu_status_t import_conv(timp_t *imp, const tfl_op_entry_t *e) {
+  int depthwise = e->arg;
   const tfl_tensor_t *x, *w, *y;
   tshape_t xs, ws, ys;
   MlirValue ops[3];
@@ -268,7 +269,7 @@ static mcu_status_t import_conv(timp_t *imp, int depthwise) {
 /* FULLY_CONNECTED -> mcu.fully_connected: input [..., K] read as [count / K, K], weights [O, K] (per channel along
  * 0), bias [O]. The output is [..., O] with keep_num_dims, else [count / K, O]; TF Lite Micro uses the declared
  * output shape, which must hold count / K * O elements. */
-static mcu_status_t import_fully_connected(timp_t *imp) {
+static mcu_status_t import_fully_connected(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_tensor_t *x, *w, *y;
   tshape_t xs, ws, ys;
   MlirValue ops[3];
@@ -310,8 +311,11 @@ static mcu_status_t import_fully_connected(timp_t *imp) {
 
 /* ---- element-wise ---- */
 
-/* ADD, SUB, MUL -> mcu.add / mcu.sub / mcu.mul with numpy broadcasting and the fused activation. */
-static mcu_status_t import_binary(timp_t *imp, const char *mop, int opt_type) {
+/* ADD, SUB, MUL -> mcu.add / mcu.sub / mcu.mul (e->mop; e->arg: the options type) with numpy broadcasting and the
+ * fused activation. */
+static mcu_status_t import_binary(timp_t *imp, const tfl_op_entry_t *e) {
+  const char *mop = e->mop;
+  int opt_type = e->arg;
   const tfl_tensor_t *a, *b, *y;
   tshape_t as, bs, ys;
   MlirValue ops[2];
@@ -344,7 +348,7 @@ static mcu_status_t import_binary(timp_t *imp, const char *mop, int opt_type) {
 }
 
 /* A shape-preserving one-input op (LOGISTIC, HARD_SWISH, SOFTMAX, LOG_SOFTMAX): same shape, INT8/UINT8/FLOAT32. */
-static mcu_status_t import_unary(timp_t *imp, const char *mop, int nattrs, const MlirNamedAttribute *attrs) {
+static mcu_status_t unary(timp_t *imp, const char *mop, int nattrs, const MlirNamedAttribute *attrs) {
   const tfl_tensor_t *x, *y;
   tshape_t xs, ys;
   MlirValue in;
@@ -362,7 +366,10 @@ static mcu_status_t import_unary(timp_t *imp, const char *mop, int nattrs, const
   return tfl_define(imp, yi, tfl_emit(imp, mop, 1, &in, yt, nattrs, attrs, op_out_name(imp, y)));
 }
 
-static mcu_status_t import_softmax(timp_t *imp) {
+/* LOGISTIC, HARD_SWISH, LOG_SOFTMAX: e->mop without attributes. */
+static mcu_status_t import_unary(timp_t *imp, const tfl_op_entry_t *e) { return unary(imp, e->mop, 0, NULL); }
+
+static mcu_status_t import_softmax(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_options_t *o;
   mcu_status_t s = options(imp, TFL_OPT_SOFTMAX, &o);
   if (s)
@@ -370,7 +377,7 @@ static mcu_status_t import_softmax(timp_t *imp) {
   if (!(o->beta > 0.0f) || !isfinite(o->beta))
     return tfl_fail(imp, "beta %g must be positive and finite", (double)o->beta);
   MlirNamedAttribute a = tfl_named(imp, "beta", mlirFloatAttrDoubleGet(imp->ctx, mlirF32TypeGet(imp->ctx), o->beta));
-  return import_unary(imp, "mcu.softmax", 1, &a);
+  return unary(imp, "mcu.softmax", 1, &a);
 }
 
 /* RELU, RELU6, RELU_N1_TO_1. Quantized: mcu.requantize clamped to [act_min, act_max], TF Lite Micro's
@@ -378,7 +385,8 @@ static mcu_status_t import_softmax(timp_t *imp) {
  * output's). TF Lite Micro's int8 RELU6 clamps the input bytes to [zp, zp + round(6 / s)] of the input's
  * quantization without rescaling, so input and output must be quantized alike (then the two agree). Float:
  * mcu.clamp with f32 bounds. */
-static mcu_status_t import_relu(timp_t *imp, int32_t code) {
+static mcu_status_t import_relu(timp_t *imp, const tfl_op_entry_t *e) {
+  int32_t code = e->code;
   const tfl_tensor_t *x, *y;
   tshape_t xs, ys;
   MlirValue in;
@@ -417,8 +425,9 @@ static mcu_status_t import_relu(timp_t *imp, int32_t code) {
   return tfl_define(imp, yi, tfl_emit(imp, "mcu.requantize", 1, &in, yt, 2, attrs, name));
 }
 
-/* QUANTIZE (float -> int: mcu.quantize; int -> int: mcu.requantize) and DEQUANTIZE (int -> float). */
-static mcu_status_t import_quantize(timp_t *imp, int dequantize) {
+/* QUANTIZE (float -> int: mcu.quantize; int -> int: mcu.requantize) and DEQUANTIZE (int -> float; e->arg 1). */
+static mcu_status_t import_quantize(timp_t *imp, const tfl_op_entry_t *e) {
+  int dequantize = e->arg;
   const tfl_tensor_t *x, *y;
   tshape_t xs, ys;
   MlirValue in;
@@ -449,7 +458,8 @@ static mcu_status_t import_quantize(timp_t *imp, int dequantize) {
 /* ---- pooling and reductions ---- */
 
 /* AVERAGE_POOL_2D, MAX_POOL_2D -> mcu.avg_pool2d / mcu.max_pool2d (NHWC), windows as TF Lite computes them. */
-static mcu_status_t import_pool(timp_t *imp, const char *mop) {
+static mcu_status_t import_pool(timp_t *imp, const tfl_op_entry_t *e) {
+  const char *mop = e->mop;
   const tfl_tensor_t *x, *y;
   tshape_t xs, ys;
   MlirValue in;
@@ -487,7 +497,7 @@ static mcu_status_t import_pool(timp_t *imp, const char *mop) {
 
 /* MEAN -> mcu.mean: axes from the constant axis tensor (negative ones normalised, duplicates merged), the result
  * keeps reduced dimensions as 1 with keep_dims, else drops them. */
-static mcu_status_t import_mean(timp_t *imp) {
+static mcu_status_t import_mean(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_tensor_t *x, *ax, *y;
   tshape_t xs, as, ys;
   MlirValue in;
@@ -535,8 +545,9 @@ static mcu_status_t import_mean(timp_t *imp) {
 /* ---- data movement ---- */
 
 /* PAD, PADV2 -> mcu.pad: pads = every before-amount then every after-amount (paddings tensor [rank, 2]); value =
- * the output zero point (quantized PAD), PADV2's constant (stored value), or 0.0 (float PAD). */
-static mcu_status_t import_pad(timp_t *imp, int v2) {
+ * the output zero point (quantized PAD), PADV2's constant (stored value), or 0.0 (float PAD). e->arg 1: PADV2. */
+static mcu_status_t import_pad(timp_t *imp, const tfl_op_entry_t *e) {
+  int v2 = e->arg;
   const tfl_tensor_t *x, *p, *y, *cv = NULL;
   tshape_t xs, ps, ys;
   MlirValue in;
@@ -598,7 +609,7 @@ static mcu_status_t import_pad(timp_t *imp, int v2) {
 }
 
 /* RESHAPE, SQUEEZE -> mcu.reshape to the output tensor's shape (the new_shape input or option is not needed). */
-static mcu_status_t import_reshape(timp_t *imp) {
+static mcu_status_t import_reshape(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_tensor_t *x, *y;
   tshape_t xs, ys;
   MlirValue in;
@@ -619,7 +630,7 @@ static mcu_status_t import_reshape(timp_t *imp) {
 }
 
 /* TRANSPOSE -> mcu.transpose (perm from the constant permutation tensor: output dim i = input dim perm[i]). */
-static mcu_status_t import_transpose(timp_t *imp) {
+static mcu_status_t import_transpose(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_tensor_t *x, *p, *y;
   tshape_t xs, ps, ys;
   MlirValue in;
@@ -656,7 +667,7 @@ static mcu_status_t import_transpose(timp_t *imp) {
 /* CONCATENATION -> a left-to-right chain of binary mcu.concat along the normalised axis; intermediates are typed
  * like the output (its element type, the partial extent along the axis); the fused activation goes on the last.
  * One input: mcu.requantize (with the activation). */
-static mcu_status_t import_concat(timp_t *imp) {
+static mcu_status_t import_concat(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_tensor_t *y;
   tshape_t ys;
   MlirType yt;
@@ -732,7 +743,7 @@ static mcu_status_t import_concat(timp_t *imp) {
 }
 
 /* RESIZE_NEAREST_NEIGHBOR -> mcu.resize_nearest: NHWC, size [H', W'] from the constant size tensor. */
-static mcu_status_t import_resize_nearest(timp_t *imp) {
+static mcu_status_t import_resize_nearest(timp_t *imp, const tfl_op_entry_t *e) {
   const tfl_tensor_t *x, *sz, *y;
   tshape_t xs, ss, ys;
   MlirValue in;
@@ -765,56 +776,68 @@ static mcu_status_t import_resize_nearest(timp_t *imp) {
   return tfl_define(imp, yi, tfl_emit(imp, "mcu.resize_nearest", 1, &in, yt, 2, attrs, op_out_name(imp, y)));
 }
 
+/* ---- the table and the dispatcher ---- */
+
+/* "fused activation" below: NONE, RELU, RELU_N1_TO_1 or RELU6 (TANH and SIGN_BIT are refused). */
+const tfl_op_entry_t tfl_op_table[] = {
+    {TFL_OP_CONV_2D, "i8, u8, f32 (input, filter, output alike)",
+     "filter per tensor or per output channel; i32 (f32) bias; SAME/VALID, strides, dilations, groups; fused "
+     "activation", import_conv, NULL, 0},
+    {TFL_OP_DEPTHWISE_CONV_2D, "i8, u8, f32 (input, filter, output alike)",
+     "filter per tensor or per channel; multiplier from the shapes; SAME/VALID, strides, dilations; fused activation",
+     import_conv, NULL, 1},
+    {TFL_OP_FULLY_CONNECTED, "i8, u8, f32 (input, weights, output alike)",
+     "weights [O, K] per tensor or per channel; keep_num_dims; no shuffled weights; fused activation",
+     import_fully_connected, NULL, 0},
+    {TFL_OP_ADD, "i8, u8, f32", "per tensor; numpy broadcasting; fused activation", import_binary, "mcu.add",
+     TFL_OPT_ADD},
+    {TFL_OP_SUB, "i8, u8, f32", "per tensor; numpy broadcasting; fused activation", import_binary, "mcu.sub",
+     TFL_OPT_SUB},
+    {TFL_OP_MUL, "i8, u8, f32", "per tensor; numpy broadcasting; fused activation", import_binary, "mcu.mul",
+     TFL_OPT_MUL},
+    {TFL_OP_AVERAGE_POOL_2D, "i8, u8, f32", "4-D NHWC, per tensor; SAME/VALID; fused activation", import_pool,
+     "mcu.avg_pool2d", 0},
+    {TFL_OP_MAX_POOL_2D, "i8, u8, f32", "4-D NHWC, per tensor; SAME/VALID; fused activation", import_pool,
+     "mcu.max_pool2d", 0},
+    {TFL_OP_MEAN, "i8, u8, f32", "per tensor; constant axes; keep_dims", import_mean, NULL, 0},
+    {TFL_OP_PAD, "i8, u8, f32", "constant paddings; input and output quantized alike (pads with the zero point)",
+     import_pad, NULL, 0},
+    {TFL_OP_PADV2, "i8, u8, f32", "constant paddings and constant value; input and output quantized alike",
+     import_pad, NULL, 1},
+    {TFL_OP_RESHAPE, "i8, u8, f32, i32", "to the output tensor's shape; input and output quantized alike",
+     import_reshape, NULL, 0},
+    {TFL_OP_SQUEEZE, "i8, u8, f32, i32", "to the output tensor's shape; input and output quantized alike",
+     import_reshape, NULL, 0},
+    {TFL_OP_SOFTMAX, "i8, u8, f32", "per tensor; positive finite beta", import_softmax, NULL, 0},
+    {TFL_OP_LOG_SOFTMAX, "i8, u8, f32", "per tensor", import_unary, "mcu.log_softmax", 0},
+    {TFL_OP_LOGISTIC, "i8, u8, f32", "per tensor", import_unary, "mcu.logistic", 0},
+    {TFL_OP_HARD_SWISH, "i8, u8, f32", "per tensor", import_unary, "mcu.hard_swish", 0},
+    {TFL_OP_RELU, "i8, u8, f32", "per tensor; -> mcu.requantize (quantized) or mcu.clamp (f32)", import_relu, NULL, 0},
+    {TFL_OP_RELU6, "i8, u8, f32", "per tensor; quantized: input and output quantized alike", import_relu, NULL, 0},
+    {TFL_OP_RELU_N1_TO_1, "i8, u8, f32", "per tensor; -> mcu.requantize (quantized) or mcu.clamp (f32)",
+     import_relu, NULL, 0},
+    {TFL_OP_QUANTIZE, "f32 -> i8, u8; i8, u8 -> i8, u8",
+     "float -> mcu.quantize; integer -> mcu.requantize (per tensor)", import_quantize, NULL, 0},
+    {TFL_OP_DEQUANTIZE, "i8, u8 -> f32", "-> mcu.dequantize", import_quantize, NULL, 1},
+    {TFL_OP_TRANSPOSE, "i8, u8, f32", "constant permutation; input and output quantized alike", import_transpose,
+     NULL, 0},
+    {TFL_OP_CONCATENATION, "i8, u8, f32", "per tensor; any axis; fused activation", import_concat, NULL, 0},
+    {TFL_OP_RESIZE_NEAREST_NEIGHBOR, "i8, u8, f32",
+     "4-D NHWC; constant size; align_corners, half_pixel_centers; input and output quantized alike",
+     import_resize_nearest, NULL, 0},
+};
+const size_t tfl_op_table_count = sizeof tfl_op_table / sizeof tfl_op_table[0];
+
+const tfl_op_entry_t *tfl_op_lookup(int32_t code) {
+  for (size_t i = 0; i < tfl_op_table_count; ++i)
+    if (tfl_op_table[i].code == code)
+      return &tfl_op_table[i];
+  return NULL;
+}
+
 mcu_status_t tfl_import_operator(timp_t *imp, int32_t code) {
-  switch (code) {
-  case TFL_OP_CONV_2D:
-    return import_conv(imp, 0);
-  case TFL_OP_DEPTHWISE_CONV_2D:
-    return import_conv(imp, 1);
-  case TFL_OP_FULLY_CONNECTED:
-    return import_fully_connected(imp);
-  case TFL_OP_ADD:
-    return import_binary(imp, "mcu.add", TFL_OPT_ADD);
-  case TFL_OP_SUB:
-    return import_binary(imp, "mcu.sub", TFL_OPT_SUB);
-  case TFL_OP_MUL:
-    return import_binary(imp, "mcu.mul", TFL_OPT_MUL);
-  case TFL_OP_AVERAGE_POOL_2D:
-    return import_pool(imp, "mcu.avg_pool2d");
-  case TFL_OP_MAX_POOL_2D:
-    return import_pool(imp, "mcu.max_pool2d");
-  case TFL_OP_MEAN:
-    return import_mean(imp);
-  case TFL_OP_PAD:
-    return import_pad(imp, 0);
-  case TFL_OP_PADV2:
-    return import_pad(imp, 1);
-  case TFL_OP_RESHAPE:
-  case TFL_OP_SQUEEZE:
-    return import_reshape(imp);
-  case TFL_OP_SOFTMAX:
-    return import_softmax(imp);
-  case TFL_OP_LOG_SOFTMAX:
-    return import_unary(imp, "mcu.log_softmax", 0, NULL);
-  case TFL_OP_QUANTIZE:
-    return import_quantize(imp, 0);
-  case TFL_OP_DEQUANTIZE:
-    return import_quantize(imp, 1);
-  case TFL_OP_TRANSPOSE:
-    return import_transpose(imp);
-  case TFL_OP_CONCATENATION:
-    return import_concat(imp);
-  case TFL_OP_RESIZE_NEAREST_NEIGHBOR:
-    return import_resize_nearest(imp);
-  case TFL_OP_LOGISTIC:
-    return import_unary(imp, "mcu.logistic", 0, NULL);
-  case TFL_OP_HARD_SWISH:
-    return import_unary(imp, "mcu.hard_swish", 0, NULL);
-  case TFL_OP_RELU:
-  case TFL_OP_RELU6:
-  case TFL_OP_RELU_N1_TO_1:
-    return import_relu(imp, code);
-  default:
+  const tfl_op_entry_t *e = tfl_op_lookup(code);
+  if (!e)
     return tfl_fail(imp, "unsupported operator (TFLite front end)");
-  }
+  return e->fn(imp, e);
 }

@@ -37,7 +37,8 @@ static int has_attr(MlirOperation op, const char *name) {
   return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
 }
 
-static void fold_one(MlirOperation bn) {
+static void fold_one(MlirOperation bn, void *user) {
+  (void)user;
   MlirValue in = mlirOperationGetOperand(bn, 0), out = mlirOperationGetResult(bn, 0);
   if (mlirValueIsABlockArgument(in) || mcu_value_num_uses(in) != 1) return;
   MlirOperation conv = mlirOpResultGetOwner(in);
@@ -94,14 +95,5 @@ static void fold_one(MlirOperation bn) {
 void mcu_pass_fold_batch_norm(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i) {
-    MlirOperation op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      if (mcu_op_is(op, "mcu.batch_norm")) fold_one(op);
-      op = next;
-    }
-  }
+  mcu_for_each_op(module, "mcu.batch_norm", fold_one, NULL);
 }

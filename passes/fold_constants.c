@@ -88,24 +88,26 @@ static int evaluate(MlirContext ctx, MlirOperation op, int64_t out_bytes, void *
   return 1;
 }
 
-static int fold_one(MlirContext ctx, MlirOperation op) {
-  if (!is_mcu_op(op) || mcu_op_is(op, "mcu.constant") || mcu_op_is(op, "mcu.dequantize")) return 0;
-  if (mlirOperationGetNumResults(op) != 1 || mlirOperationGetNumRegions(op) != 0) return 0;
+static void fold_one(MlirOperation op, void *user) {
+  (void)user;
+  MlirContext ctx = mlirOperationGetContext(op);
+  if (!is_mcu_op(op) || mcu_op_is(op, "mcu.constant") || mcu_op_is(op, "mcu.dequantize")) return;
+  if (mlirOperationGetNumResults(op) != 1 || mlirOperationGetNumRegions(op) != 0) return;
   intptr_t n = mlirOperationGetNumOperands(op);
-  if (n < 1) return 0;
+  if (n < 1) return;
   int64_t in_bytes = 0;
   for (intptr_t i = 0; i < n; ++i) {
     MlirValue v = mlirOperationGetOperand(op, i);
     int64_t b = mcu_type_bytes(mlirValueGetType(v));
-    if (!mcu_const_is(v) || b < 0) return 0;
+    if (!mcu_const_is(v) || b < 0) return;
     in_bytes += b;
   }
   MlirValue res = mlirOperationGetResult(op, 0);
   MlirType rt = mlirValueGetType(res);
   int64_t out_bytes = mcu_type_bytes(rt);
-  if (out_bytes < 0 || out_bytes > in_bytes + MAX_GROWTH || mlirTypeIsNull(mcu_const_storage_type(rt))) return 0;
+  if (out_bytes < 0 || out_bytes > in_bytes + MAX_GROWTH || mlirTypeIsNull(mcu_const_storage_type(rt))) return;
   void *data;
-  if (!evaluate(ctx, op, out_bytes, &data)) return 0;
+  if (!evaluate(ctx, op, out_bytes, &data)) return;
   MlirAttribute name = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.name"));
   MlirValue c = mcu_const_insert(op, rt, data, name);
   free(data);
@@ -120,21 +122,10 @@ static int fold_one(MlirContext ctx, MlirOperation op) {
   }
   mlirOperationDestroy(op);
   for (int k = 0; k < num; ++k) mcu_erase_if_dead(operands[k]);
-  return 1;
 }
 
 void mcu_pass_fold_constants(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i) {
-    MlirOperation op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      fold_one(ctx, op);
-      op = next;
-    }
-  }
+  mcu_for_each_op(module, NULL, fold_one, NULL);
 }

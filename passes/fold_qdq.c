@@ -302,28 +302,24 @@ static void fold_group(MlirContext ctx, MlirOperation quant) {
   }
 }
 
+/* First layout ops move out of the QDQ groups, then each group folds. */
+static void move_layout(MlirOperation op, void *user) {
+  (void)user;
+  if (mcu_op_is(op, "mcu.transpose") || mcu_op_is(op, "mcu.reshape")) {
+    sink_dequantize(op);
+  } else if (mcu_op_is(op, "mcu.quantize")) {
+    for (MlirOperation q = hoist_quantize(op); !mlirOperationIsNull(q);) q = hoist_quantize(q);
+  }
+}
+
+static void fold_at_quantize(MlirOperation op, void *user) {
+  (void)user;
+  fold_group(mlirOperationGetContext(op), op);
+}
+
 void mcu_pass_fold_qdq(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i) {
-    MlirOperation op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      if (mcu_op_is(op, "mcu.transpose") || mcu_op_is(op, "mcu.reshape")) {
-        sink_dequantize(op);
-      } else if (mcu_op_is(op, "mcu.quantize")) {
-        for (MlirOperation q = hoist_quantize(op); !mlirOperationIsNull(q);) q = hoist_quantize(q);
-      }
-      op = next;
-    }
-    op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      if (mcu_op_is(op, "mcu.quantize")) fold_group(ctx, op);
-      op = next;
-    }
-  }
+  mcu_for_each_op(module, NULL, move_layout, NULL);
+  mcu_for_each_op(module, "mcu.quantize", fold_at_quantize, NULL);
 }

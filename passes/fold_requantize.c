@@ -64,21 +64,16 @@ static void fold_pair(MlirOperation quant) {
   mcu_erase_if_dead(mid);
 }
 
+static void fold_any(MlirOperation op, void *user) {
+  (void)user;
+  if (mcu_op_is(op, "mcu.requantize"))
+    fold_requantize(mlirOperationGetContext(op), op);
+  else if (mcu_op_is(op, "mcu.quantize"))
+    fold_pair(op);
+}
+
 void mcu_pass_fold_requantize(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i) {
-    MlirOperation op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      if (mcu_op_is(op, "mcu.requantize"))
-        fold_requantize(ctx, op);
-      else if (mcu_op_is(op, "mcu.quantize"))
-        fold_pair(op);
-      op = next;
-    }
-  }
+  mcu_for_each_op(module, NULL, fold_any, NULL);
 }

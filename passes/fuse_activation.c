@@ -13,18 +13,20 @@
 
 static int fusable_producer(MlirOperation op) { return mcu_op_is(op, "mcu.conv2d") || mcu_op_is(op, "mcu.matmul"); }
 
-static int fuse_one(MlirContext ctx, MlirOperation clamp) {
+static void fuse_one(MlirOperation clamp, void *user) {
+  (void)user;
+  MlirContext ctx = mlirOperationGetContext(clamp);
   MlirValue in = mlirOperationGetOperand(clamp, 0);
-  if (mlirValueIsABlockArgument(in)) return 0;
+  if (mlirValueIsABlockArgument(in)) return;
   MlirOperation producer = mlirOpResultGetOwner(in);
-  if (!fusable_producer(producer) || mcu_value_num_uses(in) != 1) return 0;
+  if (!fusable_producer(producer) || mcu_value_num_uses(in) != 1) return;
   MlirValue out = mlirOperationGetResult(clamp, 0);
-  if (!mlirTypeEqual(mlirValueGetType(in), mlirValueGetType(out))) return 0;
+  if (!mlirTypeEqual(mlirValueGetType(in), mlirValueGetType(out))) return;
   MlirAttribute lo = mlirOperationGetAttributeByName(clamp, mlirStringRefCreateFromCString("min"));
   MlirAttribute hi = mlirOperationGetAttributeByName(clamp, mlirStringRefCreateFromCString("max"));
-  if (!mlirAttributeIsAInteger(lo) || !mlirAttributeIsAInteger(hi)) return 0;
+  if (!mlirAttributeIsAInteger(lo) || !mlirAttributeIsAInteger(hi)) return;
   int64_t tmin, tmax;
-  if (!mcu_type_storage_range(mlirValueGetType(in), &tmin, &tmax)) return 0;
+  if (!mcu_type_storage_range(mlirValueGetType(in), &tmin, &tmax)) return;
   int64_t amin = mcu_op_get_i64(producer, "act_min", tmin), amax = mcu_op_get_i64(producer, "act_max", tmax);
   int64_t cmin = mlirIntegerAttrGetValueInt(lo), cmax = mlirIntegerAttrGetValueInt(hi);
   if (cmin > amin) amin = cmin;
@@ -36,21 +38,10 @@ static int fuse_one(MlirContext ctx, MlirOperation clamp) {
                                              mcu_attr_i64(ctx, amax));
   mlirValueReplaceAllUsesOfWith(out, in);
   mlirOperationDestroy(clamp);
-  return 1;
 }
 
 void mcu_pass_fuse_activation(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i) {
-    MlirOperation op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      if (mcu_op_is(op, "mcu.clamp")) fuse_one(ctx, op);
-      op = next;
-    }
-  }
+  mcu_for_each_op(module, "mcu.clamp", fuse_one, NULL);
 }

@@ -35,7 +35,9 @@ static int pad_is_zero(MlirOperation pad, MlirType in_type) {
   return mlirAttributeIsAInteger(v) && mlirIntegerAttrGetValueInt(v) == zero;
 }
 
-static void fuse_one(MlirContext ctx, MlirOperation conv) {
+static void fuse_one(MlirOperation conv, void *user) {
+  (void)user;
+  MlirContext ctx = mlirOperationGetContext(conv);
   MlirValue in = mlirOperationGetOperand(conv, 0);
   if (mlirValueIsABlockArgument(in)) return;
   MlirOperation pad = mlirOpResultGetOwner(in);
@@ -54,11 +56,5 @@ static void fuse_one(MlirContext ctx, MlirOperation conv) {
 void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i)
-    for (MlirOperation op = mlirBlockGetFirstOperation(blocks[i]); !mlirOperationIsNull(op);
-         op = mlirOperationGetNextInBlock(op))
-      if (mcu_op_is(op, "mcu.conv2d")) fuse_one(ctx, op);
+  mcu_for_each_op(module, "mcu.conv2d", fuse_one, NULL);
 }

@@ -19,22 +19,19 @@ static int is_returned(MlirValue v) {
   return 0;
 }
 
+static void mark_one(MlirOperation op, void *user) {
+  (void)user;
+  MlirStringRef alias = mlirStringRefCreateFromCString("mcu.alias");
+  MlirValue in = mlirOperationGetOperand(op, 0);
+  int from_constant = !mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant");
+  if (!from_constant && !is_returned(mlirOperationGetResult(op, 0)))
+    mlirOperationSetDiscardableAttributeByName(op, alias, mlirUnitAttrGet(mlirOperationGetContext(op)));
+  else
+    mlirOperationRemoveDiscardableAttributeByName(op, alias);
+}
+
 void mcu_pass_mark_aliases(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirStringRef alias = mlirStringRefCreateFromCString("mcu.alias");
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i)
-    for (MlirOperation op = mlirBlockGetFirstOperation(blocks[i]); !mlirOperationIsNull(op);
-         op = mlirOperationGetNextInBlock(op)) {
-      if (!mcu_op_is(op, "mcu.reshape")) continue;
-      MlirValue in = mlirOperationGetOperand(op, 0);
-      int from_constant = !mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant");
-      if (!from_constant && !is_returned(mlirOperationGetResult(op, 0)))
-        mlirOperationSetDiscardableAttributeByName(op, alias, mlirUnitAttrGet(ctx));
-      else
-        mlirOperationRemoveDiscardableAttributeByName(op, alias);
-    }
+  mcu_for_each_op(module, "mcu.reshape", mark_one, NULL);
 }

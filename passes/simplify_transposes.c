@@ -48,7 +48,9 @@ static void replace_with_reshape(MlirOperation t) {
   mlirOperationDestroy(t);
 }
 
-static void simplify_one(MlirContext ctx, MlirOperation t) {
+static void simplify_one(MlirOperation t, void *user) {
+  (void)user;
+  MlirContext ctx = mlirOperationGetContext(t);
   int64_t perm[8], inner_perm[8];
   int rank, inner_rank;
   if (!read_perm(t, perm, &rank)) return;
@@ -79,15 +81,5 @@ static void simplify_one(MlirContext ctx, MlirOperation t) {
 void mcu_pass_simplify_transposes(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)pass;
   (void)user_data;
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock blocks[64];
-  int n = mcu_func_blocks(module, blocks, 64);
-  for (int i = 0; i < n && i < 64; ++i) {
-    MlirOperation op = mlirBlockGetFirstOperation(blocks[i]);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      if (mcu_op_is(op, "mcu.transpose")) simplify_one(ctx, op);
-      op = next;
-    }
-  }
+  mcu_for_each_op(module, "mcu.transpose", simplify_one, NULL);
 }
