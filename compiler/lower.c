@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "context.h"
+#include "kernel_call.h"
 
 typedef struct {
   mcu_program_t *p;
   MlirValue *values; /* values[i] is the IR value of tensor i (null for tensors made here) */
   int cap_tensors, cap_layers;
+  int alone; /* mcu_lower_op_kernel: one op without a plan (no offsets expected) */
 } lowering_t;
 
 static char *dup_ref(MlirStringRef s) {
@@ -401,8 +403,27 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       l->perm[i] = (int32_t)v[i];
     }
   }
+  /* In place (mark-inplace): the output overwrites input `mcu.inplace`, whose offset plan-memory gave it. */
+  int64_t ip = mcu_op_get_i64(op, "mcu.inplace", -1);
+  if (ip >= 0) {
+    if (ip >= l->num_inputs) return mcu_status_errorf("mcu.inplace operand %lld out of range", (long long)ip);
+    l->inplace = 1;
+    l->inplace_input = (int)ip;
+    const mcu_tensor_t *src = &p->tensors[l->inputs[ip]];
+    if (!L->alone && (src->storage != MCU_STORAGE_ARENA || src->offset != off))
+      return mcu_status_errorf("in-place result not at its input's arena offset (run plan-memory first)");
+  }
+  int64_t scratch[2];
+  if (mcu_op_get_i64_array(op, "mcu.scratch", scratch, 2) == 2) {
+    if (scratch[0] < 0 || scratch[1] < 0 || scratch[0] > UINT32_MAX || scratch[1] > UINT32_MAX)
+      return mcu_status_errorf("mcu.scratch out of range");
+    l->scratch_offset = (uint32_t)scratch[0];
+    l->scratch_bytes = (uint32_t)scratch[1];
+  }
   /* Results the function returns live in the caller's output buffers; func.return assigns them. */
-  if (off < 0) {
+  if (L->alone) {
+    /* no plan yet: the result is an arena tensor at 0 */
+  } else if (off < 0) {
     int returned = 0;
     for (MlirOpOperand u = mlirValueGetFirstUse(out); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
       returned |= mcu_op_is(mlirOpOperandGetOwner(u), "func.return");
@@ -522,11 +543,56 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
       goto fail;
     }
   }
+  for (int i = 0; i < p->num_layers; ++i) {
+    const mcu_layer_t *l = &p->layers[i];
+    if ((uint64_t)l->scratch_offset + l->scratch_bytes > p->arena_size) {
+      s = mcu_status_errorf("layer '%s': scratch lies outside the planned arena of %u bytes", l->name,
+                            p->arena_size);
+      goto fail;
+    }
+  }
   p->weights_size = weights_size;
   free(L.values);
   *out_program = p;
   return NULL;
 fail:
+  free(L.values);
+  mcu_program_destroy(p);
+  return s;
+}
+
+mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info) {
+  memset(out_info, 0, sizeof *out_info);
+  lowering_t L = {0};
+  L.alone = 1;
+  L.p = calloc(1, sizeof *L.p);
+  if (!L.p) return mcu_status_errorf("out of memory");
+  mcu_program_t *p = L.p;
+  p->name = dup_c("op");
+  mcu_status_t s = p->name ? NULL : mcu_status_errorf("out of memory");
+  uint32_t weights_size = 0;
+  for (intptr_t i = 0; !s && i < mlirOperationGetNumOperands(op); ++i) {
+    MlirValue v = mlirOperationGetOperand(op, i);
+    if (find_tensor(&L, v) >= 0) continue;
+    if (!mlirValueIsABlockArgument(v) && mcu_op_is(mlirOpResultGetOwner(v), "mcu.constant")) {
+      s = lower_op(&L, mlirOpResultGetOwner(v), &weights_size);
+    } else {
+      int ti;
+      s = add_tensor(&L, mlirValueGetType(v), v, NULL, &ti);
+      if (!s) p->tensors[ti].storage = MCU_STORAGE_ARENA;
+    }
+  }
+  if (!s) s = lower_op(&L, op, &weights_size);
+  if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
+    mcu_kernel_call_t call;
+    s = mcu_kernel_prepare(p, &p->layers[0], &call);
+    if (!s) {
+      out_info->handled = 1;
+      out_info->scratch_bytes = call.scratch_bytes;
+      out_info->inplace_mask = call.inplace_mask;
+      mcu_kernel_call_release(&call);
+    }
+  }
   free(L.values);
   mcu_program_destroy(p);
   return s;

@@ -15,6 +15,21 @@ extern "C" {
  * every activation must carry its mcu.offset. *out_program is owned by the caller (mcu_program_destroy). */
 mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t **out_program);
 
+/* What the kernel library needs to run one graph op, known before lowering (the passes ask: plan-memory for the
+ * scratch it must place, mark-inplace for whether a kernel accepts out == an input). */
+typedef struct mcu_op_kernel {
+  int handled;            /* 1 when the op becomes one layer run by the kernel library */
+  uint32_t scratch_bytes; /* that call's scratch_bytes (kernel_call.h) */
+  uint32_t inplace_mask;  /* that call's inplace_mask */
+} mcu_op_kernel_t;
+
+/* Lowers `op` alone (its non-constant operands become arena tensors, its constant operands constants with their
+ * data; attributes as mcu_lower_module reads them, mcu.inplace included) and asks mcu_kernel_prepare for the
+ * layer's call: the same function and params mcu_lower_module's program will get, so the answer is exact. An
+ * op that makes no layer (a copy-free reshape) or that no library function runs gives handled = 0. Errors: the
+ * op cannot be lowered or the library rejects it. */
+mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,6 +54,7 @@ typedef struct mcu_compile_options {
   const char *board;
   int verbose;                 /* print the per-layer memory table to stderr */
   const char *memory_svg_path; /* draw the arena over time (SVG), or NULL */
+  int no_inplace;              /* --no-inplace: skip mark-inplace (no layer overwrites its input) */
 } mcu_compile_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", obj). */

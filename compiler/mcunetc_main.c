@@ -20,6 +20,7 @@ static void usage(FILE *f) {
           "  --board=NAME            fail unless the model fits the board (stm32f746, stm32h743, stm32f412)\n"
           "  --memory-svg=FILE.svg   draw the arena over time (layers along x, offsets along y)\n"
           "  --verbose               print the per-layer memory table to stderr\n"
+          "  --no-inplace            never let a layer overwrite its input (skips the mark-inplace pass)\n"
           "  --help                  this text\n");
 }
 
@@ -73,6 +74,8 @@ int main(int argc, char **argv) {
       o.board = v;
     } else if ((v = option_value(argc, argv, &i, "--memory-svg"))) {
       o.memory_svg_path = v;
+    } else if (!strcmp(a, "--no-inplace")) {
+      o.no_inplace = 1;
     } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
       o.verbose = 1;
     } else if ((v = option_value(argc, argv, &i, "--shape"))) {

@@ -130,6 +130,16 @@ typedef struct mcu_layer {
    * without an activation it is the full range of the output type. */
   int32_t act_min, act_max;
   float fact_min, fact_max;
+
+  /* In-place execution (mark-inplace, plan-memory): when `inplace` is 1 the output tensor has the same arena
+   * offset as input `inplace_input` (whose last reader is this layer) and the generated code calls a kernel that
+   * is correct with out == that input (kernel_call.h's inplace_mask). The reference may run it with separate
+   * buffers: the semantics are the same. */
+  int inplace;
+  int inplace_input;
+  /* The kernel's scratch buffer (kernel_call.h): scratch_bytes at scratch_offset in the arena, live only during
+   * this layer (0 bytes: none). Planned by plan-memory from mcu_kernel_prepare's scratch_bytes. */
+  uint32_t scratch_bytes, scratch_offset;
 } mcu_layer_t;
 
 typedef struct mcu_program {

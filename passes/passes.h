@@ -32,6 +32,7 @@ void mcu_pass_fold_qdq(MlirOperation module, MlirExternalPass pass, void *user_d
 void mcu_pass_fold_batch_norm(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_fold_requantize(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_mark_aliases(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_mark_inplace(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_fuse_activation(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_simplify_transposes(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_data);

@@ -96,7 +96,7 @@ mcu_status_t cg_gen_copy(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, co
 
 /* ---- cg_kernel.c: layers run by the kernel library (runtime/kernels/kernel_call.h) ---- */
 #define CG_KERNEL_PREFIX "mcu_k_"
-/* void (ptr params, ptr aux0, ptr aux1, ptr in0, ptr in1, ptr in2, ptr out) */
+/* void (ptr params, ptr aux0, ptr aux1, ptr in0, ptr in1, ptr in2, ptr out, ptr scratch) */
 LLVMTypeRef cg_kernel_fn_type(cg_t *cg);
 /* Fills the layer function with a call of the library function mcu_kernel_prepare chooses, declared as
  * SYM_mcu_k_NAME, with its params (SYM_l<N>_params) and aux tables (SYM_l<N>_aux<i>) as internal constants. */

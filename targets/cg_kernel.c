@@ -29,11 +29,32 @@ static int valid_function_name(const char *f) {
   return 1;
 }
 
-/* The kernel library's flat signature: void (params, aux0, aux1, in0, in1, in2, out), all pointers. */
+/* The kernel library's flat signature: void (params, aux0, aux1, in0, in1, in2, out, scratch), all pointers. */
 LLVMTypeRef cg_kernel_fn_type(cg_t *cg) {
-  LLVMTypeRef ps[7];
-  for (int i = 0; i < 7; ++i) ps[i] = cg->t_ptr;
-  return LLVMFunctionType(cg->t_void, ps, 7, 0);
+  LLVMTypeRef ps[8];
+  for (int i = 0; i < 8; ++i) ps[i] = cg->t_ptr;
+  return LLVMFunctionType(cg->t_void, ps, 8, 0);
+}
+
+/* The scratch and in-place contracts (kernel_call.h): the planned scratch holds the call's scratch_bytes inside the
+ * arena; an in-place layer's output has its input's offset and the function accepts out == that input. */
+static mcu_status_t check_memory(cg_t *cg, const mcu_layer_t *l, const mcu_kernel_call_t *call) {
+  const mcu_program_t *p = cg->p;
+  if (call->scratch_bytes > l->scratch_bytes)
+    return mcu_status_errorf("kernel %s needs %u scratch bytes, %u were planned", call->function,
+                             call->scratch_bytes, l->scratch_bytes);
+  if (l->scratch_bytes > 0 && (!cg->arena || (uint64_t)l->scratch_offset + l->scratch_bytes > p->arena_size ||
+                               l->scratch_offset % 4))
+    return mcu_status_errorf("scratch [%u, +%u) is not an aligned range of the arena of %u bytes", l->scratch_offset,
+                             l->scratch_bytes, p->arena_size);
+  if (!l->inplace) return NULL;
+  if (l->inplace_input < 0 || l->inplace_input >= l->num_inputs || l->inplace_input > 2 ||
+      !(call->inplace_mask & (1u << l->inplace_input)))
+    return mcu_status_errorf("kernel %s cannot run in place on input %d", call->function, l->inplace_input);
+  const mcu_tensor_t *x = &p->tensors[l->inputs[l->inplace_input]], *y = &p->tensors[l->output];
+  if (x->storage != MCU_STORAGE_ARENA || y->storage != MCU_STORAGE_ARENA || x->offset != y->offset)
+    return mcu_status_errorf("in-place layer whose output is not at its input's arena offset");
+  return NULL;
 }
 
 mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out) {
@@ -54,13 +75,18 @@ mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t 
   for (int i = 0; !s && i < call.num_aux; ++i)
     if (call.aux_size[i] > INT32_MAX || (call.aux_size[i] > 0 && !call.aux[i]))
       s = mcu_status_errorf("kernel %s: aux table %d has %u bytes and no data", call.function, i, call.aux_size[i]);
+  if (!s) s = check_memory(cg, l, &call);
   if (s) {
     mcu_kernel_call_release(&call);
     return s;
   }
 
   LLVMValueRef null = LLVMConstPointerNull(cg->t_ptr);
-  LLVMValueRef args[7] = {null, null, null, null, null, null, out->ptr};
+  LLVMValueRef args[8] = {null, null, null, null, null, null, out->ptr, null};
+  if (call.scratch_bytes > 0) {
+    LLVMValueRef off = cg_i32(cg, l->scratch_offset);
+    args[7] = LLVMConstInBoundsGEP2(cg->t_i8, cg->arena, &off, 1);
+  }
   if (call.params_size > 0) args[0] = byte_table(cg, "params", call.params, call.params_size);
   for (int i = 0; i < call.num_aux; ++i) {
     char what[16];
@@ -75,7 +101,7 @@ mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t 
   LLVMTypeRef fty = cg_kernel_fn_type(cg);
   LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
   if (!fn) fn = LLVMAddFunction(cg->mod, name, fty);
-  LLVMBuildCall2(cg->b, fty, fn, args, 7, "");
+  LLVMBuildCall2(cg->b, fty, fn, args, 8, "");
   mcu_kernel_call_release(&call);
   return NULL;
 }

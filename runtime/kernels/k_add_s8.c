@@ -30,7 +30,8 @@ static void addsub_s8(const mcu_k_addsub_params_t *p, const int8_t *a, const int
 }
 
 void mcu_k_add_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out) {
+                  const void *in2, void *out, void *scratch) {
+  (void)scratch;
   addsub_s8((const mcu_k_addsub_params_t *)params, (const int8_t *)in0, (const int8_t *)in1, (int8_t *)out, 1);
   (void)aux0;
   (void)aux1;
@@ -38,7 +39,8 @@ void mcu_k_add_s8(const void *params, const void *aux0, const void *aux1, const 
 }
 
 void mcu_k_sub_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out) {
+                  const void *in2, void *out, void *scratch) {
+  (void)scratch;
   addsub_s8((const mcu_k_addsub_params_t *)params, (const int8_t *)in0, (const int8_t *)in1, (int8_t *)out, -1);
   (void)aux0;
   (void)aux1;

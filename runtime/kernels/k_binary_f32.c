@@ -22,7 +22,8 @@ static void binary_f32(const mcu_k_bcast_t *bc, float lo, float hi, const void *
 }
 
 void mcu_k_add_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                   const void *in2, void *out) {
+                   const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_addsub_params_t *p = (const mcu_k_addsub_params_t *)params;
   binary_f32(&p->bc, p->fact_min, p->fact_max, in0, in1, out, 0);
   (void)aux0;
@@ -31,7 +32,8 @@ void mcu_k_add_f32(const void *params, const void *aux0, const void *aux1, const
 }
 
 void mcu_k_sub_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                   const void *in2, void *out) {
+                   const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_addsub_params_t *p = (const mcu_k_addsub_params_t *)params;
   binary_f32(&p->bc, p->fact_min, p->fact_max, in0, in1, out, 1);
   (void)aux0;
@@ -40,7 +42,8 @@ void mcu_k_sub_f32(const void *params, const void *aux0, const void *aux1, const
 }
 
 void mcu_k_mul_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                   const void *in2, void *out) {
+                   const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_mul_params_t *p = (const mcu_k_mul_params_t *)params;
   binary_f32(&p->bc, p->fact_min, p->fact_max, in0, in1, out, 2);
   (void)aux0;

@@ -10,7 +10,8 @@
  * (product of the dimensions before the axis) it copies a_bytes of in0 then b_bytes of in1. Params:
  * mcu_k_concat_params_t. */
 void mcu_k_concat(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out) {
+                  const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_concat_params_t *p = (const mcu_k_concat_params_t *)params;
   const uint8_t *a = (const uint8_t *)in0, *b = (const uint8_t *)in1;
   uint8_t *y = (uint8_t *)out;

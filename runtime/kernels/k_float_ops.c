@@ -15,7 +15,8 @@ static inline float clampf_minmax(float v, float lo, float hi) {
  * [..., M, N]. Weakness: naive loops; ONNX Runtime's SGEMM sums in another order (results agree to float
  * tolerance, not bit for bit). */
 void mcu_k_matmul_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                      const void *in2, void *out) {
+                      const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_matmul_params_t *p = (const mcu_ko_matmul_params_t *)params;
   const int32_t mk = p->m * p->k, kn = p->k * p->n, mn = p->m * p->n;
   int32_t idx[MCU_KO_MM_BATCH] = {0, 0, 0, 0};
@@ -48,7 +49,8 @@ void mcu_k_matmul_f32(const void *params, const void *aux0, const void *aux1, co
 /* mcu_k_leaky_relu_f32: y = x >= 0 ? x : alpha * x (ONNX LeakyRelu; ONNX Runtime's functor; NaN takes the second
  * branch and stays NaN). Params: mcu_ko_unary_params_t (count, alpha); in0/out float [count] (may alias). */
 void mcu_k_leaky_relu_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                          const void *in2, void *out) {
+                          const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_unary_params_t *p = (const mcu_ko_unary_params_t *)params;
   for (int32_t i = 0; i < p->count; ++i) {
     const float x = mcu_ko_f32(in0, i);
@@ -63,7 +65,8 @@ void mcu_k_leaky_relu_f32(const void *params, const void *aux0, const void *aux1
 /* mcu_k_hard_sigmoid_f32: y = max(0, min(1, alpha * x + beta)) in float32, multiply then add (two roundings, as
  * ONNX Runtime's Eigen expression without FMA). Params: mcu_ko_unary_params_t; in0/out float [count]. */
 void mcu_k_hard_sigmoid_f32(const void *params, const void *aux0, const void *aux1, const void *in0,
-                            const void *in1, const void *in2, void *out) {
+                            const void *in1, const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_unary_params_t *p = (const mcu_ko_unary_params_t *)params;
   for (int32_t i = 0; i < p->count; ++i) {
     const float t = p->alpha * mcu_ko_f32(in0, i);
@@ -84,7 +87,8 @@ void mcu_k_hard_sigmoid_f32(const void *params, const void *aux0, const void *au
  * per call. Params: mcu_ko_batch_norm_params_t; aux0: float a[C], aux1: float b[C]; in0/out float
  * [outer, channels] (channels last). */
 void mcu_k_batch_norm_f32(const void *params, const void *aux0, const void *aux1, const void *in0,
-                          const void *in1, const void *in2, void *out) {
+                          const void *in1, const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_batch_norm_params_t *p = (const mcu_ko_batch_norm_params_t *)params;
   for (int32_t r = 0; r < p->outer; ++r)
     for (int32_t c = 0; c < p->channels; ++c) {

@@ -19,7 +19,8 @@
  * in order; ActivationFunctionWithMinMax(total + bias[u], fmin, fmax) (bias 0.0f when absent). */
 
 void mcu_k_fc_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                 const void *in2, void *out) {
+                 const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_fc_params_t *p = (const mcu_k_fc_params_t *)params;
   const int8_t *x = (const int8_t *)in0;
   const int8_t *w = (const int8_t *)in1;
@@ -39,7 +40,8 @@ void mcu_k_fc_s8(const void *params, const void *aux0, const void *aux1, const v
 }
 
 void mcu_k_fc_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out) {
+                  const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_fc_params_t *p = (const mcu_k_fc_params_t *)params;
   for (int32_t b = 0; b < p->batches; ++b)
     for (int32_t u = 0; u < p->units; ++u) {

@@ -7,7 +7,8 @@
  * divide; no fused multiply-add). max/min keep the left operand unless the comparison says otherwise, as
  * std::max/std::min do. Parameters: mcu_k_count_params_t; in0/out float [count] (may alias). */
 void mcu_k_hard_swish_f32(const void *params, const void *aux0, const void *aux1, const void *in0,
-                          const void *in1, const void *in2, void *out) {
+                          const void *in1, const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_count_params_t *p = (const mcu_k_count_params_t *)params;
   const float *x = (const float *)in0;
   float *y = (float *)out;

@@ -17,7 +17,8 @@
  * log_sum, 22) + 127, -128, 127), else -128. Rounding: SRDHM ties toward +infinity, RoundingDivideByPOT
  * ties away from zero. */
 void mcu_k_log_softmax_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                          const void *in2, void *out) {
+                          const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_log_softmax_s8_params_t *p = (const mcu_k_log_softmax_s8_params_t *)params;
   const int32_t *exp_table = (const int32_t *)aux0;
   const int32_t *diff_q5 = (const int32_t *)aux1;
@@ -46,7 +47,8 @@ void mcu_k_log_softmax_s8(const void *params, const void *aux0, const void *aux1
  * y = x - m - logf(s), float32 throughout. Parameters: mcu_k_rows_params_t; in0/out float [outer * depth].
  * Weakness: expf/logf come from each side's C library (last-bit differences possible). */
 void mcu_k_log_softmax_f32(const void *params, const void *aux0, const void *aux1, const void *in0,
-                           const void *in1, const void *in2, void *out) {
+                           const void *in1, const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_rows_params_t *p = (const mcu_k_rows_params_t *)params;
   const float *x = (const float *)in0;
   float *y = (float *)out;

@@ -8,7 +8,8 @@
  * (TF Lite's cut-offs, where the float result saturates). Parameters: mcu_k_count_params_t; in0/out float [count].
  * Weakness: expf is each side's C library (last-bit differences possible); NaN propagates through the last branch. */
 void mcu_k_logistic_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out) {
+                        const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_count_params_t *p = (const mcu_k_count_params_t *)params;
   const float *x = (const float *)in0;
   float *y = (float *)out;

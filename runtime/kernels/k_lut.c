@@ -9,7 +9,8 @@
  * Parameters: mcu_k_count_params_t; in0/out int8 [count] (may alias); aux0 int8[256] indexed by the input's two's
  * complement byte. No rounding here (it is all in the table). */
 void mcu_k_lut_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out) {
+                  const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_count_params_t *p = (const mcu_k_count_params_t *)params;
   const int8_t *table = (const int8_t *)aux0;
   const uint8_t *x = (const uint8_t *)in0;

@@ -24,7 +24,8 @@
  * Params: mcu_k_mean_params_t; in0: input, out: output (count_out elements). Weakness: the int32 sum wraps beyond
  * 2^31 / 128 reduced elements, as on the target. */
 void mcu_k_mean(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                const void *in2, void *out) {
+                const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_mean_params_t *p = (const mcu_k_mean_params_t *)params;
   const int8_t *x = (const int8_t *)in0;
   int32_t kept_total = 1;

@@ -63,28 +63,28 @@ typedef struct mcu_k_resize_params {
 } mcu_k_resize_params_t;
 
 void mcu_k_softmax_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                      const void *in2, void *out);
+                      const void *in2, void *out, void *scratch);
 void mcu_k_softmax_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out);
+                       const void *in2, void *out, void *scratch);
 void mcu_k_log_softmax_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                          const void *in2, void *out);
+                          const void *in2, void *out, void *scratch);
 void mcu_k_log_softmax_f32(const void *params, const void *aux0, const void *aux1, const void *in0,
-                           const void *in1, const void *in2, void *out);
+                           const void *in1, const void *in2, void *out, void *scratch);
 void mcu_k_lut_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out);
+                  const void *in2, void *out, void *scratch);
 void mcu_k_logistic_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out);
+                        const void *in2, void *out, void *scratch);
 void mcu_k_hard_swish_f32(const void *params, const void *aux0, const void *aux1, const void *in0,
-                          const void *in1, const void *in2, void *out);
+                          const void *in1, const void *in2, void *out, void *scratch);
 void mcu_k_avg_pool_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out);
+                       const void *in2, void *out, void *scratch);
 void mcu_k_max_pool_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out);
+                       const void *in2, void *out, void *scratch);
 void mcu_k_avg_pool_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out);
+                        const void *in2, void *out, void *scratch);
 void mcu_k_max_pool_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out);
+                        const void *in2, void *out, void *scratch);
 void mcu_k_resize_nearest(const void *params, const void *aux0, const void *aux1, const void *in0,
-                          const void *in1, const void *in2, void *out);
+                          const void *in1, const void *in2, void *out, void *scratch);
 
 #endif

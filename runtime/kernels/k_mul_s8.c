@@ -11,7 +11,8 @@
  * (m, s) = QuantizeMultiplier((double)s1 * (double)s2 / (double)so) (double rounding). The product of two offset
  * int8 values fits int32. Params: mcu_k_mul_params_t; in0, in1: int8, out: int8 of the broadcast shape. */
 void mcu_k_mul_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                  const void *in2, void *out) {
+                  const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_mul_params_t *p = (const mcu_k_mul_params_t *)params;
   const int8_t *a = (const int8_t *)in0, *b = (const int8_t *)in1;
   int8_t *y = (int8_t *)out;

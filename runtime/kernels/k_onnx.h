@@ -138,7 +138,7 @@ typedef struct mcu_ko_batch_norm_params {
 
 #define MCU_KO_FN(name)                                                                                            \
   void name(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,             \
-            const void *in2, void *out)
+            const void *in2, void *out, void *scratch)
 
 MCU_KO_FN(mcu_k_qladd_q8);
 MCU_KO_FN(mcu_k_qlmul_q8);

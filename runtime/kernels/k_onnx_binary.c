@@ -40,7 +40,8 @@ static inline int32_t walk_count(const mcu_ko_bcast_t *bc) {
  * x86-64 AVX2 build's; its SSE2 and NEON builds round differently (docs/numerics-onnx.md). fmaf is exact on both
  * sides (the Cortex-M7's VFMA.F32 and the host's correctly rounded fmaf). */
 void mcu_k_qladd_q8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                    const void *in2, void *out) {
+                    const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_qladd_params_t *p = (const mcu_ko_qladd_params_t *)params;
   const int32_t n = walk_count(&p->bc);
   walk_t w;
@@ -73,7 +74,8 @@ void mcu_k_qladd_q8(const void *params, const void *aux0, const void *aux1, cons
  * ratio = s_a * s_b / s_c in float32, left to right (commutative, so ONNX Runtime's swapped operands for a scalar
  * input 0 give the same value). Params: mcu_ko_qlmul_params_t; in0, in1, out as mcu_k_qladd_q8. */
 void mcu_k_qlmul_q8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                    const void *in2, void *out) {
+                    const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_qlmul_params_t *p = (const mcu_ko_qlmul_params_t *)params;
   const int32_t n = walk_count(&p->bc);
   walk_t w;

@@ -16,7 +16,8 @@
  * 8-bit NHWC input, out: 8-bit NHWC output. Weakness: the float sum's order matters and is ONNX Runtime's; inputs
  * are re-dequantized per window (cheap next to the division). */
 void mcu_k_qlavgpool_q8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out) {
+                        const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_qlavgpool_params_t *p = (const mcu_ko_qlavgpool_params_t *)params;
   uint8_t *y = (uint8_t *)out;
   for (int32_t b = 0; b < p->batches; ++b)
@@ -58,7 +59,8 @@ void mcu_k_qlavgpool_q8(const void *params, const void *aux0, const void *aux1, 
  *   y = CVTPS2DQ(v) + z_y                                               round half to even
  * Params: mcu_ko_qlgavg_params_t; in0: 8-bit input, out: 8-bit output (kept dimensions, row-major). */
 void mcu_k_qlgavgpool_q8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                         const void *in2, void *out) {
+                         const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_qlgavg_params_t *p = (const mcu_ko_qlgavg_params_t *)params;
   int32_t kept_total = 1;
   for (int d = 0; d < p->n_kept; ++d) kept_total *= p->kept_size[d];
@@ -100,7 +102,8 @@ void mcu_k_qlgavgpool_q8(const void *params, const void *aux0, const void *aux1,
  * z_y)). For each of `outer` steps: a_len elements of in0, then b_len of in1. Params: mcu_ko_qlconcat_params_t;
  * aux0/aux1: uint8[256] tables of a/b indexed by the input byte (NULL when copied). No rounding here. */
 void mcu_k_qlconcat_q8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out) {
+                       const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_ko_qlconcat_params_t *p = (const mcu_ko_qlconcat_params_t *)params;
   const uint8_t *a = (const uint8_t *)in0, *b = (const uint8_t *)in1;
   const uint8_t *ta = (const uint8_t *)aux0, *tb = (const uint8_t *)aux1;

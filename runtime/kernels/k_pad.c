@@ -10,7 +10,8 @@
  * left with 1, before >= 0, out = before + in + after); in0: input, out: output; elem_size bytes per element
  * (1, 2 or 4); `value` holds the padding element's bytes, little-endian. Visits the output in row-major order. */
 void mcu_k_pad(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-               const void *in2, void *out) {
+               const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_pad_params_t *p = (const mcu_k_pad_params_t *)params;
   const uint8_t *x = (const uint8_t *)in0;
   uint8_t *y = (uint8_t *)out;

@@ -24,7 +24,8 @@ static void window(const mcu_k_pool_params_t *p, int32_t oy, int32_t ox, int32_t
  * Parameters: mcu_k_pool_params_t; in0 int8 [batches, in_h, in_w, channels], out int8 [batches, out_h, out_w,
  * channels]. Weakness: one pass per channel over the window (strided loads); fine for the sizes of MCU models. */
 void mcu_k_avg_pool_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out) {
+                       const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_pool_params_t *p = (const mcu_k_pool_params_t *)params;
   const int8_t *x = (const int8_t *)in0;
   int8_t *y = (int8_t *)out;
@@ -49,7 +50,8 @@ void mcu_k_avg_pool_s8(const void *params, const void *aux0, const void *aux1, c
 /* mcu_k_max_pool_s8: y = clamp(max over the clipped window (-128 when empty), act_min, act_max). Parameters and
  * layout as mcu_k_avg_pool_s8. */
 void mcu_k_max_pool_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out) {
+                       const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_pool_params_t *p = (const mcu_k_pool_params_t *)params;
   const int8_t *x = (const int8_t *)in0;
   int8_t *y = (int8_t *)out;
@@ -81,7 +83,8 @@ static float fclamp(float v, float lo, float hi) {
 /* mcu_k_avg_pool_f32: total = float32 sum of the clipped window in row-major order, y = clamp(total / n) with
  * n the window size as a float. Layout as mcu_k_avg_pool_s8 with float elements. */
 void mcu_k_avg_pool_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out) {
+                        const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_pool_params_t *p = (const mcu_k_pool_params_t *)params;
   const float *x = (const float *)in0;
   float *y = (float *)out;
@@ -103,7 +106,8 @@ void mcu_k_avg_pool_f32(const void *params, const void *aux0, const void *aux1, 
 /* mcu_k_max_pool_f32: y = clamp(max over the clipped window, starting from the lowest float; a NaN input is kept
  * only if it comes first, as std::max does). Layout as mcu_k_avg_pool_s8 with float elements. */
 void mcu_k_max_pool_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out) {
+                        const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_pool_params_t *p = (const mcu_k_pool_params_t *)params;
   const float *x = (const float *)in0;
   float *y = (float *)out;

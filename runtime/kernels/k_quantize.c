@@ -17,7 +17,8 @@
  * computed in double (the op's scale is a double holding the float32 scale) and rounded once to float32.
  * Params: mcu_k_affine_params_t; q_type is MCU_K_I8 or MCU_K_U8. */
 void mcu_k_quantize_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                        const void *in2, void *out) {
+                        const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_affine_params_t *p = (const mcu_k_affine_params_t *)params;
   const int32_t lo = p->q_type == MCU_K_U8 ? 0 : -128, hi = p->q_type == MCU_K_U8 ? 255 : 127;
   for (int32_t i = 0; i < p->count; ++i) {
@@ -31,7 +32,8 @@ void mcu_k_quantize_f32(const void *params, const void *aux0, const void *aux1, 
 }
 
 void mcu_k_dequantize_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                          const void *in2, void *out) {
+                          const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_affine_params_t *p = (const mcu_k_affine_params_t *)params;
   const double scale = (double)p->scale;
   for (int32_t i = 0; i < p->count; ++i)

@@ -15,7 +15,8 @@
  * the formula, so it needs no special case. Params: mcu_k_requant_params_t; in0: count elements of in_type (I8/U8),
  * out: count elements of out_type (I8/U8). */
 void mcu_k_requantize(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                      const void *in2, void *out) {
+                      const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_requant_params_t *p = (const mcu_k_requant_params_t *)params;
   for (int32_t i = 0; i < p->count; ++i) {
     const int32_t x = mcu_km_q8(in0, i, p->in_type) - p->input_zero_point;

@@ -10,7 +10,8 @@
  * Parameters: mcu_k_resize_params_t; aux0 int32[out_h] in [0, in_h), aux1 int32[out_w] in [0, in_w); in0
  * [batches, in_h, in_w, pixel_bytes], out [batches, out_h, out_w, pixel_bytes] (no aliasing). */
 void mcu_k_resize_nearest(const void *params, const void *aux0, const void *aux1, const void *in0,
-                          const void *in1, const void *in2, void *out) {
+                          const void *in1, const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_resize_params_t *p = (const mcu_k_resize_params_t *)params;
   const int32_t *src_y = (const int32_t *)aux0, *src_x = (const int32_t *)aux1;
   const uint8_t *x = (const uint8_t *)in0;

@@ -19,7 +19,8 @@
  * Weakness: TF Lite Micro aborts when the exponent exceeds 31 (row sums above 2^8, i.e. more than 256 maximal
  * elements); here it is clamped to 31 instead. */
 void mcu_k_softmax_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                      const void *in2, void *out) {
+                      const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_softmax_s8_params_t *p = (const mcu_k_softmax_s8_params_t *)params;
   const int32_t *exp_table = (const int32_t *)aux0;
   const int8_t *x = (const int8_t *)in0;
@@ -44,7 +45,8 @@ void mcu_k_softmax_s8(const void *params, const void *aux0, const void *aux1, co
  * Parameters: mcu_k_softmax_f32_params_t; in0/out float [outer * depth] (out may not alias in0).
  * Weakness: expf comes from the C library of each side, so host and device results can differ in the last bit. */
 void mcu_k_softmax_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
-                       const void *in2, void *out) {
+                       const void *in2, void *out, void *scratch) {
+  (void)scratch;
   const mcu_k_softmax_f32_params_t *p = (const mcu_k_softmax_f32_params_t *)params;
   const float *x = (const float *)in0;
   float *y = (float *)out;

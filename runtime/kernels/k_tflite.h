@@ -111,9 +111,10 @@ typedef struct mcu_k_mean_params {
 
 #define MCU_K_TFLITE_FN(name)                                                                                      \
   void name(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,             \
-            const void *in2, void *out)
+            const void *in2, void *out, void *scratch)
 
 MCU_K_TFLITE_FN(mcu_k_conv_s8);
+MCU_K_TFLITE_FN(mcu_k_conv_dw_inplace_s8);
 MCU_K_TFLITE_FN(mcu_k_conv_f32);
 MCU_K_TFLITE_FN(mcu_k_fc_s8);
 MCU_K_TFLITE_FN(mcu_k_fc_f32);

@@ -100,7 +100,7 @@ static int run_layer(const mcu_program_t *p, const void *a, const void *b, void 
   }
   if (out_fn) *out_fn = call.function;
   mcu_kernel_fn fn = mcu_kernel_lookup(call.function);
-  if (fn) fn(call.params, call.aux[0], call.aux[1], a, b, NULL, y);
+  if (fn) fn(call.params, call.aux[0], call.aux[1], a, b, NULL, y, NULL);
   mcu_kernel_call_release(&call);
   return fn ? 0 : -1;
 }

@@ -7,6 +7,8 @@
  * PAD and CONCAT are exact data movement and also serve ONNX layers (CONCAT only when no requantization is
  * involved). The rounding of each function is documented in its k_*.c file and docs/numerics-tflite.md. */
 const mcu_kernel_entry_t mcu_kernels_tflite[] = {
+    {"mcu_k_conv_dw_inplace_s8", mcu_k_conv_dw_inplace_s8, mcu_tfl_match_conv_dw_inplace_s8,
+     mcu_tfl_prepare_conv_dw_inplace_s8},
     {"mcu_k_conv_s8", mcu_k_conv_s8, mcu_tfl_match_conv_s8, mcu_tfl_prepare_conv_s8},
     {"mcu_k_conv_f32", mcu_k_conv_f32, mcu_tfl_match_conv_f32, mcu_tfl_prepare_conv_f32},
     {"mcu_k_fc_s8", mcu_k_fc_s8, mcu_tfl_match_fc_s8, mcu_tfl_prepare_fc_s8},

@@ -591,6 +591,112 @@ static void test_matching(void) {
   mcu_status_free(s);
 }
 
+/* ---- in place: the depthwise variant and add/sub against the ordinary kernels (random shapes) ---- */
+
+#define GUARD 16
+
+/* A depthwise conv with random geometry: mcu_k_conv_dw_inplace_s8 run in place (out == in0, buffer of
+ * max(input, output) bytes) and into a separate buffer must give mcu_k_conv_s8's bytes, and touch nothing past the
+ * buffer or the scratch it was given. */
+static void test_conv_dw_inplace(int round) {
+  prog_t g;
+  prog_init(&g);
+  int32_t N = rnd(1, 2), H = rnd(1, 9), W = rnd(1, 9), C = rnd(1, 6), KH = rnd(1, 3), KW = rnd(1, 3);
+  int32_t SH = rnd(1, 2), SW = rnd(1, 2), DH = rnd(1, 2), DW = rnd(1, 2);
+  int32_t pt = rnd(0, 2), pl = rnd(0, 2), pb = rnd(0, 2), pr = rnd(0, 2);
+  if (round % 4 == 0) SH = SW = 2; /* the case the compiler cares about */
+  while (H + pt + pb - (KH - 1) * DH - 1 < 0) ++pb;
+  while (W + pl + pr - (KW - 1) * DW - 1 < 0) ++pr;
+  const int32_t OH = (H + pt + pb - (KH - 1) * DH - 1) / SH + 1, OW = (W + pl + pr - (KW - 1) * DW - 1) / SW + 1;
+  const size_t nx = (size_t)(N * H * W * C), ny = (size_t)(N * OH * OW * C), nbuf = nx > ny ? nx : ny;
+  int8_t *x = malloc(nx), *w = malloc((size_t)(C * KH * KW)), *y = malloc(ny), *buf = malloc(nbuf + GUARD),
+         *sep = malloc(ny + GUARD);
+  int32_t *bias = malloc(sizeof(int32_t) * (size_t)C);
+  for (size_t i = 0; i < nx; ++i) x[i] = (int8_t)rnd(-128, 127);
+  for (int i = 0; i < C * KH * KW; ++i) w[i] = (int8_t)rnd(-127, 127);
+  for (int i = 0; i < C; ++i) bias[i] = rnd(-3000, 3000);
+  const int32_t xs[4] = {N, H, W, C}, ws[4] = {C, KH, KW, 1}, bs[1] = {C}, ys[4] = {N, OH, OW, C};
+  const int ti = tensor(&g, MCU_DT_I8, 4, xs, 'i', NULL), tw = tensor(&g, MCU_DT_I8, 4, ws, 'c', w);
+  const int tb = tensor(&g, MCU_DT_I32, 1, bs, 'c', bias), to = tensor(&g, MCU_DT_I8, 4, ys, 'o', NULL);
+  q(&g, ti, 0.0235f, rnd(-20, 20));
+  q(&g, to, 0.071f, rnd(-20, 20));
+  g.t[tw].num_scales = C, g.t[tw].quant_axis = 0;
+  for (int o = 0; o < C; ++o) g.sc[tw][o] = (float)(0.002 + 0.0007 * o), g.zp[tw][o] = 0;
+  g.t[tb].num_scales = 1, g.sc[tb][0] = 1.0, g.zp[tb][0] = 0;
+  mcu_layer_t *l = layer(&g, MCU_OP_CONV2D, 3, ti, tw, tb, to);
+  l->stride[0] = SH, l->stride[1] = SW, l->dilation[0] = DH, l->dilation[1] = DW, l->groups = C;
+  l->pad[0] = pt, l->pad[1] = pl, l->pad[2] = pb, l->pad[3] = pr;
+  l->act_min = rnd(-128, -90), l->act_max = rnd(90, 127);
+  CHECK(run1(&g, x, NULL, y) == 0, "ordinary depthwise conv runs");
+  mcu_kernel_call_t call;
+  l->inplace = 1, l->inplace_input = 0;
+  mcu_status_t st = mcu_kernel_prepare(&g.p, l, &call);
+  CHECK(!st && !strcmp(call.function, "mcu_k_conv_dw_inplace_s8") && call.scratch_bytes == (uint32_t)(N * H * W) &&
+            call.inplace_mask == 1u,
+        "in-place layer prepares the in-place variant with an n*h*w scratch");
+  if (st) {
+    mcu_status_free(st);
+  } else {
+    mcu_kernel_fn fn = mcu_kernel_lookup(call.function);
+    int8_t *scratch = malloc(call.scratch_bytes + GUARD);
+    memset(buf, 0x5a, nbuf + GUARD);
+    memcpy(buf, x, nx);
+    memset(scratch + call.scratch_bytes, 0x33, GUARD);
+    fn(call.params, call.aux[0], call.aux[1], buf, w, bias, buf, scratch);
+    int guards = 1;
+    for (int i = 0; i < GUARD; ++i) guards &= buf[nbuf + i] == 0x5a && scratch[call.scratch_bytes + i] == 0x33;
+    CHECK(memcmp(buf, y, ny) == 0 && guards,
+          "in-place depthwise n%d %dx%dx%d k%dx%d s%d,%d d%d,%d pads %d,%d,%d,%d equals the ordinary kernel", N, H, W,
+          C, KH, KW, SH, SW, DH, DW, pt, pl, pb, pr);
+    memset(sep, 0x5a, ny + GUARD);
+    fn(call.params, call.aux[0], call.aux[1], x, w, bias, sep, scratch);
+    guards = 1;
+    for (int i = 0; i < GUARD; ++i) guards &= sep[ny + i] == 0x5a;
+    CHECK(memcmp(sep, y, ny) == 0 && guards, "in-place variant into a separate buffer equals the ordinary kernel");
+    free(scratch);
+    mcu_kernel_call_release(&call);
+    int8_t *y2 = malloc(ny);
+    CHECK(run1(&g, x, NULL, y2) == 0 && memcmp(y2, y, ny) == 0, "the reference runs the in-place layer alike");
+    free(y2);
+  }
+  free(x), free(w), free(y), free(buf), free(sep), free(bias);
+}
+
+/* int8 add/sub with equal shapes: out == a and out == b give the separate-buffer bytes; broadcasting: no mask. */
+static void test_addsub_inplace(mcu_op_t op) {
+  prog_t g;
+  prog_init(&g);
+  enum { n = 37 };
+  const int32_t sh[2] = {1, n};
+  int8_t a[n], b[n], y[n], t[n + GUARD];
+  for (int i = 0; i < n; ++i) a[i] = (int8_t)rnd(-128, 127), b[i] = (int8_t)rnd(-128, 127);
+  const int ta = tensor(&g, MCU_DT_I8, 2, sh, 'i', NULL), tb = tensor(&g, MCU_DT_I8, 2, sh, 'i', NULL);
+  const int to = tensor(&g, MCU_DT_I8, 2, sh, 'o', NULL);
+  q(&g, ta, 0.05f, 3), q(&g, tb, 0.031f, -9), q(&g, to, 0.07f, 1);
+  mcu_layer_t *l = layer(&g, op, 2, ta, tb, 0, to);
+  l->act_min = -128, l->act_max = 127;
+  CHECK(run1(&g, a, b, y) == 0, "add/sub runs");
+  mcu_kernel_call_t call;
+  mcu_status_t st = mcu_kernel_prepare(&g.p, l, &call);
+  CHECK(!st && call.inplace_mask == 3u && call.scratch_bytes == 0, "equal shapes: in place on either input");
+  if (!st) {
+    mcu_kernel_fn fn = mcu_kernel_lookup(call.function);
+    for (int k = 0; k < 2; ++k) {
+      memset(t, 0x5a, sizeof t);
+      memcpy(t, k ? b : a, n);
+      fn(call.params, call.aux[0], call.aux[1], k ? (const void *)a : t, k ? (const void *)t : b, NULL, t, NULL);
+      CHECK(memcmp(t, y, n) == 0 && t[n] == 0x5a && t[n + GUARD - 1] == 0x5a, "op %d in place on input %d", (int)op,
+            k);
+    }
+    mcu_kernel_call_release(&call);
+  }
+  g.t[tb].shape[1] = 1;
+  st = mcu_kernel_prepare(&g.p, l, &call);
+  CHECK(!st && call.inplace_mask == 0u, "broadcasting: never in place");
+  if (st) mcu_status_free(st);
+  else mcu_kernel_call_release(&call);
+}
+
 int main(void) {
   test_fixedpoint();
   test_quantize_multiplier();
@@ -611,5 +717,8 @@ int main(void) {
   test_mean();
   test_program();
   test_matching();
+  for (int r = 0; r < 200; ++r) test_conv_dw_inplace(r);
+  test_addsub_inplace(MCU_OP_ADD);
+  test_addsub_inplace(MCU_OP_SUB);
   return mcu_test_finish();
 }

@@ -89,6 +89,31 @@ mcu_status_t mcu_tfl_prepare_conv_s8(const mcu_program_t *p, const mcu_layer_t *
   return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 
+/* The in-place depthwise variant (k_conv.c): a layer that lowering marked in place on input 0 and that is
+ * depthwise with depth multiplier 1. */
+int mcu_tfl_match_conv_dw_inplace_s8(const mcu_program_t *p, const mcu_layer_t *l) {
+  if (!mcu_tfl_match_conv_s8(p, l) || !l->inplace || l->inplace_input != 0) return 0;
+  const mcu_tensor_t *x = mcu_tfl_in(p, l, 0), *w = mcu_tfl_in(p, l, 1), *y = mcu_tfl_out(p, l);
+  return x->rank == 4 && w->rank == 4 && y->rank == 4 && l->groups == x->shape[3] && y->shape[3] == x->shape[3] &&
+         w->shape[3] == 1;
+}
+
+/* The same params as mcu_k_conv_s8; scratch: one input plane of every batch (n * h * w bytes). */
+mcu_status_t mcu_tfl_prepare_conv_dw_inplace_s8(const mcu_program_t *p, const mcu_layer_t *l,
+                                                mcu_kernel_call_t *call) {
+  mcu_status_t s = mcu_tfl_prepare_conv_s8(p, l, call);
+  if (s) return s;
+  mcu_k_conv_params_t k;
+  memcpy(&k, call->params, sizeof k);
+  if (k.groups != k.c || k.o != k.c)
+    return mcu_status_errorf("layer '%s': the in-place conv2d must be depthwise with multiplier 1", l->name);
+  const int64_t plane = (int64_t)k.n * k.h * k.w;
+  if (plane > INT32_MAX) return mcu_status_errorf("layer '%s': input plane too large", l->name);
+  call->scratch_bytes = (uint32_t)plane;
+  call->inplace_mask = 1u;
+  return NULL;
+}
+
 mcu_status_t mcu_tfl_prepare_conv_f32(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
   mcu_k_conv_params_t k;
   mcu_status_t s = conv_geometry(p, l, &k);

@@ -118,6 +118,14 @@ static mcu_status_t binary_q(const mcu_layer_t *l, const mcu_tensor_t *a, const 
 /* ADD/SUB: left_shift = 20; twice_max = 2 * (double)max(s1, s2); input multipliers s_i / twice_max and the output
  * multiplier twice_max / (2^20 * (double)s_out), each through QuantizeMultiplierSmallerThanOneExp (TF Lite Micro's
  * CalculateOpDataAdd / CalculateOpDataSub). */
+/* Same rank and dimensions. */
+static int same_shape(const mcu_tensor_t *a, const mcu_tensor_t *b) {
+  if (a->rank != b->rank) return 0;
+  for (int d = 0; d < a->rank; ++d)
+    if (a->shape[d] != b->shape[d]) return 0;
+  return 1;
+}
+
 mcu_status_t mcu_tfl_prepare_addsub_s8(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
   const mcu_tensor_t *a = mcu_tfl_in(p, l, 0), *b = mcu_tfl_in(p, l, 1), *y = mcu_tfl_out(p, l);
   mcu_k_addsub_params_t k;
@@ -138,6 +146,9 @@ mcu_status_t mcu_tfl_prepare_addsub_s8(const mcu_program_t *p, const mcu_layer_t
       mcu_quantize_multiplier_smaller_than_one_exp(ro, &k.output_multiplier, &k.output_shift))
     return mcu_status_errorf("layer '%s': add/sub scales out of TF Lite's range", l->name);
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
+  /* In place (kernel_call.h): without broadcasting, addsub_s8 (k_add_s8.c) visits i in order and reads a[i] and
+   * b[i] before it writes y[i], never reading an element again, so out may be either input. */
+  if (same_shape(a, y) && same_shape(b, y)) call->inplace_mask = 3u;
   return mcu_prep_set_params(l, call, &k, sizeof k);
 }
 

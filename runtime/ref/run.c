@@ -43,9 +43,14 @@ static int run_library_kernel(const mcu_program_t *p, const mcu_layer_t *l, cons
   mcu_kernel_fn fn = mcu_kernel_lookup(call.function);
   const void *x[3] = {NULL, NULL, NULL};
   for (int i = 0; i < l->num_inputs && i < 3; ++i) x[i] = in[i];
-  if (fn) fn(call.params, call.aux[0], call.aux[1], x[0], x[1], x[2], out);
+  /* The scratch the generated code takes from the arena is a heap buffer here. An in-place layer runs the same
+   * function with its output in a buffer of its own: every library function supports that, with the same bytes. */
+  void *scratch = call.scratch_bytes ? malloc(call.scratch_bytes) : NULL;
+  const int ok = fn && (!call.scratch_bytes || scratch);
+  if (ok) fn(call.params, call.aux[0], call.aux[1], x[0], x[1], x[2], out, scratch);
+  free(scratch);
   mcu_kernel_call_release(&call);
-  return fn ? 0 : -1;
+  return ok ? 0 : -1;
 }
 
 int mcu_ref_run_layer(const mcu_program_t *p, const mcu_layer_t *l, const void *const *in, void *out) {

@@ -1,0 +1,77 @@
+/* mark_inplace.c: the mark-inplace pass, ops whose output may overwrite an input marked `mcu.inplace` for plan-memory. */
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+
+#include "context.h"
+#include "lower.h"
+#include "passes.h"
+
+/* Algorithm: for each mcu.conv2d (candidate operand 0) and mcu.add / mcu.sub (operands 0, then 1) of @main whose
+ * result is not a model output, a candidate operand qualifies when
+ *   - it is the result of an op that owns an arena buffer: not a block argument (model input), not an
+ *     mcu.constant, not a copy-free reshape (`mcu.alias`, whose bytes other names may still read);
+ *   - this op is its only use (no later reader, and not read twice by this op);
+ *   - with the tentative mark `mcu.inplace = k`, the kernel library runs the op with a function whose inplace_mask
+ *     has bit k (compiler/lower.c's mcu_lower_op_kernel asks the same prepare code generation uses): today the
+ *     int8 TF Lite depthwise conv with multiplier 1 (mcu_k_conv_dw_inplace_s8, scratch of one input plane) and
+ *     int8 TF Lite add/sub without broadcasting (mcu_k_add_s8 / mcu_k_sub_s8 read element i before writing it).
+ * The first qualifying operand keeps the mark (an i64 attribute, the operand index); otherwise any old mark is
+ * removed. plan-memory then lets the result share the operand's buffer and the lowering gives the layer its
+ * in-place flag. Why: a stride-2 depthwise conv needs input + output bytes live together, in place only the larger
+ * of the two plus a plane of scratch (TinyEngine's trick, here exact). Weakness: an operand produced by a
+ * copy-free reshape is never overwritten (its root buffer could be checked instead); ONNX-numerics convs and adds
+ * (native code generation, ONNX Runtime's kernels) are not run in place. */
+
+static int is_returned(MlirValue v) {
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
+  return 0;
+}
+
+static int has_attr(MlirOperation op, const char *name) {
+  return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
+}
+
+/* Operand k may be overwritten by op's result as far as the graph is concerned. */
+static int operand_dies_here(MlirOperation op, intptr_t k) {
+  MlirValue v = mlirOperationGetOperand(op, k);
+  if (mlirValueIsABlockArgument(v)) return 0;
+  MlirOperation def = mlirOpResultGetOwner(v);
+  if (mcu_op_is(def, "mcu.constant") || (mcu_op_is(def, "mcu.reshape") && has_attr(def, "mcu.alias"))) return 0;
+  return mcu_value_num_uses(v) == 1;
+}
+
+/* With the mark on operand k, the kernel library's call accepts out == input k. */
+static int kernel_accepts(MlirContext ctx, MlirOperation op, intptr_t k) {
+  MlirStringRef name = mlirStringRefCreateFromCString("mcu.inplace");
+  mlirOperationSetDiscardableAttributeByName(op, name, mcu_attr_i64(ctx, (int64_t)k));
+  mcu_op_kernel_t info;
+  mcu_status_t s = mcu_lower_op_kernel(op, &info);
+  if (s) {
+    mcu_status_free(s);
+    info.handled = 0;
+  }
+  int ok = info.handled && (info.inplace_mask & (1u << k));
+  if (!ok) mlirOperationRemoveDiscardableAttributeByName(op, name);
+  return ok;
+}
+
+void mcu_pass_mark_inplace(MlirOperation module, MlirExternalPass pass, void *user_data) {
+  (void)pass;
+  (void)user_data;
+  MlirContext ctx = mlirOperationGetContext(module);
+  MlirBlock block = mcu_main_block(module);
+  if (mlirBlockIsNull(block)) return;
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.inplace"));
+    intptr_t candidates = 0;
+    if (mcu_op_is(op, "mcu.conv2d"))
+      candidates = 1;
+    else if (mcu_op_is(op, "mcu.add") || mcu_op_is(op, "mcu.sub"))
+      candidates = 2;
+    if (!candidates || mlirOperationGetNumResults(op) != 1 || is_returned(mlirOperationGetResult(op, 0))) continue;
+    for (intptr_t k = 0; k < candidates && k < mlirOperationGetNumOperands(op); ++k)
+      if (operand_dies_here(op, k) && kernel_accepts(ctx, op, k)) break;
+  }
+}
