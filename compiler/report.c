@@ -4,23 +4,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The memory figures: live bytes per layer are the sum over non-alias ARENA tensors with live_first <= layer <=
- * live_last (an alias names the bytes of the tensor it aliases, already counted). Weakness: relies on plan-memory's
- * `mcu.live` having reached the program; tensors without a lifetime count nowhere. */
+/* The memory figures: the live bytes of a layer are the bytes of the arena occupied while it runs: the union of
+ * the byte ranges of the non-alias ARENA tensors live at that layer (live_first <= layer <= live_last) and of its
+ * scratch. A union, not a sum: an in-place layer's output shares its input's bytes, and an alias names bytes
+ * already counted. Weakness: relies on plan-memory's `mcu.live` having reached the program; tensors without a
+ * lifetime count nowhere. */
+typedef struct {
+  uint64_t lo, hi;
+} byte_range_t;
+
+static int by_start(const void *a, const void *b) {
+  const byte_range_t *x = a, *y = b;
+  return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
 int mcu_report_peak_layer(const mcu_program_t *p, uint64_t *out_live, uint64_t *out_peak_live) {
   int peak = -1;
   uint64_t best = 0;
+  byte_range_t *r = malloc(sizeof *r * ((size_t)p->num_tensors + 1));
+  if (!r) return -1;
   for (int l = 0; l < p->num_layers; ++l) {
-    uint64_t live = 0;
+    int n = 0;
     for (int i = 0; i < p->num_tensors; ++i) {
       const mcu_tensor_t *t = &p->tensors[i];
       if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && t->live_first >= 0 && t->live_first <= l &&
-          l <= t->live_last)
-        live += (uint64_t)mcu_tensor_bytes(t);
+          l <= t->live_last && mcu_tensor_bytes(t) > 0)
+        r[n++] = (byte_range_t){t->offset, t->offset + (uint64_t)mcu_tensor_bytes(t)};
+    }
+    if (p->layers[l].scratch_bytes)
+      r[n++] = (byte_range_t){p->layers[l].scratch_offset,
+                              (uint64_t)p->layers[l].scratch_offset + p->layers[l].scratch_bytes};
+    qsort(r, (size_t)n, sizeof *r, by_start);
+    uint64_t live = 0, end = 0;
+    for (int k = 0; k < n; ++k) {
+      uint64_t lo = r[k].lo > end ? r[k].lo : end;
+      if (r[k].hi > lo) live += r[k].hi - lo;
+      if (r[k].hi > end) end = r[k].hi;
     }
     if (out_live) out_live[l] = live;
     if (live > best) best = live, peak = l;
   }
+  free(r);
   if (out_peak_live) *out_peak_live = best;
   return peak;
 }
