@@ -109,6 +109,22 @@ MlirIdentifier mcu_ident(MlirContext ctx, const char *name) {
   return mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name));
 }
 
+MlirValue mcu_build_op(MlirBlock block, MlirLocation loc, const char *name, int nops, const MlirValue *operands,
+                       MlirType result, int nattrs, const MlirNamedAttribute *attrs, int nextra,
+                       const MlirNamedAttribute *extra) {
+  MlirOperationState st = mlirOperationStateGet(mlirStringRefCreateFromCString(name), loc);
+  if (nops)
+    mlirOperationStateAddOperands(&st, nops, operands);
+  mlirOperationStateAddResults(&st, 1, &result);
+  if (nattrs)
+    mlirOperationStateAddAttributes(&st, nattrs, attrs);
+  if (nextra)
+    mlirOperationStateAddAttributes(&st, nextra, extra);
+  MlirOperation o = mlirOperationCreate(&st);
+  mlirBlockAppendOwnedOperation(block, o);
+  return mlirOperationGetResult(o, 0);
+}
+
 MlirNamedAttribute mcu_named(MlirContext ctx, const char *name, MlirAttribute a) {
   return mlirNamedAttributeGet(mcu_ident(ctx, name), a);
 }

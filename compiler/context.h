@@ -25,6 +25,11 @@ void mcu_print_to_file(MlirStringRef s, void *file);
 MlirAttribute mcu_attr_i64(MlirContext ctx, int64_t v);
 MlirNamedAttribute mcu_named(MlirContext ctx, const char *name, MlirAttribute a);
 MlirIdentifier mcu_ident(MlirContext ctx, const char *name);
+/* Creates op `name` with `nops` operands, one result of type `result` and the named attributes attrs[0..nattrs)
+ * then extra[0..nextra) (an importer's own, e.g. mcu.name), appends it to `block` and returns its result. */
+MlirValue mcu_build_op(MlirBlock block, MlirLocation loc, const char *name, int nops, const MlirValue *operands,
+                       MlirType result, int nattrs, const MlirNamedAttribute *attrs, int nextra,
+                       const MlirNamedAttribute *extra);
 /* Value of an integer attribute `name` on op, or `fallback` when absent. */
 int64_t mcu_op_get_i64(MlirOperation op, const char *name, int64_t fallback);
 /* Copies up to `cap` elements of a dense i64 array attribute `name`; returns the count (-1 when absent). */

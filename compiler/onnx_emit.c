@@ -89,17 +89,8 @@ mcu_status_t onnx_permute_elem(importer_t *imp, MlirType elem, const int *perm, 
 /* Creates `op` (one result) at the end of the function body, with `mcu.name` = name. */
 MlirValue onnx_emit(importer_t *imp, const char *op, int nops, const MlirValue *operands, MlirType result, int nattrs,
                     const MlirNamedAttribute *attrs, const char *name) {
-  MlirOperationState st = mlirOperationStateGet(onnx_sref(op), imp->loc);
-  if (nops)
-    mlirOperationStateAddOperands(&st, nops, operands);
-  mlirOperationStateAddResults(&st, 1, &result);
-  if (nattrs)
-    mlirOperationStateAddAttributes(&st, nattrs, attrs);
   MlirNamedAttribute n = mcu_named(imp->ctx, "mcu.name", mlirStringAttrGet(imp->ctx, onnx_sref(name)));
-  mlirOperationStateAddAttributes(&st, 1, &n);
-  MlirOperation o = mlirOperationCreate(&st);
-  mlirBlockAppendOwnedOperation(imp->block, o);
-  return mlirOperationGetResult(o, 0);
+  return mcu_build_op(imp->block, imp->loc, op, nops, operands, result, nattrs, attrs, 1, &n);
 }
 
 MlirAttribute onnx_i64_array(importer_t *imp, int n, const int64_t *v) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "import_harness.h"
 #include "mcu_test.h"
 
 #ifndef MCUNET_SOURCE_DIR
@@ -22,53 +23,11 @@
 #endif
 
 
-typedef struct sbuf {
-  char *s;
-  size_t n, cap;
-} sbuf_t;
-
-static void sbuf_cb(MlirStringRef s, void *user) {
-  sbuf_t *b = user;
-  if (b->n + s.length + 1 > b->cap) {
-    size_t cap = (b->n + s.length + 1) * 2;
-    char *g = realloc(b->s, cap);
-    if (!g)
-      abort();
-    b->s = g;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s.data, s.length);
-  b->n += s.length;
-  b->s[b->n] = 0;
-}
-
-static MlirContext ctx;
-static char err[2048];
-
 /* Imports and prints; NULL (and `err` set) on error. *out_module (optional) keeps the module. */
 static char *import_print(const char *path, const mcu_binding_t *b, int n, MlirModule *out_module) {
-  MlirModule m;
-  err[0] = 0;
+  MlirModule m = {NULL};
   mcu_status_t s = mcu_onnx_import(ctx, path, b, n, &m);
-  if (s) {
-    snprintf(err, sizeof err, "%s", mcu_status_message(s));
-    mcu_status_free(s);
-    return NULL;
-  }
-  sbuf_t buf = {0};
-  mlirOperationPrint(mlirModuleGetOperation(m), sbuf_cb, &buf);
-  if (out_module)
-    *out_module = m;
-  else
-    mlirModuleDestroy(m);
-  return buf.s;
-}
-
-static int count(const char *hay, const char *needle) {
-  int c = 0;
-  for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-    ++c;
-  return c;
+  return import_result(s, m, 0, out_module);
 }
 
 /* Binds inputs 1..n-1 of an ONNX backend test to its test_data_set_0/input_K.pb. */
@@ -262,18 +221,9 @@ static int one_line_error(const char *path) {
 
 /* Imports with --shape overrides; NULL (and `err` set) on error. */
 static char *import_shaped(const char *path, const mcu_shape_override_t *sh, int n) {
-  MlirModule m;
-  err[0] = 0;
+  MlirModule m = {NULL};
   mcu_status_t s = mcu_onnx_import_shaped(ctx, path, NULL, 0, sh, n, &m);
-  if (s) {
-    snprintf(err, sizeof err, "%s", mcu_status_message(s));
-    mcu_status_free(s);
-    return NULL;
-  }
-  sbuf_t buf = {0};
-  mlirOperationPrint(mlirModuleGetOperation(m), sbuf_cb, &buf);
-  mlirModuleDestroy(m);
-  return buf.s;
+  return import_result(s, m, 0, NULL);
 }
 
 static void test_shape_overrides(void) {

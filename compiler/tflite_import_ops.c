@@ -69,6 +69,21 @@ static mcu_status_t result(timp_t *imp, int32_t *idx, const tfl_tensor_t **y, ts
   return NULL;
 }
 
+/* The operands of an op whose output has its input's type: input 0 (value `in`), then input 1 when `c` is given
+ * (a constant's tensor and shape, no value), then output 0; input 0 must be INT8, UINT8 or FLOAT32 and output 0
+ * of the same dtype. */
+static mcu_status_t same_dtype_io(timp_t *imp, const tfl_tensor_t **x, tshape_t *xs, MlirValue *in,
+                                  const tfl_tensor_t **c, tshape_t *cs, int32_t *yi, const tfl_tensor_t **y,
+                                  tshape_t *ys, MlirType *yt) {
+  mcu_status_t s;
+  if ((s = operand(imp, 0, x, xs, in)) || (c && (s = operand(imp, 1, c, cs, NULL))) ||
+      (s = result(imp, yi, y, ys, yt)))
+    return s;
+  if ((s = need_act_dtype(imp, *x, 1)) || (s = need_same_dtype(imp, *y, *x)))
+    return s;
+  return NULL;
+}
+
 static int quant_equal(const tfl_tensor_t *a, const tfl_tensor_t *b) {
   if (a->quant.num_scales != 1 || b->quant.num_scales != 1)
     return 0;
@@ -355,9 +370,7 @@ static mcu_status_t unary(timp_t *imp, const char *mop, int nattrs, const MlirNa
   MlirType yt;
   int32_t yi;
   mcu_status_t s;
-  if ((s = operand(imp, 0, &x, &xs, &in)) || (s = result(imp, &yi, &y, &ys, &yt)))
-    return s;
-  if ((s = need_act_dtype(imp, x, 1)) || (s = need_same_dtype(imp, y, x)))
+  if ((s = same_dtype_io(imp, &x, &xs, &in, NULL, NULL, &yi, &y, &ys, &yt)))
     return s;
   if (is_q8(x->type) && (x->quant.num_scales > 1 || y->quant.num_scales > 1))
     return tfl_fail(imp, "input and output must be quantized per tensor");
@@ -393,9 +406,7 @@ static mcu_status_t import_relu(timp_t *imp, const tfl_op_entry_t *e) {
   MlirType yt;
   int32_t yi;
   mcu_status_t s;
-  if ((s = operand(imp, 0, &x, &xs, &in)) || (s = result(imp, &yi, &y, &ys, &yt)))
-    return s;
-  if ((s = need_act_dtype(imp, x, 1)) || (s = need_same_dtype(imp, y, x)))
+  if ((s = same_dtype_io(imp, &x, &xs, &in, NULL, NULL, &yi, &y, &ys, &yt)))
     return s;
   if (!tfl_shape_eq(&xs, &ys))
     return shape_mismatch(imp, y, &ys, &xs);
@@ -467,10 +478,7 @@ static mcu_status_t import_pool(timp_t *imp, const tfl_op_entry_t *e) {
   int32_t yi;
   const tfl_options_t *o;
   mcu_status_t s;
-  if ((s = options(imp, TFL_OPT_POOL2D, &o)) || (s = operand(imp, 0, &x, &xs, &in)) ||
-      (s = result(imp, &yi, &y, &ys, &yt)))
-    return s;
-  if ((s = need_act_dtype(imp, x, 1)) || (s = need_same_dtype(imp, y, x)))
+  if ((s = options(imp, TFL_OPT_POOL2D, &o)) || (s = same_dtype_io(imp, &x, &xs, &in, NULL, NULL, &yi, &y, &ys, &yt)))
     return s;
   if (is_q8(x->type) && (x->quant.num_scales > 1 || y->quant.num_scales > 1))
     return tfl_fail(imp, "input and output must be quantized per tensor");
@@ -505,10 +513,7 @@ static mcu_status_t import_mean(timp_t *imp, const tfl_op_entry_t *e) {
   int32_t yi;
   const tfl_options_t *o;
   mcu_status_t s;
-  if ((s = options(imp, TFL_OPT_REDUCER, &o)) || (s = operand(imp, 0, &x, &xs, &in)) ||
-      (s = operand(imp, 1, &ax, &as, NULL)) || (s = result(imp, &yi, &y, &ys, &yt)))
-    return s;
-  if ((s = need_act_dtype(imp, x, 1)) || (s = need_same_dtype(imp, y, x)))
+  if ((s = options(imp, TFL_OPT_REDUCER, &o)) || (s = same_dtype_io(imp, &x, &xs, &in, &ax, &as, &yi, &y, &ys, &yt)))
     return s;
   if (is_q8(x->type) && (x->quant.num_scales > 1 || y->quant.num_scales > 1))
     return tfl_fail(imp, "input and output must be quantized per tensor");
@@ -637,10 +642,7 @@ static mcu_status_t import_transpose(timp_t *imp, const tfl_op_entry_t *e) {
   MlirType yt;
   int32_t yi;
   mcu_status_t s;
-  if ((s = operand(imp, 0, &x, &xs, &in)) || (s = operand(imp, 1, &p, &ps, NULL)) ||
-      (s = result(imp, &yi, &y, &ys, &yt)))
-    return s;
-  if ((s = need_act_dtype(imp, x, 1)) || (s = need_same_dtype(imp, y, x)))
+  if ((s = same_dtype_io(imp, &x, &xs, &in, &p, &ps, &yi, &y, &ys, &yt)))
     return s;
   if (is_q8(x->type) && !quant_equal(x, y))
     return tfl_fail(imp, "input and output must have the same per-tensor quantization");
@@ -751,10 +753,8 @@ static mcu_status_t import_resize_nearest(timp_t *imp, const tfl_op_entry_t *e) 
   int32_t yi;
   const tfl_options_t *o;
   mcu_status_t s;
-  if ((s = options(imp, TFL_OPT_RESIZE_NEAREST, &o)) || (s = operand(imp, 0, &x, &xs, &in)) ||
-      (s = operand(imp, 1, &sz, &ss, NULL)) || (s = result(imp, &yi, &y, &ys, &yt)))
-    return s;
-  if ((s = need_act_dtype(imp, x, 1)) || (s = need_same_dtype(imp, y, x)))
+  if ((s = options(imp, TFL_OPT_RESIZE_NEAREST, &o)) ||
+      (s = same_dtype_io(imp, &x, &xs, &in, &sz, &ss, &yi, &y, &ys, &yt)))
     return s;
   if (is_q8(x->type) && !quant_equal(x, y))
     return tfl_fail(imp, "input and output must have the same per-tensor quantization");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "import_harness.h"
 #include "mcu_test.h"
 #include "tensor_file.h"
 #include "tflite_reader.h"
@@ -23,54 +24,11 @@
 
 /* ---- printing and importing ---- */
 
-typedef struct sbuf {
-  char *s;
-  size_t n, cap;
-} sbuf_t;
-
-static void sbuf_cb(MlirStringRef s, void *user) {
-  sbuf_t *b = user;
-  if (b->n + s.length + 1 > b->cap) {
-    size_t cap = (b->n + s.length + 1) * 2;
-    char *g = realloc(b->s, cap);
-    if (!g)
-      abort();
-    b->s = g;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s.data, s.length);
-  b->n += s.length;
-  b->s[b->n] = 0;
-}
-
-static MlirContext ctx;
-static char err[2048];
-
 /* Imports and prints in generic form (large constants elided); NULL (and `err` set) on error. */
 static char *import_print(const char *path) {
-  MlirModule m;
-  err[0] = 0;
+  MlirModule m = {NULL};
   mcu_status_t s = mcu_tflite_import(ctx, path, &m);
-  if (s) {
-    snprintf(err, sizeof err, "%s", mcu_status_message(s));
-    mcu_status_free(s);
-    return NULL;
-  }
-  sbuf_t buf = {0};
-  MlirOpPrintingFlags f = mlirOpPrintingFlagsCreate();
-  mlirOpPrintingFlagsElideLargeElementsAttrs(f, 16);
-  mlirOpPrintingFlagsPrintGenericOpForm(f);
-  mlirOperationPrintWithFlags(mlirModuleGetOperation(m), f, sbuf_cb, &buf);
-  mlirOpPrintingFlagsDestroy(f);
-  mlirModuleDestroy(m);
-  return buf.s;
-}
-
-static int count(const char *hay, const char *needle) {
-  int n = 0;
-  for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-    ++n;
-  return n;
+  return import_result(s, m, 1, NULL);
 }
 
 /* Number of mcu.conv2d ops whose groups attribute is (depthwise != 0 ? > 1 : == 1). */

@@ -277,20 +277,12 @@ MlirAttribute tfl_i64_array(timp_t *imp, int n, const int64_t *v) { return mlirD
 
 MlirValue tfl_emit(timp_t *imp, const char *op, int nops, const MlirValue *operands, MlirType result, int nattrs,
                    const MlirNamedAttribute *attrs, const char *name) {
-  MlirOperationState st = mlirOperationStateGet(tfl_sref(op), imp->loc);
-  if (nops)
-    mlirOperationStateAddOperands(&st, nops, operands);
-  mlirOperationStateAddResults(&st, 1, &result);
-  if (nattrs)
-    mlirOperationStateAddAttributes(&st, nattrs, attrs);
   MlirNamedAttribute n[2] = {
       tfl_named(imp, "mcu.name", mlirStringAttrGet(imp->ctx, tfl_sref(name))),
       tfl_named(imp, "numerics", mlirStringAttrGet(imp->ctx, tfl_sref("tflite"))),
   };
-  mlirOperationStateAddAttributes(&st, strcmp(op, "mcu.constant") ? 2 : 1, n);
-  MlirOperation o = mlirOperationCreate(&st);
-  mlirBlockAppendOwnedOperation(imp->block, o);
-  return mlirOperationGetResult(o, 0);
+  return mcu_build_op(imp->block, imp->loc, op, nops, operands, result, nattrs, attrs,
+                      strcmp(op, "mcu.constant") ? 2 : 1, n);
 }
 
 mcu_status_t tfl_emit_const(timp_t *imp, int rank, const int64_t *dims, MlirType storage, const void *data,

@@ -1,177 +1,22 @@
 /* codegen_test.c: builds small programs by hand, runs the generated host code and compares it with the reference. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
-#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "codegen.h"
-#include "mcu_test.h"
-#include "ref.h"
+#include "cg_harness.h"
 
-static char g_tmp[64];
+/* ---- program builder (cg_harness.h) with this test's conventions ---- */
 
-/* ---- program builder ---- */
+/* A tensor at `off` (ARENA tensors: explicit offsets, so tests can alias them). */
+#define T(b, dt, st, off, ...) pb_tensor(b, dt, RANK(__VA_ARGS__), SHAPE(__VA_ARGS__), st, off)
 
-typedef struct pb {
-  mcu_program_t *p;
-  uint32_t rng;
-} pb_t;
-
-static uint32_t rnd(uint32_t *s) { /* xorshift32: deterministic inputs and weights */
-  uint32_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  return *s = x;
-}
-
-static void *xcalloc(size_t n, size_t sz) {
-  void *p = calloc(n ? n : 1, sz);
-  if (!p) {
-    fprintf(stderr, "out of memory\n");
-    exit(2);
-  }
-  return p;
-}
-
-static char *xstrdup(const char *s) {
-  char *d = xcalloc(strlen(s) + 1, 1);
-  memcpy(d, s, strlen(s) + 1);
-  return d;
-}
-
-static pb_t pb_new(const char *name, uint32_t seed) {
-  pb_t b = {xcalloc(1, sizeof(mcu_program_t)), seed};
-  b.p->name = xstrdup(name);
-  return b;
-}
-
-static int *append_int(int *arr, int n, int v) {
-  int *a = realloc(arr, (size_t)(n + 1) * sizeof *a);
-  if (!a) exit(2);
-  a[n] = v;
-  return a;
-}
-
-/* A tensor of `storage`; INPUT/OUTPUT get the next model input/output number, ARENA uses `offset`. */
-static int tensor(pb_t *b, mcu_dtype_t dt, int rank, const int32_t *shape, mcu_storage_t st, uint32_t offset) {
-  mcu_program_t *p = b->p;
-  mcu_tensor_t *ts = realloc(p->tensors, (size_t)(p->num_tensors + 1) * sizeof *ts);
-  if (!ts) exit(2);
-  p->tensors = ts;
-  int i = p->num_tensors++;
-  mcu_tensor_t *t = &ts[i];
-  memset(t, 0, sizeof *t);
-  t->name = xstrdup("t");
-  t->dtype = dt;
-  t->rank = rank;
-  memcpy(t->shape, shape, (size_t)rank * sizeof *shape);
-  t->quant_axis = -1;
-  t->storage = st;
-  t->offset = offset;
-  if (st == MCU_STORAGE_INPUT) {
-    t->index = p->num_inputs;
-    p->inputs = append_int(p->inputs, p->num_inputs++, i);
-  } else if (st == MCU_STORAGE_OUTPUT) {
-    t->index = p->num_outputs;
-    p->outputs = append_int(p->outputs, p->num_outputs++, i);
-  } else if (st == MCU_STORAGE_ARENA) {
-    uint32_t end = offset + (uint32_t)mcu_tensor_bytes(t);
-    if (end > p->arena_size) p->arena_size = end;
-  }
-  return i;
-}
-
-/* A constant tensor with pseudo-random contents: i8/u8 any byte, i32 in [-3000, 3000]. Offsets are aligned to the
- * element size, and 8-bit tensors are deliberately put at odd offsets. */
-static int constant(pb_t *b, mcu_dtype_t dt, int rank, const int32_t *shape) {
-  mcu_program_t *p = b->p;
-  uint32_t off = p->weights_size;
-  if (dt == MCU_DT_I32 || dt == MCU_DT_F32)
-    off = (off + 3) & ~3u;
-  else
-    off |= 1;
-  int i = tensor(b, dt, rank, shape, MCU_STORAGE_CONST, off);
-  mcu_tensor_t *t = &p->tensors[i];
-  int64_t n = mcu_tensor_elements(t), bytes = mcu_tensor_bytes(t);
-  t->data = xcalloc((size_t)bytes, 1);
-  for (int64_t e = 0; e < n; ++e) {
-    if (dt == MCU_DT_I32) {
-      int32_t v = (int32_t)(rnd(&b->rng) % 6001) - 3000;
-      memcpy(t->data + 4 * e, &v, 4);
-    } else {
-      t->data[e] = (uint8_t)rnd(&b->rng);
-    }
-  }
-  p->weights_size = off + (uint32_t)bytes;
-  return i;
-}
-
-static void quant(pb_t *b, int ti, double scale, int32_t zp) {
-  mcu_tensor_t *t = &b->p->tensors[ti];
-  t->num_scales = 1;
-  t->quant_axis = -1;
-  t->scales = xcalloc(1, sizeof(double));
-  t->zero_points = xcalloc(1, sizeof(int32_t));
-  t->scales[0] = (double)(float)scale;
-  t->zero_points[0] = zp;
-}
-
-/* Per-axis quantization with pseudo-random scales in [smin, 2 smin) and zero points in [zmin, zmin + zspan). */
-static void quant_axis(pb_t *b, int ti, int axis, double smin, int32_t zmin, int32_t zspan) {
-  mcu_tensor_t *t = &b->p->tensors[ti];
-  int n = t->shape[axis];
-  t->num_scales = n;
-  t->quant_axis = axis;
-  t->scales = xcalloc((size_t)n, sizeof(double));
-  t->zero_points = xcalloc((size_t)n, sizeof(int32_t));
-  for (int i = 0; i < n; ++i) {
-    t->scales[i] = (double)(float)(smin * (1.0 + (rnd(&b->rng) % 1000) / 1000.0));
-    t->zero_points[i] = zspan > 0 ? zmin + (int32_t)(rnd(&b->rng) % (uint32_t)zspan) : zmin;
-  }
-}
-
-/* A layer with neutral attributes (stride/dilation 1, no pad, 1 group, full activation range of the output). */
-static mcu_layer_t *layer(pb_t *b, mcu_op_t op, int nin, int i0, int i1, int i2, int out) {
-  mcu_program_t *p = b->p;
-  mcu_layer_t *ls = realloc(p->layers, (size_t)(p->num_layers + 1) * sizeof *ls);
-  if (!ls) exit(2);
-  p->layers = ls;
-  mcu_layer_t *l = &ls[p->num_layers++];
-  memset(l, 0, sizeof *l);
-  l->name = xstrdup("layer");
-  l->op = op;
-  l->num_inputs = nin;
-  l->inputs[0] = i0;
-  l->inputs[1] = i1;
-  l->inputs[2] = i2;
-  l->output = out;
-  l->stride[0] = l->stride[1] = l->dilation[0] = l->dilation[1] = l->groups = 1;
-  for (int d = 0; d < MCU_MAX_RANK; ++d) l->perm[d] = d;
-  mcu_dtype_t dt = p->tensors[out].dtype;
-  l->act_min = dt == MCU_DT_I8 ? -128 : dt == MCU_DT_U8 ? 0 : INT32_MIN;
-  l->act_max = dt == MCU_DT_I8 ? 127 : dt == MCU_DT_U8 ? 255 : INT32_MAX;
-  l->fact_min = -INFINITY;
-  l->fact_max = INFINITY;
-  return l;
-}
-
-#define SHAPE(...) ((const int32_t[]){__VA_ARGS__})
-#define RANK(...) ((int)(sizeof((const int32_t[]){__VA_ARGS__}) / sizeof(int32_t)))
-#define T(b, dt, st, off, ...) tensor(b, dt, RANK(__VA_ARGS__), SHAPE(__VA_ARGS__), st, off)
-#define K(b, dt, ...) constant(b, dt, RANK(__VA_ARGS__), SHAPE(__VA_ARGS__))
+/* Per-tensor quantization with the scale rounded to float (as the importers store it). */
+static void quant(pb_t *b, int ti, double scale, int32_t zp) { pb_quant(b, ti, (double)(float)scale, zp); }
 
 /* ---- running and checking ---- */
-
-static int sh(const char *cmd) {
-  int rc = system(cmd);
-  if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-  return rc;
-}
-
 
 /* Float inputs: a mix of ordinary values, exact ties at the quantization step `step`, and IEEE specials. */
 static void fill_input(uint32_t *rng, const mcu_tensor_t *t, uint8_t *buf, float step) {
@@ -194,33 +39,13 @@ static void fill_input(uint32_t *rng, const mcu_tensor_t *t, uint8_t *buf, float
   }
 }
 
-typedef int (*run_fn)(void);
-
-static int call_run(void *fn, void **args, int n) {
-  switch (n) {
-  case 1:
-    return ((int (*)(void *))fn)(args[0]);
-  case 2:
-    return ((int (*)(void *, void *))fn)(args[0], args[1]);
-  case 3:
-    return ((int (*)(void *, void *, void *))fn)(args[0], args[1], args[2]);
-  case 4:
-    return ((int (*)(void *, void *, void *, void *))fn)(args[0], args[1], args[2], args[3]);
-  }
-  return -99;
-}
-
-static int files_equal(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  int eq = fa && fb;
-  while (eq) {
-    int ca = fgetc(fa), cb = fgetc(fb);
-    if (ca != cb) eq = 0;
-    if (ca == EOF) break;
-  }
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return eq;
+/* Input `input` of p; ties of the first quantize layer reading it land exactly on .5 steps. */
+static void fill_model_input(uint32_t *rng, const mcu_program_t *p, int input, uint8_t *buf) {
+  float step = 1.0f;
+  for (int li = 0; li < p->num_layers; ++li)
+    if (p->layers[li].op == MCU_OP_QUANTIZE && p->layers[li].inputs[0] == p->inputs[input])
+      step = (float)p->tensors[p->layers[li].output].scales[0];
+  fill_input(rng, &p->tensors[p->inputs[input]], buf, step);
 }
 
 static long file_size(const char *path) {
@@ -235,8 +60,8 @@ static long file_size(const char *path) {
 /* Compiles a C file that includes the generated header and uses every macro of input 0 / output 0. */
 static int check_header(const mcu_program_t *p) {
   char hpath[256], cpath[256], cmd[1024];
-  snprintf(hpath, sizeof hpath, "%s/%s.h", g_tmp, p->name);
-  snprintf(cpath, sizeof cpath, "%s/%s_use.c", g_tmp, p->name);
+  snprintf(hpath, sizeof hpath, "%s/%s.h", cg_tmp, p->name);
+  snprintf(cpath, sizeof cpath, "%s/%s_use.c", cg_tmp, p->name);
   FILE *f = fopen(hpath, "w");
   if (!f) return 0;
   mcu_status_t s = mcu_header_write(p, f);
@@ -266,7 +91,7 @@ static int check_header(const mcu_program_t *p) {
   fclose(f);
   snprintf(cmd, sizeof cmd, "cc -std=c11 -Wall -Wextra -Werror -c -o %s/%s_use.o %s && c++ -x c++ -Wall -Werror "
                             "-fsyntax-only -include %s -xc++ /dev/null",
-           g_tmp, S, cpath, hpath);
+           cg_tmp, S, cpath, hpath);
   return sh(cmd) == 0;
 }
 
@@ -276,9 +101,8 @@ static int check_header(const mcu_program_t *p) {
 static void run_case(pb_t *b) {
   mcu_program_t *p = b->p;
   const char *name = p->name;
-  char obj[256], so[256], cmd[1024];
-  snprintf(obj, sizeof obj, "%s/%s_host.o", g_tmp, name);
-  snprintf(so, sizeof so, "%s/lib%s.so", g_tmp, name);
+  char obj[256];
+  cg_tmp_path(obj, name, "_host.o");
   mcu_codegen_stats_t st = {0};
   mcu_status_t s = mcu_codegen_emit(p, MCU_TARGET_HOST, MCU_EMIT_OBJ, obj, &st);
   if (s) {
@@ -288,65 +112,21 @@ static void run_case(pb_t *b) {
     return;
   }
   CHECK(st.code_bytes > 0, "%s: host code_bytes is 0", name);
-  snprintf(cmd, sizeof cmd, "cc -shared -o %s %s", so, obj);
-  int linked = sh(cmd) == 0;
+  int linked;
+  void *lib;
+  void *fn = cg_host_open(name, obj, &linked, &lib);
   CHECK(linked, "%s: cc -shared failed", name);
-  void *lib = linked ? dlopen(so, RTLD_NOW | RTLD_LOCAL) : NULL;
-  char sym[160];
-  snprintf(sym, sizeof sym, "%s_run", name);
-  void *fn = lib ? dlsym(lib, sym) : NULL;
   CHECK(fn != NULL, "%s: dlopen/dlsym failed", name);
-  if (fn) {
-    int ni = p->num_inputs, no = p->num_outputs;
-    void *args[8];
-    uint8_t *ref_out[4];
-    for (int i = 0; i < ni; ++i) {
-      const mcu_tensor_t *t = &p->tensors[p->inputs[i]];
-      args[i] = xcalloc((size_t)mcu_tensor_bytes(t), 1);
-      float step = 1.0f;
-      /* Ties of the first quantize layer reading this input land exactly on .5 steps. */
-      for (int li = 0; li < p->num_layers; ++li)
-        if (p->layers[li].op == MCU_OP_QUANTIZE && p->layers[li].inputs[0] == p->inputs[i])
-          step = (float)p->tensors[p->layers[li].output].scales[0];
-      fill_input(&b->rng, t, args[i], step);
-    }
-    for (int j = 0; j < no; ++j) {
-      size_t n = (size_t)mcu_tensor_bytes(&p->tensors[p->outputs[j]]);
-      args[ni + j] = xcalloc(n, 1);
-      ref_out[j] = xcalloc(n, 1);
-      memset(args[ni + j], 0xA5, n);
-      memset(ref_out[j], 0x5A, n);
-    }
-    int rc_ref = mcu_ref_run(p, (const void *const *)args, (void *const *)ref_out);
-    CHECK(rc_ref == 0, "%s: reference run failed", name);
-    for (int rep = 0; rep < 2; ++rep) { /* twice: a second call must not depend on the arena's old contents */
-      int rc = call_run(fn, args, ni + no);
-      CHECK(rc == 0, "%s: SYM_run did not return 0", name);
-      for (int j = 0; j < no && rc_ref == 0; ++j) {
-        size_t n = (size_t)mcu_tensor_bytes(&p->tensors[p->outputs[j]]);
-        const uint8_t *g = args[ni + j];
-        size_t bad = 0, first = n;
-        for (size_t k = 0; k < n; ++k)
-          if (g[k] != ref_out[j][k]) {
-            if (first == n) first = k;
-            ++bad;
-          }
-        if (bad) fprintf(stderr, "%s output %d: %zu of %zu bytes differ, first at %zu: got 0x%02x want 0x%02x\n",
-                         name, j, bad, n, first, g[first], ref_out[j][first]);
-        CHECK(bad == 0, "%s: output differs from the reference", name);
-      }
-    }
-    for (int i = 0; i < ni + no; ++i) free(args[i]);
-    for (int j = 0; j < no; ++j) free(ref_out[j]);
-  }
+  if (fn)
+    cg_compare_with_ref(b, fn, fill_model_input);
   if (lib) dlclose(lib);
 
   /* Cortex-M7: object twice (byte-identical), assembly and IR once. */
   char m7a[256], m7b[256], m7s[256], m7ll[256];
-  snprintf(m7a, sizeof m7a, "%s/%s_m7a.o", g_tmp, name);
-  snprintf(m7b, sizeof m7b, "%s/%s_m7b.o", g_tmp, name);
-  snprintf(m7s, sizeof m7s, "%s/%s_m7.s", g_tmp, name);
-  snprintf(m7ll, sizeof m7ll, "%s/%s_m7.ll", g_tmp, name);
+  cg_tmp_path(m7a, name, "_m7a.o");
+  cg_tmp_path(m7b, name, "_m7b.o");
+  cg_tmp_path(m7s, name, "_m7.s");
+  cg_tmp_path(m7ll, name, "_m7.ll");
   mcu_codegen_stats_t sa = {0}, sb = {0}, ss = {0}, sl = {0};
   mcu_status_t e1 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_OBJ, m7a, &sa);
   mcu_status_t e2 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_OBJ, m7b, &sb);
@@ -376,11 +156,11 @@ static void case_conv_s2(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 1, 9, 9, 3);
   quant(&b, x, 0.05, -3);
   int w = K(&b, MCU_DT_I8, 4, 3, 3, 3);
-  quant_axis(&b, w, 0, 0.01, -4, 9);
+  pb_quant_axis(&b, w, 0, 0.01, -4, 9);
   int bias = K(&b, MCU_DT_I32, 4);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 1, 5, 5, 4);
   quant(&b, y, 0.02, 5);
-  mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
   l->stride[0] = l->stride[1] = 2;
   l->pad[0] = l->pad[1] = l->pad[2] = l->pad[3] = 1;
   l->act_min = 5; /* Relu: q >= zy */
@@ -393,11 +173,11 @@ static void case_depthwise(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 2, 8, 8, 6);
   quant(&b, x, 0.1, 0);
   int w = K(&b, MCU_DT_I8, 6, 3, 3, 1);
-  quant_axis(&b, w, 0, 0.005, 0, 0);
+  pb_quant_axis(&b, w, 0, 0.005, 0, 0);
   int bias = K(&b, MCU_DT_I32, 6);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 2, 8, 8, 6);
   quant(&b, y, 0.03, -10);
-  mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
   l->groups = 6;
   l->pad[0] = l->pad[1] = l->pad[2] = l->pad[3] = 1;
   run_case(&b);
@@ -409,12 +189,12 @@ static void case_dilation(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 1, 10, 11, 4);
   quant(&b, x, 0.04, 7);
   int w = K(&b, MCU_DT_I8, 6, 3, 3, 2);
-  quant_axis(&b, w, 0, 0.008, -2, 5);
+  pb_quant_axis(&b, w, 0, 0.008, -2, 5);
   int bias = K(&b, MCU_DT_I32, 6);
   /* OH = (10 + 2 + 0 - 4 - 1) / 1 + 1 = 8; OW = (11 + 1 + 2 - 4 - 1) / 2 + 1 = 5 */
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 1, 8, 5, 6);
   quant(&b, y, 0.05, 0);
-  mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
   l->groups = 2;
   l->dilation[0] = l->dilation[1] = 2;
   l->stride[1] = 2;
@@ -431,7 +211,7 @@ static void case_u8(void) {
   quant(&b, w, 0.01, 128);
   int y = T(&b, MCU_DT_U8, MCU_STORAGE_OUTPUT, 0, 1, 6, 6, 3);
   quant(&b, y, 0.015, 100);
-  mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 2, x, w, 0, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CONV2D, 2, x, w, 0, y);
   l->act_min = 100;
   l->act_max = 200;
   run_case(&b);
@@ -443,11 +223,11 @@ static void case_mixed(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 1, 5, 6, 3);
   quant(&b, x, 0.03, -1);
   int w = K(&b, MCU_DT_U8, 2, 3, 1, 3);
-  quant_axis(&b, w, 0, 0.004, 120, 16);
+  pb_quant_axis(&b, w, 0, 0.004, 120, 16);
   int bias = K(&b, MCU_DT_I32, 2);
   int y = T(&b, MCU_DT_U8, MCU_STORAGE_OUTPUT, 0, 1, 5, 6, 2);
   quant(&b, y, 0.04, 128);
-  mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CONV2D, 3, x, w, bias, y);
   l->pad[0] = l->pad[2] = 1;
   run_case(&b);
 }
@@ -459,12 +239,12 @@ static void case_two_layers(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 1, 6, 6, 4);
   quant(&b, x, 0.05, 2);
   int w1 = K(&b, MCU_DT_I8, 4, 3, 3, 1);
-  quant_axis(&b, w1, 0, 0.01, 0, 0);
+  pb_quant_axis(&b, w1, 0, 0.01, 0, 0);
   int b1 = K(&b, MCU_DT_I32, 4);
   int t = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 16, 1, 6, 6, 4);
   quant(&b, t, 0.04, -5);
   int w2 = K(&b, MCU_DT_I8, 8, 1, 1, 4);
-  quant_axis(&b, w2, 0, 0.02, 0, 0);
+  pb_quant_axis(&b, w2, 0, 0.02, 0, 0);
   int b2 = K(&b, MCU_DT_I32, 8);
   int u = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 160, 1, 6, 6, 8);
   quant(&b, u, 0.06, 3);
@@ -472,13 +252,13 @@ static void case_two_layers(void) {
   quant(&b, v, 0.06, 3);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 1, 288);
   quant(&b, y, 0.06, 3);
-  mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 3, x, w1, b1, t);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CONV2D, 3, x, w1, b1, t);
   l->groups = 4;
   l->pad[0] = l->pad[1] = l->pad[2] = l->pad[3] = 1;
-  layer(&b, MCU_OP_CONV2D, 3, t, w2, b2, u);
-  l = layer(&b, MCU_OP_CLAMP, 1, u, 0, 0, v);
+  pb_layer(&b, MCU_OP_CONV2D, 3, t, w2, b2, u);
+  l = pb_layer(&b, MCU_OP_CLAMP, 1, u, 0, 0, v);
   l->act_min = -50, l->act_max = 60;
-  layer(&b, MCU_OP_COPY, 1, v, 0, 0, y);
+  pb_layer(&b, MCU_OP_COPY, 1, v, 0, 0, y);
   run_case(&b);
 }
 
@@ -488,10 +268,10 @@ static void case_matmul_bcast(void) {
   int a = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 2, 3, 5);
   quant(&b, a, 0.07, 1);
   int m = K(&b, MCU_DT_U8, 5, 4);
-  quant_axis(&b, m, 1, 0.01, 100, 50);
+  pb_quant_axis(&b, m, 1, 0.01, 100, 50);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 2, 3, 4);
   quant(&b, y, 0.1, -2);
-  layer(&b, MCU_OP_MATMUL, 2, a, m, 0, y);
+  pb_layer(&b, MCU_OP_MATMUL, 2, a, m, 0, y);
   run_case(&b);
 }
 
@@ -504,7 +284,7 @@ static void case_matmul_bcast2(void) {
   quant(&b, m, 0.03, 0);
   int y = T(&b, MCU_DT_U8, MCU_STORAGE_OUTPUT, 0, 4, 2, 3, 7);
   quant(&b, y, 0.2, 120);
-  mcu_layer_t *l = layer(&b, MCU_OP_MATMUL, 2, a, m, 0, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_MATMUL, 2, a, m, 0, y);
   l->act_min = 120;
   run_case(&b);
 }
@@ -516,8 +296,8 @@ static void case_qdq(void) {
   int q = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 0, 2, 3, 40);
   quant(&b, q, 0.0375, -7);
   int y = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 0, 2, 3, 40);
-  layer(&b, MCU_OP_QUANTIZE, 1, x, 0, 0, q);
-  layer(&b, MCU_OP_DEQUANTIZE, 1, q, 0, 0, y);
+  pb_layer(&b, MCU_OP_QUANTIZE, 1, x, 0, 0, q);
+  pb_layer(&b, MCU_OP_DEQUANTIZE, 1, q, 0, 0, y);
   run_case(&b);
 }
 
@@ -526,10 +306,10 @@ static void case_qdq_axis(void) {
   pb_t b = pb_new("qdq_axis", 10);
   int x = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 0, 2, 5, 7);
   int q = T(&b, MCU_DT_U8, MCU_STORAGE_OUTPUT, 0, 2, 5, 7);
-  quant_axis(&b, q, 1, 0.05, 90, 60);
+  pb_quant_axis(&b, q, 1, 0.05, 90, 60);
   int y = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 0, 2, 5, 7);
-  layer(&b, MCU_OP_QUANTIZE, 1, x, 0, 0, q);
-  layer(&b, MCU_OP_DEQUANTIZE, 1, q, 0, 0, y);
+  pb_layer(&b, MCU_OP_QUANTIZE, 1, x, 0, 0, q);
+  pb_layer(&b, MCU_OP_DEQUANTIZE, 1, q, 0, 0, y);
   run_case(&b);
 }
 
@@ -538,11 +318,11 @@ static void case_transpose(void) {
   pb_t b = pb_new("transpose", 11);
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 1, 3, 4, 5);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 1, 4, 5, 3);
-  mcu_layer_t *l = layer(&b, MCU_OP_TRANSPOSE, 1, x, 0, 0, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_TRANSPOSE, 1, x, 0, 0, y);
   l->perm[0] = 0, l->perm[1] = 2, l->perm[2] = 3, l->perm[3] = 1;
   int fx = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 0, 3, 4, 5);
   int fy = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 0, 5, 3, 4);
-  l = layer(&b, MCU_OP_TRANSPOSE, 1, fx, 0, 0, fy);
+  l = pb_layer(&b, MCU_OP_TRANSPOSE, 1, fx, 0, 0, fy);
   l->perm[0] = 2, l->perm[1] = 0, l->perm[2] = 1;
   run_case(&b);
 }
@@ -552,11 +332,11 @@ static void case_clamp(void) {
   pb_t b = pb_new("clamp", 12);
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 0, 4, 33);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 0, 4, 33);
-  mcu_layer_t *l = layer(&b, MCU_OP_CLAMP, 1, x, 0, 0, y);
+  mcu_layer_t *l = pb_layer(&b, MCU_OP_CLAMP, 1, x, 0, 0, y);
   l->act_min = -20, l->act_max = 50;
   int fx = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 0, 3, 50);
   int fy = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 0, 3, 50);
-  l = layer(&b, MCU_OP_CLAMP, 1, fx, 0, 0, fy);
+  l = pb_layer(&b, MCU_OP_CLAMP, 1, fx, 0, 0, fy);
   l->fact_min = 0.0f, l->fact_max = 6.0f;
   run_case(&b);
 }
@@ -567,9 +347,9 @@ static void case_errors(void) {
   int x = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 0, 1, 4, 4, 2);
   int w = K(&b, MCU_DT_I8, 2, 1, 1, 2); /* float input, int8 filter: no kernel mixes them */
   int y = T(&b, MCU_DT_F32, MCU_STORAGE_OUTPUT, 0, 1, 4, 4, 2);
-  layer(&b, MCU_OP_CONV2D, 2, x, w, 0, y);
+  pb_layer(&b, MCU_OP_CONV2D, 2, x, w, 0, y);
   char path[256];
-  snprintf(path, sizeof path, "%s/bad.o", g_tmp);
+  cg_tmp_path(path, "bad", ".o");
   mcu_status_t s = mcu_codegen_emit(b.p, MCU_TARGET_HOST, MCU_EMIT_OBJ, path, NULL);
   const char *m = mcu_status_message(s);
   CHECK(s && strstr(m, "layer 0") && strstr(m, "conv2d"), "bad: mixed-type conv2d not rejected with a clear message");
@@ -584,11 +364,8 @@ static void case_errors(void) {
 }
 
 int main(void) {
-  snprintf(g_tmp, sizeof g_tmp, "/tmp/mcunet_cg_XXXXXX");
-  if (!mkdtemp(g_tmp)) {
-    perror("mkdtemp");
+  if (!cg_tmp_create("mcunet_cg_"))
     return 2;
-  }
   case_conv_s2();
   case_depthwise();
   case_dilation();
@@ -602,9 +379,6 @@ int main(void) {
   case_transpose();
   case_clamp();
   case_errors();
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
-  if (!getenv("MCUNET_KEEP_TMP")) sh(cmd);
-  else printf("kept %s\n", g_tmp);
+  cg_tmp_remove();
   return mcu_test_finish();
 }

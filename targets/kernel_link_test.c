@@ -1,16 +1,13 @@
 /* kernel_link_test.c: layers run by the kernel library's linked bitcode: host results vs reference, M7 symbols. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, popen */
-#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "codegen.h"
+#include "cg_harness.h"
 #include "kernel_call.h"
-#include "mcu_test.h"
-#include "ref.h"
 
 /* What each case checks: (1) the host object, loaded with dlopen, gives the reference's bytes (the reference runs
  * the host build of the same library function); (2) the Cortex-M7 object defines only SYM_* symbols and needs only
@@ -18,184 +15,30 @@
  * and defines nothing outside SYM_*; (4) two emissions give the same bytes. A case whose layers the library does
  * not handle (yet) is skipped; the run fails when no case at all was handled. */
 
-static char g_tmp[64];
 static int g_handled;
 
-/* ---- program builder ---- */
+/* ---- program builder (cg_harness.h) with this test's conventions ---- */
 
-typedef struct pb {
-  mcu_program_t *p;
-  uint32_t rng;
-} pb_t;
-
-static uint32_t rnd(uint32_t *s) { /* xorshift32 */
-  uint32_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  return *s = x;
-}
-
-static void *xcalloc(size_t n, size_t sz) {
-  void *p = calloc(n ? n : 1, sz);
-  if (!p) {
-    fprintf(stderr, "out of memory\n");
-    exit(2);
-  }
-  return p;
-}
-
-static char *xstrdup(const char *s) { return strcpy(xcalloc(strlen(s) + 1, 1), s); }
-
-static pb_t pb_new(const char *name, uint32_t seed) {
-  pb_t b = {xcalloc(1, sizeof(mcu_program_t)), seed};
-  b.p->name = xstrdup(name);
-  return b;
-}
-
-static int *append_int(int *arr, int n, int v) {
-  int *a = realloc(arr, (size_t)(n + 1) * sizeof *a);
-  if (!a) exit(2);
-  a[n] = v;
-  return a;
-}
-
-/* A tensor; INPUT/OUTPUT take the next model input/output number, ARENA tensors go after the arena's end. */
-static int tensor(pb_t *b, mcu_dtype_t dt, int rank, const int32_t *shape, mcu_storage_t st) {
-  mcu_program_t *p = b->p;
-  mcu_tensor_t *ts = realloc(p->tensors, (size_t)(p->num_tensors + 1) * sizeof *ts);
-  if (!ts) exit(2);
-  p->tensors = ts;
-  int i = p->num_tensors++;
-  mcu_tensor_t *t = &ts[i];
-  memset(t, 0, sizeof *t);
-  t->name = xstrdup("t");
-  t->dtype = dt;
-  t->rank = rank;
-  memcpy(t->shape, shape, (size_t)rank * sizeof *shape);
-  t->quant_axis = -1;
-  t->storage = st;
-  if (st == MCU_STORAGE_INPUT) {
-    t->index = p->num_inputs;
-    p->inputs = append_int(p->inputs, p->num_inputs++, i);
-  } else if (st == MCU_STORAGE_OUTPUT) {
-    t->index = p->num_outputs;
-    p->outputs = append_int(p->outputs, p->num_outputs++, i);
-  } else if (st == MCU_STORAGE_ARENA) {
-    t->offset = (p->arena_size + 15) & ~15u;
-    p->arena_size = t->offset + (uint32_t)mcu_tensor_bytes(t);
-  }
-  return i;
-}
-
-/* A constant tensor: 8-bit any byte (at odd offsets), i32 in [-3000, 3000]. */
-static int constant(pb_t *b, mcu_dtype_t dt, int rank, const int32_t *shape) {
-  mcu_program_t *p = b->p;
-  int i = tensor(b, dt, rank, shape, MCU_STORAGE_CONST);
-  mcu_tensor_t *t = &p->tensors[i];
-  t->offset = dt == MCU_DT_I32 || dt == MCU_DT_F32 ? (p->weights_size + 3) & ~3u : p->weights_size | 1;
-  int64_t n = mcu_tensor_elements(t), bytes = mcu_tensor_bytes(t);
-  t->data = xcalloc((size_t)bytes, 1);
-  for (int64_t e = 0; e < n; ++e) {
-    if (dt == MCU_DT_I32) {
-      int32_t v = (int32_t)(rnd(&b->rng) % 6001) - 3000;
-      memcpy(t->data + 4 * e, &v, 4);
-    } else {
-      t->data[e] = (uint8_t)rnd(&b->rng);
-    }
-  }
-  p->weights_size = t->offset + (uint32_t)bytes;
-  return i;
-}
-
-static void quant(pb_t *b, int ti, double scale, int32_t zp) {
-  mcu_tensor_t *t = &b->p->tensors[ti];
-  t->num_scales = 1;
-  t->scales = xcalloc(1, sizeof(double));
-  t->zero_points = xcalloc(1, sizeof(int32_t));
-  t->scales[0] = scale;
-  t->zero_points[0] = zp;
-}
+/* A tensor; ARENA tensors go after the arena's end. */
+#define T(b, dt, st, ...) pb_tensor(b, dt, RANK(__VA_ARGS__), SHAPE(__VA_ARGS__), st, PB_ARENA_APPEND)
 
 /* Per-channel (axis 0) scales in [smin, 2 smin), zero points 0 (TF Lite's symmetric weights). */
-static void quant_axis0(pb_t *b, int ti, double smin) {
-  mcu_tensor_t *t = &b->p->tensors[ti];
-  int n = t->shape[0];
-  t->num_scales = n;
-  t->quant_axis = 0;
-  t->scales = xcalloc((size_t)n, sizeof(double));
-  t->zero_points = xcalloc((size_t)n, sizeof(int32_t));
-  for (int i = 0; i < n; ++i) t->scales[i] = (double)(float)(smin * (1.0 + (rnd(&b->rng) % 1000) / 1000.0));
-}
+static void quant_axis0(pb_t *b, int ti, double smin) { pb_quant_axis(b, ti, 0, smin, 0, 0); }
 
 /* A TF Lite-numerics layer with neutral attributes and the output type's full activation range. */
 static mcu_layer_t *layer(pb_t *b, mcu_op_t op, int nin, int i0, int i1, int i2, int out) {
-  mcu_program_t *p = b->p;
-  mcu_layer_t *ls = realloc(p->layers, (size_t)(p->num_layers + 1) * sizeof *ls);
-  if (!ls) exit(2);
-  p->layers = ls;
-  mcu_layer_t *l = &ls[p->num_layers++];
-  memset(l, 0, sizeof *l);
-  l->name = xstrdup("layer");
-  l->op = op;
+  mcu_layer_t *l = pb_layer(b, op, nin, i0, i1, i2, out);
   l->numerics = MCU_NUMERICS_TFLITE;
-  l->num_inputs = nin;
-  l->inputs[0] = i0;
-  l->inputs[1] = i1;
-  l->inputs[2] = i2;
-  l->output = out;
-  l->stride[0] = l->stride[1] = l->dilation[0] = l->dilation[1] = l->groups = 1;
   l->kernel[0] = l->kernel[1] = 1;
   l->beta = 1.0f;
-  for (int d = 0; d < MCU_MAX_RANK; ++d) l->perm[d] = d;
-  mcu_dtype_t dt = p->tensors[out].dtype;
-  l->act_min = dt == MCU_DT_I8 ? -128 : dt == MCU_DT_U8 ? 0 : INT32_MIN;
-  l->act_max = dt == MCU_DT_I8 ? 127 : dt == MCU_DT_U8 ? 255 : INT32_MAX;
-  l->fact_min = -INFINITY;
-  l->fact_max = INFINITY;
   return l;
 }
 
-#define SHAPE(...) ((const int32_t[]){__VA_ARGS__})
-#define RANK(...) ((int)(sizeof((const int32_t[]){__VA_ARGS__}) / sizeof(int32_t)))
-#define T(b, dt, st, ...) tensor(b, dt, RANK(__VA_ARGS__), SHAPE(__VA_ARGS__), st)
-#define K(b, dt, ...) constant(b, dt, RANK(__VA_ARGS__), SHAPE(__VA_ARGS__))
-
 /* ---- checks ---- */
 
-static int sh(const char *cmd) {
-  int rc = system(cmd);
-  if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-  return rc;
-}
-
-static int call_run(void *fn, void **args, int n) {
-  switch (n) {
-  case 2:
-    return ((int (*)(void *, void *))fn)(args[0], args[1]);
-  case 3:
-    return ((int (*)(void *, void *, void *))fn)(args[0], args[1], args[2]);
-  case 4:
-    return ((int (*)(void *, void *, void *, void *))fn)(args[0], args[1], args[2], args[3]);
-  }
-  return -99;
-}
-
-static int files_equal(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  int eq = fa && fb;
-  while (eq) {
-    int ca = fgetc(fa), cb = fgetc(fb);
-    if (ca != cb) eq = 0;
-    if (ca == EOF) break;
-  }
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return eq;
-}
-
 /* Inputs: random bytes for 8-bit tensors; floats in [-8, 8) for f32 ones (no NaN: softmax & co. are compared). */
-static void fill_input(uint32_t *rng, const mcu_tensor_t *t, uint8_t *buf) {
+static void fill_input(uint32_t *rng, const mcu_program_t *p, int input, uint8_t *buf) {
+  const mcu_tensor_t *t = &p->tensors[p->inputs[input]];
   if (t->dtype != MCU_DT_F32) {
     for (int64_t i = 0; i < mcu_tensor_bytes(t); ++i) buf[i] = (uint8_t)rnd(rng);
     return;
@@ -284,63 +127,23 @@ static void run_case(pb_t *b) {
     return;
   }
   ++g_handled;
-  char obj[256], so[256], cmd[1024];
-  snprintf(obj, sizeof obj, "%s/%s_host.o", g_tmp, name);
-  snprintf(so, sizeof so, "%s/lib%s.so", g_tmp, name);
+  char obj[256];
+  cg_tmp_path(obj, name, "_host.o");
   mcu_codegen_stats_t st = {0};
   mcu_status_t s = mcu_codegen_emit(p, MCU_TARGET_HOST, MCU_EMIT_OBJ, obj, &st);
   CHECK(!s, "%s: host emission: %s", name, mcu_status_message(s));
   mcu_status_free(s);
-  snprintf(cmd, sizeof cmd, "cc -shared -o %s %s -lm", so, obj);
-  int linked = !s && sh(cmd) == 0;
-  void *lib = linked ? dlopen(so, RTLD_NOW | RTLD_LOCAL) : NULL;
-  char sym[160];
-  snprintf(sym, sizeof sym, "%s_run", name);
-  void *fn = lib ? dlsym(lib, sym) : NULL;
+  int linked = 0;
+  void *lib = NULL, *fn = s ? NULL : cg_host_open(name, obj, &linked, &lib);
   CHECK(fn != NULL, "%s: link/dlopen/dlsym failed", name);
-  if (fn) {
-    int ni = p->num_inputs, no = p->num_outputs;
-    void *args[8];
-    uint8_t *ref_out[4];
-    for (int i = 0; i < ni; ++i) {
-      const mcu_tensor_t *t = &p->tensors[p->inputs[i]];
-      args[i] = xcalloc((size_t)mcu_tensor_bytes(t), 1);
-      fill_input(&b->rng, t, args[i]);
-    }
-    for (int j = 0; j < no; ++j) {
-      size_t n = (size_t)mcu_tensor_bytes(&p->tensors[p->outputs[j]]);
-      args[ni + j] = xcalloc(n, 1);
-      ref_out[j] = xcalloc(n, 1);
-      memset(args[ni + j], 0xA5, n);
-      memset(ref_out[j], 0x5A, n);
-    }
-    int rc_ref = mcu_ref_run(p, (const void *const *)args, (void *const *)ref_out);
-    CHECK(rc_ref == 0, "%s: reference run failed", name);
-    for (int rep = 0; rep < 2; ++rep) {
-      CHECK(call_run(fn, args, ni + no) == 0, "%s: SYM_run did not return 0", name);
-      for (int j = 0; j < no && rc_ref == 0; ++j) {
-        size_t n = (size_t)mcu_tensor_bytes(&p->tensors[p->outputs[j]]), bad = 0, first = n;
-        const uint8_t *g = args[ni + j];
-        for (size_t k = 0; k < n; ++k)
-          if (g[k] != ref_out[j][k]) {
-            if (first == n) first = k;
-            ++bad;
-          }
-        if (bad)
-          fprintf(stderr, "%s output %d: %zu of %zu bytes differ, first at %zu: got 0x%02x want 0x%02x\n", name, j,
-                  bad, n, first, g[first], ref_out[j][first]);
-        CHECK(bad == 0, "%s: output differs from the reference", name);
-      }
-    }
-    for (int i = 0; i < ni + no; ++i) free(args[i]);
-    for (int j = 0; j < no; ++j) free(ref_out[j]);
-  }
+  if (fn)
+    cg_compare_with_ref(b, fn, fill_input);
   if (lib) dlclose(lib);
 
   char m7a[256], m7b[256], m7ll[256];
-  snprintf(m7a, sizeof m7a, "%s/%s_m7a.o", g_tmp, name);
-  snprintf(m7b, sizeof m7b, "%s/%s_m7b.o", g_tmp, name);
-  snprintf(m7ll, sizeof m7ll, "%s/%s_m7.ll", g_tmp, name);
+  cg_tmp_path(m7a, name, "_m7a.o");
+  cg_tmp_path(m7b, name, "_m7b.o");
+  cg_tmp_path(m7ll, name, "_m7.ll");
   mcu_codegen_stats_t sa = {0}, sb = {0}, sl = {0};
   mcu_status_t e1 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_OBJ, m7a, &sa);
   mcu_status_t e2 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M7, MCU_EMIT_OBJ, m7b, &sb);
@@ -367,9 +170,9 @@ static void case_requantize(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 1, 37);
   int m = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 37);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 1, 37);
-  quant(&b, x, 0.05, 3);
-  quant(&b, m, 0.031, -7);
-  quant(&b, y, 0.07, 12);
+  pb_quant(&b, x, 0.05, 3);
+  pb_quant(&b, m, 0.031, -7);
+  pb_quant(&b, y, 0.07, 12);
   layer(&b, MCU_OP_REQUANTIZE, 1, x, 0, 0, m);
   layer(&b, MCU_OP_REQUANTIZE, 1, m, 0, 0, y);
   run_case(&b);
@@ -382,10 +185,10 @@ static void case_fc(void) {
   int w = K(&b, MCU_DT_I8, 10, 40);
   int bias = K(&b, MCU_DT_I32, 10);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 3, 10);
-  quant(&b, x, 0.02, -5);
-  quant(&b, w, 0.004, 0);
-  quant(&b, bias, 0.02 * 0.004, 0);
-  quant(&b, y, 0.05, -20);
+  pb_quant(&b, x, 0.02, -5);
+  pb_quant(&b, w, 0.004, 0);
+  pb_quant(&b, bias, 0.02 * 0.004, 0);
+  pb_quant(&b, y, 0.05, -20);
   mcu_layer_t *l = layer(&b, MCU_OP_FULLY_CONNECTED, 3, x, w, bias, y);
   l->act_min = -20;
   l->act_max = 100;
@@ -400,11 +203,11 @@ static void case_conv_softmax(void) {
   int bias = K(&b, MCU_DT_I32, 4);
   int c = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 5, 5, 4);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 1, 5, 5, 4);
-  quant(&b, x, 0.03, 4);
+  pb_quant(&b, x, 0.03, 4);
   quant_axis0(&b, w, 0.003);
   quant_axis0(&b, bias, 0.03 * 0.003); /* scales are not used by the kernels: bias is raw i32 */
-  quant(&b, c, 0.08, -3);
-  quant(&b, y, 1.0 / 256.0, -128);
+  pb_quant(&b, c, 0.08, -3);
+  pb_quant(&b, y, 1.0 / 256.0, -128);
   mcu_layer_t *l = layer(&b, MCU_OP_CONV2D, 3, x, w, bias, c);
   l->stride[0] = l->stride[1] = 2;
   l->pad[0] = l->pad[1] = l->pad[2] = l->pad[3] = 1;
@@ -419,10 +222,10 @@ static void case_add_pool(void) {
   int k = K(&b, MCU_DT_I8, 1, 1, 1, 8);
   int s = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 6, 6, 8);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 1, 3, 3, 8);
-  quant(&b, x, 0.04, -2);
-  quant(&b, k, 0.025, 9);
-  quant(&b, s, 0.06, 1);
-  quant(&b, y, 0.06, 1);
+  pb_quant(&b, x, 0.04, -2);
+  pb_quant(&b, k, 0.025, 9);
+  pb_quant(&b, s, 0.06, 1);
+  pb_quant(&b, y, 0.06, 1);
   layer(&b, MCU_OP_ADD, 2, x, k, 0, s);
   mcu_layer_t *l = layer(&b, MCU_OP_MAX_POOL, 1, s, 0, 0, y);
   l->kernel[0] = l->kernel[1] = 2;
@@ -437,8 +240,8 @@ static void case_native_then_library(void) {
   int x = T(&b, MCU_DT_F32, MCU_STORAGE_INPUT, 2, 16);
   int q = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 2, 16);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 2, 16);
-  quant(&b, q, 0.0625, 0);
-  quant(&b, y, 0.1, -4);
+  pb_quant(&b, q, 0.0625, 0);
+  pb_quant(&b, y, 0.1, -4);
   mcu_layer_t *l = layer(&b, MCU_OP_QUANTIZE, 1, x, 0, 0, q);
   l->numerics = MCU_NUMERICS_ONNX;
   layer(&b, MCU_OP_REQUANTIZE, 1, q, 0, 0, y);
@@ -459,8 +262,8 @@ static void case_softmax_s8(void) {
   pb_t b = pb_new("softmax_s8", 17);
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 4, 10);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 4, 10);
-  quant(&b, x, 0.11, -6);
-  quant(&b, y, 1.0 / 256.0, -128);
+  pb_quant(&b, x, 0.11, -6);
+  pb_quant(&b, y, 1.0 / 256.0, -128);
   layer(&b, MCU_OP_SOFTMAX, 1, x, 0, 0, y);
   run_case(&b);
 }
@@ -471,9 +274,9 @@ static void case_logistic_avg_pool(void) {
   int x = T(&b, MCU_DT_I8, MCU_STORAGE_INPUT, 1, 7, 7, 5);
   int s = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 7, 7, 5);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 1, 3, 3, 5);
-  quant(&b, x, 0.05, 7);
-  quant(&b, s, 1.0 / 256.0, -128);
-  quant(&b, y, 1.0 / 256.0, -128);
+  pb_quant(&b, x, 0.05, 7);
+  pb_quant(&b, s, 1.0 / 256.0, -128);
+  pb_quant(&b, y, 1.0 / 256.0, -128);
   layer(&b, MCU_OP_LOGISTIC, 1, x, 0, 0, s);
   mcu_layer_t *l = layer(&b, MCU_OP_AVG_POOL, 1, s, 0, 0, y);
   l->kernel[0] = l->kernel[1] = 3;
@@ -516,12 +319,12 @@ static void case_onnx_add_mul_sigmoid(void) {
   int k2 = K(&b, MCU_DT_U8, 1);
   int s2 = T(&b, MCU_DT_U8, MCU_STORAGE_ARENA, 1, 5, 5, 8);
   int y = T(&b, MCU_DT_U8, MCU_STORAGE_OUTPUT, 1, 5, 5, 8);
-  quant(&b, x, 0.037, 120);
-  quant(&b, k, 0.021, 100);
-  quant(&b, s1, 0.05, 128);
-  quant(&b, k2, 0.013, 3);
-  quant(&b, s2, 0.11, 131);
-  quant(&b, y, 1.0 / 256.0, 0);
+  pb_quant(&b, x, 0.037, 120);
+  pb_quant(&b, k, 0.021, 100);
+  pb_quant(&b, s1, 0.05, 128);
+  pb_quant(&b, k2, 0.013, 3);
+  pb_quant(&b, s2, 0.11, 131);
+  pb_quant(&b, y, 1.0 / 256.0, 0);
   layer(&b, MCU_OP_ADD, 2, x, k, 0, s1)->numerics = MCU_NUMERICS_ONNX;
   layer(&b, MCU_OP_MUL, 2, s1, k2, 0, s2)->numerics = MCU_NUMERICS_ONNX;
   layer(&b, MCU_OP_LOGISTIC, 1, s2, 0, 0, y)->numerics = MCU_NUMERICS_ONNX;
@@ -535,10 +338,10 @@ static void case_onnx_pool_concat_mean(void) {
   int p1 = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 6, 6, 4);
   int c = T(&b, MCU_DT_I8, MCU_STORAGE_ARENA, 1, 6, 6, 8);
   int y = T(&b, MCU_DT_I8, MCU_STORAGE_OUTPUT, 1, 1, 1, 8);
-  quant(&b, x, 0.07, -5);
-  quant(&b, p1, 0.05, 3);
-  quant(&b, c, 0.05, 3);
-  quant(&b, y, 0.02, -1);
+  pb_quant(&b, x, 0.07, -5);
+  pb_quant(&b, p1, 0.05, 3);
+  pb_quant(&b, c, 0.05, 3);
+  pb_quant(&b, y, 0.02, -1);
   mcu_layer_t *l = layer(&b, MCU_OP_AVG_POOL, 1, x, 0, 0, p1);
   l->numerics = MCU_NUMERICS_ONNX;
   l->kernel[0] = l->kernel[1] = 3;
@@ -585,11 +388,8 @@ static void case_onnx_float(void) {
 }
 
 int main(void) {
-  snprintf(g_tmp, sizeof g_tmp, "/tmp/mcunet_kl_XXXXXX");
-  if (!mkdtemp(g_tmp)) {
-    perror("mkdtemp");
+  if (!cg_tmp_create("mcunet_kl_"))
     return 2;
-  }
   case_requantize();
   case_fc();
   case_conv_softmax();
@@ -603,11 +403,6 @@ int main(void) {
   case_onnx_pool_concat_mean();
   case_onnx_float();
   CHECK(g_handled > 0, "the kernel library handles none of the test layers");
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
-  if (!getenv("MCUNET_KEEP_TMP"))
-    sh(cmd);
-  else
-    printf("kept %s\n", g_tmp);
+  cg_tmp_remove();
   return mcu_test_finish();
 }
