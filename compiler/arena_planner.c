@@ -345,3 +345,72 @@ mcu_status_t mcu_arena_plan_with(const mcu_arena_buffer_t *buffers, int n, mcu_a
     return mcu_status_errorf("arena planner: unknown strategy %d", (int)strategy);
   return plan(buffers, n, 1u << strategy, out_offsets, out_plan);
 }
+
+/* Several pools. Algorithm: order the nonzero buffers by heat per byte, hottest first (then lower index). For
+ * each pool but the last, in order: go through the buffers not yet placed, in that order, and keep a buffer in
+ * the pool when the pool's buffers with it still plan (greedy strategies) within the capacity, else leave it for
+ * the next pools (so a large buffer that does not fit does not stop smaller, cooler ones from filling the gap);
+ * then plan the kept set with every strategy (never worse than the greedy trial, so it still fits). The last
+ * pool takes every buffer left; it must fit. Why: the fast pool should hold the bytes accessed most per byte
+ * it holds, a knapsack whose weights (planned peaks) are not additive, so a greedy by density with real plans
+ * as the feasibility test. Weakness: O(n) plans per pool (O(n^3 log n)); a buffer's pool is fixed before the
+ * later pools are planned, so a fit of all pools may be missed when only a different split would fit. */
+mcu_status_t mcu_arena_plan_pools(const mcu_arena_buffer_t *buffers, const uint64_t *heat, int n,
+                                  const uint64_t *capacities, int num_pools, int *out_pool, uint64_t *out_offsets,
+                                  mcu_arena_plan_t *out_plans) {
+  if (num_pools < 1 || n < 0) return mcu_status_errorf("arena planner: %d pools, %d buffers", num_pools, n);
+  mcu_arena_plan_t check;
+  int nonzero;
+  mcu_status_t s = analyse(buffers, n, &check, &nonzero);
+  if (s) return s;
+  rank_t *ranks = malloc(sizeof *ranks * (size_t)(n + 1));
+  mcu_arena_buffer_t *sub = malloc(sizeof *sub * (size_t)(n + 1));
+  int *sub_index = malloc(sizeof *sub_index * (size_t)(n + 1));
+  uint64_t *sub_off = malloc(sizeof *sub_off * (size_t)(n + 1));
+  if (!ranks || !sub || !sub_index || !sub_off) {
+    s = mcu_status_errorf("arena planner: out of memory");
+    goto done;
+  }
+  int m = 0;
+  for (int i = 0; i < n; ++i) {
+    out_pool[i] = buffers[i].size ? -1 : 0;
+    out_offsets[i] = 0;
+    if (buffers[i].size) {
+      /* Heat per byte as a fixed-point key (2^20 steps per unit of heat per byte, saturated). */
+      double d = (double)heat[i] / (double)buffers[i].size * 1048576.0;
+      uint64_t key = d >= 1.8e19 ? UINT64_MAX : (uint64_t)d;
+      ranks[m++] = (rank_t){key, 0, 0, i};
+    }
+  }
+  /* Density first, then lower index (size and first use set to 0 so they do not reorder). */
+  qsort(ranks, (size_t)m, sizeof *ranks, by_key_desc);
+  for (int k = 0; k < num_pools && !s; ++k) {
+    int ns = 0, last = k == num_pools - 1;
+    mcu_arena_plan_t trial;
+    for (int r = 0; r < m && !s; ++r) {
+      int i = ranks[r].index;
+      if (out_pool[i] >= 0) continue;
+      if (!last && buffers[i].size > capacities[k]) continue;
+      sub[ns] = buffers[i], sub_index[ns] = i;
+      if (last) {
+        ++ns;
+        continue;
+      }
+      s = plan(sub, ns + 1, (1u << MCU_ARENA_EXACT) - 1, sub_off, &trial);
+      if (!s && trial.peak <= capacities[k]) ++ns;
+    }
+    if (s) break;
+    if ((s = plan(sub, ns, (1u << MCU_ARENA_NUM_STRATEGIES) - 1, sub_off, &out_plans[k]))) break;
+    if (out_plans[k].peak > capacities[k]) {
+      s = mcu_status_errorf("the arena buffers do not fit the pools by %llu bytes (the last pool needs %llu, "
+                            "holds %llu)",
+                            (unsigned long long)(out_plans[k].peak - capacities[k]),
+                            (unsigned long long)out_plans[k].peak, (unsigned long long)capacities[k]);
+      break;
+    }
+    for (int j = 0; j < ns; ++j) out_pool[sub_index[j]] = k, out_offsets[sub_index[j]] = sub_off[j];
+  }
+done:
+  free(ranks), free(sub), free(sub_index), free(sub_off);
+  return s;
+}

@@ -55,6 +55,16 @@ mcu_status_t mcu_arena_plan(const mcu_arena_buffer_t *buffers, int n, uint64_t *
 mcu_status_t mcu_arena_plan_with(const mcu_arena_buffer_t *buffers, int n, mcu_arena_strategy_t strategy,
                                  uint64_t *out_offsets, mcu_arena_plan_t *out_plan);
 
+/* Several pools (--pool), fastest first, each with a capacity in bytes. Each buffer goes to exactly one pool:
+ * out_pool[i] is its pool, out_offsets[i] its offset inside that pool, out_plans[k] pool k's plan (peak <= its
+ * capacity). `heat[i]` says how much buffer i is used (any unit: the caller's work of the layers that touch it);
+ * the first pool is filled first by heat per byte, see arena_planner.c. Zero-size buffers go to pool 0 at 0.
+ * Error (one line, with the shortfall in bytes) when the buffers left for the last pool exceed its capacity.
+ * Deterministic. */
+mcu_status_t mcu_arena_plan_pools(const mcu_arena_buffer_t *buffers, const uint64_t *heat, int n,
+                                  const uint64_t *capacities, int num_pools, int *out_pool, uint64_t *out_offsets,
+                                  mcu_arena_plan_t *out_plans);
+
 /* "greedy_by_size", "greedy_by_conflicts", "best_fit", "exact" ("?" otherwise). */
 const char *mcu_arena_strategy_name(mcu_arena_strategy_t s);
 

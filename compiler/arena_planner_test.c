@@ -262,7 +262,79 @@ static void test_exact_twelve(void) {
   mcu_status_free(s);
 }
 
+/* Several pools: fill order by heat per byte, capacity, a buffer too large left for the next pool, failure. */
+static void test_pools(void) {
+  /* Three buffers live together, 100 bytes each; heat 100, 1000, 500: the fast pool (200 bytes) takes 1 and 2. */
+  mcu_arena_buffer_t b[3] = {{100, 0, 2, 4}, {100, 0, 2, 4}, {100, 0, 2, 4}};
+  uint64_t heat[3] = {100, 1000, 500}, caps[2] = {200, 1000}, off[3];
+  int pool[3];
+  mcu_arena_plan_t plans[2];
+  mcu_status_t s = mcu_arena_plan_pools(b, heat, 3, caps, 2, pool, off, plans);
+  CHECK(!s, "pools: %s", s ? mcu_status_message(s) : "");
+  CHECK(pool[0] == 1 && pool[1] == 0 && pool[2] == 0, "pools: fill order %d %d %d", pool[0], pool[1], pool[2]);
+  CHECK(plans[0].peak == 200 && plans[1].peak == 100 && off[0] == 0 && off[1] != off[2], "pools: peaks %llu %llu",
+        (unsigned long long)plans[0].peak, (unsigned long long)plans[1].peak);
+  mcu_status_free(s);
+
+  /* Heat per byte, not heat: 300 bytes with heat 3000 (10/byte) vs 50 bytes with heat 400 (8/byte); the first
+   * does not fit 100 bytes, so it goes to the second pool and the cooler small one still fills the first. */
+  mcu_arena_buffer_t c[2] = {{300, 0, 1, 4}, {50, 0, 1, 4}};
+  uint64_t heat_c[2] = {3000, 400}, caps_c[2] = {100, 1000};
+  s = mcu_arena_plan_pools(c, heat_c, 2, caps_c, 2, pool, off, plans);
+  CHECK(!s && pool[0] == 1 && pool[1] == 0 && plans[0].peak == 50 && plans[1].peak == 300, "pools: skip large");
+  mcu_status_free(s);
+
+  /* Reuse inside a pool: the chain a -> b -> c needs 150 bytes, so all three fit a 150-byte pool. */
+  mcu_arena_buffer_t d[3] = {{100, 0, 1, 4}, {50, 1, 2, 4}, {100, 2, 3, 4}};
+  uint64_t heat_d[3] = {1, 1, 1}, caps_d[2] = {150, 10};
+  s = mcu_arena_plan_pools(d, heat_d, 3, caps_d, 2, pool, off, plans);
+  CHECK(!s && pool[0] == 0 && pool[1] == 0 && pool[2] == 0 && plans[0].peak == 150 && plans[1].peak == 0,
+        "pools: chain in the first pool");
+  mcu_status_free(s);
+
+  /* Does not fit: 300 live bytes, pools of 100 + 100: the last pool needs 200, 100 bytes short. */
+  uint64_t caps_e[2] = {100, 100};
+  s = mcu_arena_plan_pools(b, heat, 3, caps_e, 2, pool, off, plans);
+  CHECK(s && strstr(mcu_status_message(s), "by 100 bytes"), "pools: overflow message '%s'",
+        s ? mcu_status_message(s) : "(none)");
+  mcu_status_free(s);
+
+  /* Random sets: every pool's placement valid and within its capacity, deterministic, zero-size in pool 0. */
+  enum { N = 30 };
+  for (int trial = 0; trial < 100; ++trial) {
+    mcu_arena_buffer_t r[N];
+    uint64_t baseline, h[N], o1[N], o2[N], cap[3];
+    int p1[N], p2[N];
+    mcu_arena_plan_t pl1[3], pl2[3];
+    random_set(r, N, 12, &baseline);
+    for (int i = 0; i < N; ++i) h[i] = rnd(10000);
+    int np = 1 + (int)rnd(3);
+    for (int k = 0; k < np; ++k) cap[k] = k == np - 1 ? baseline : rnd(8000);
+    s = mcu_arena_plan_pools(r, h, N, cap, np, p1, o1, pl1);
+    mcu_status_t s2 = mcu_arena_plan_pools(r, h, N, cap, np, p2, o2, pl2);
+    CHECK(!s && !s2, "pool trial %d failed: %s", trial, s ? mcu_status_message(s) : "");
+    mcu_status_free(s), mcu_status_free(s2);
+    CHECK(!memcmp(p1, p2, sizeof p1) && !memcmp(o1, o2, sizeof o1), "pool trial %d: not deterministic", trial);
+    for (int k = 0; k < np; ++k) {
+      mcu_arena_buffer_t sub[N];
+      uint64_t so[N];
+      int m = 0;
+      for (int i = 0; i < N; ++i)
+        if (p1[i] == k && r[i].size) {
+          sub[m] = r[i], so[m++] = o1[i];
+        }
+      CHECK(pl1[k].peak <= cap[k], "pool trial %d: pool %d peak %llu above %llu", trial, k,
+            (unsigned long long)pl1[k].peak, (unsigned long long)cap[k]);
+      CHECK(valid_plan(sub, m, so, &pl1[k], pl1[k].baseline), "pool trial %d: pool %d placement invalid", trial, k);
+    }
+    for (int i = 0; i < N; ++i)
+      CHECK(p1[i] >= 0 && p1[i] < np && (r[i].size || (p1[i] == 0 && o1[i] == 0)), "pool trial %d: buffer %d",
+            trial, i);
+  }
+}
+
 int main(void) {
+  test_pools();
   test_chain();
   test_hand_case();
   test_strategy_cases();

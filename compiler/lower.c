@@ -116,6 +116,18 @@ static mcu_status_t add_tensor(lowering_t *L, MlirType type, MlirValue v, char *
   return tensor_from_type(type, t);
 }
 
+/* The pool (mcu_program_t.pools) that attribute `attr` (plan-memory's "mcu.pool" / "mcu.scratch_pool") names on
+ * op: 0 when absent, -1 when it names no pool of the program. */
+static int pool_index(const mcu_program_t *p, MlirOperation op, const char *attr) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(attr));
+  if (mlirAttributeIsNull(a) || p->num_pools == 0) return 0; /* no pools (or lowered alone): the arena */
+  if (!mlirAttributeIsAString(a)) return -1;
+  MlirStringRef r = mlirStringAttrGetValue(a);
+  for (int k = 0; k < p->num_pools; ++k)
+    if (strlen(p->pools[k].name) == r.length && !strncmp(p->pools[k].name, r.data, r.length)) return k;
+  return -1;
+}
+
 static int find_tensor(const lowering_t *L, MlirValue v) {
   for (int i = 0; i < L->p->num_tensors; ++i)
     if (L->values[i].ptr && mlirValueEqual(L->values[i], v)) return i;
@@ -235,6 +247,34 @@ static mcu_status_t lower_pad_attrs(MlirOperation op, mcu_layer_t *l, const mcu_
   return NULL;
 }
 
+/* mcu.stream_block (stream-blocks): the inner tensors' per-tensor int8 quantization from mid_types, the expand and
+ * depthwise clamp ranges from mid_act. */
+static mcu_status_t lower_stream_attrs(MlirOperation op, mcu_layer_t *l) {
+  MlirAttribute types = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mid_types"));
+  int64_t act[4];
+  if (mlirAttributeIsNull(types) || !mlirAttributeIsAArray(types) || mlirArrayAttrGetNumElements(types) != 2 ||
+      mcu_op_get_i64_array(op, "mid_act", act, 4) != 4)
+    return mcu_status_errorf("stream_block needs mid_types (two types) and mid_act (four values)");
+  for (int k = 0; k < 2; ++k) {
+    MlirAttribute a = mlirArrayAttrGetElement(types, k);
+    if (!mlirAttributeIsAType(a)) return mcu_status_errorf("stream_block mid_types holds a non-type");
+    mcu_tensor_t t;
+    memset(&t, 0, sizeof t);
+    mcu_status_t s = tensor_from_type(mlirTypeAttrGetValue(a), &t);
+    if (!s && (t.dtype != MCU_DT_I8 || t.num_scales != 1 || t.quant_axis != -1))
+      s = mcu_status_errorf("stream_block inner tensors must be per-tensor int8");
+    if (!s) l->mid_scale[k] = t.scales[0], l->mid_zero_point[k] = t.zero_points[0];
+    free(t.scales);
+    free(t.zero_points);
+    if (s) return s;
+    if (act[2 * k] < -128 || act[2 * k] > act[2 * k + 1] || act[2 * k + 1] > 127)
+      return mcu_status_errorf("stream_block mid_act range [%lld, %lld] outside int8", (long long)act[2 * k],
+                               (long long)act[2 * k + 1]);
+    l->mid_act[k][0] = (int32_t)act[2 * k], l->mid_act[k][1] = (int32_t)act[2 * k + 1];
+  }
+  return NULL;
+}
+
 static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_size) {
   mcu_program_t *p = L->p;
   mcu_status_t s;
@@ -265,6 +305,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     dst->storage = src->storage;
     dst->index = src->index;
     dst->offset = src->offset;
+    dst->pool = src->pool;
     dst->is_alias = 1;
     dst->alias_of = src->is_alias ? src->alias_of : ti;
     dst->live_first = src->live_first, dst->live_last = src->live_last;
@@ -290,6 +331,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       {"mcu.requantize", MCU_OP_REQUANTIZE, 1},
       {"mcu.batch_norm", MCU_OP_BATCH_NORM, 5}, {"mcu.leaky_relu", MCU_OP_LEAKY_RELU, 1},
       {"mcu.hard_sigmoid", MCU_OP_HARD_SIGMOID, 1},
+      {"mcu.stream_block", MCU_OP_STREAM_BLOCK, 7},
   };
   int k = -1;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
@@ -314,12 +356,14 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
   mcu_tensor_t *t = &p->tensors[to];
   t->storage = MCU_STORAGE_ARENA;
   int64_t off = mcu_op_get_i64(op, "mcu.offset", -1);
+  const int pool = pool_index(p, op, "mcu.pool"), scratch_pool = pool_index(p, op, "mcu.scratch_pool");
+  if (pool < 0 || scratch_pool < 0) return mcu_status_errorf("mcu.pool or mcu.scratch_pool names no pool");
   int64_t lo = 0, hi = 0;
   int is_int = mcu_type_storage_range(mlirValueGetType(out), &lo, &hi);
   l->act_min = (int32_t)lo;
   l->act_max = (int32_t)hi;
   if ((s = lower_common_attrs(op, l, is_int, lo, hi))) return s;
-  if (l->op == MCU_OP_CONV2D) {
+  if (l->op == MCU_OP_CONV2D || l->op == MCU_OP_STREAM_BLOCK) {
     int64_t v[4];
     if (mcu_op_get_i64_array(op, "strides", v, 2) != 2 || v[0] < 1 || v[1] < 1 || v[0] > 1024 || v[1] > 1024)
       return mcu_status_errorf("strides must be two values in [1, 1024]");
@@ -332,9 +376,10 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       if (v[i] < 0 || v[i] > 4096) return mcu_status_errorf("pad %lld out of range", (long long)v[i]);
       l->pad[i] = (int32_t)v[i];
     }
-    int64_t g = mcu_op_get_i64(op, "groups", 0);
+    int64_t g = mcu_op_get_i64(op, "groups", l->op == MCU_OP_STREAM_BLOCK ? 1 : 0);
     if (g < 1 || g > INT32_MAX) return mcu_status_errorf("groups must be positive");
     l->groups = (int32_t)g;
+    if (l->op == MCU_OP_STREAM_BLOCK && (s = lower_stream_attrs(op, l))) return s;
   } else if (l->op == MCU_OP_AVG_POOL || l->op == MCU_OP_MAX_POOL) {
     if ((s = lower_pool_attrs(op, l))) return s;
   } else if (l->op == MCU_OP_MEAN) {
@@ -410,7 +455,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     l->inplace = 1;
     l->inplace_input = (int)ip;
     const mcu_tensor_t *src = &p->tensors[l->inputs[ip]];
-    if (!L->alone && (src->storage != MCU_STORAGE_ARENA || src->offset != off))
+    if (!L->alone && (src->storage != MCU_STORAGE_ARENA || src->offset != off || src->pool != pool))
       return mcu_status_errorf("in-place result not at its input's arena offset (run plan-memory first)");
   }
   int64_t scratch[2];
@@ -419,6 +464,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       return mcu_status_errorf("mcu.scratch out of range");
     l->scratch_offset = (uint32_t)scratch[0];
     l->scratch_bytes = (uint32_t)scratch[1];
+    l->scratch_pool = scratch_pool;
   }
   /* Results the function returns live in the caller's output buffers; func.return assigns them. */
   if (L->alone) {
@@ -430,6 +476,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     if (!returned) return mcu_status_errorf("result has no arena offset (run plan-memory first)");
   } else {
     t->offset = (uint32_t)off;
+    t->pool = pool;
     int64_t live[2];
     if (mcu_op_get_i64_array(op, "mcu.live", live, 2) == 2 && live[0] >= 0 && live[0] <= live[1] && live[1] <= INT32_MAX)
       t->live_first = (int32_t)live[0], t->live_last = (int32_t)live[1];
@@ -490,6 +537,41 @@ static char *io_name(MlirOperation func, const char *which, intptr_t i) {
   return NULL;
 }
 
+/* plan-memory's pools (mcu.pool_names, mcu.pool_capacities, mcu.pool_aligns, mcu.pool_sizes): the program's pool
+ * table, whose sizes must add up to mcu.arena_size. None: num_pools 0, the one implicit arena. */
+static mcu_status_t lower_pools(MlirOperation mop, mcu_program_t *p) {
+  MlirAttribute names = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString("mcu.pool_names"));
+  if (mlirAttributeIsNull(names)) return NULL;
+  int64_t caps[MCU_MAX_POOLS], aligns[MCU_MAX_POOLS], sizes[MCU_MAX_POOLS];
+  intptr_t n = mlirAttributeIsAArray(names) ? mlirArrayAttrGetNumElements(names) : -1;
+  if (n < 1 || n > MCU_MAX_POOLS || mcu_op_get_i64_array(mop, "mcu.pool_capacities", caps, MCU_MAX_POOLS) != n ||
+      mcu_op_get_i64_array(mop, "mcu.pool_sizes", sizes, MCU_MAX_POOLS) != n)
+    return mcu_status_errorf("mcu.pool_names, mcu.pool_capacities and mcu.pool_sizes (run plan-memory) disagree");
+  int num_aligns = mcu_op_get_i64_array(mop, "mcu.pool_aligns", aligns, MCU_MAX_POOLS);
+  uint64_t total = 0;
+  for (intptr_t k = 0; k < n; ++k) {
+    mcu_pool_t *q = &p->pools[k];
+    MlirAttribute a = mlirArrayAttrGetElement(names, k);
+    if (!mlirAttributeIsAString(a)) return mcu_status_errorf("mcu.pool_names holds a non-string");
+    MlirStringRef r = mlirStringAttrGetValue(a);
+    if (r.length == 0 || r.length >= MCU_POOL_NAME_MAX) return mcu_status_errorf("pool name of %zu characters", r.length);
+    memcpy(q->name, r.data, r.length);
+    q->name[r.length] = 0;
+    int64_t al = num_aligns < 0 ? 16 : (num_aligns == n ? aligns[k] : -1);
+    if (al < 16 || al > 4096 || (al & (al - 1))) return mcu_status_errorf("pool '%s': alignment %lld", q->name, (long long)al);
+    if (sizes[k] < 0 || caps[k] < sizes[k] || caps[k] > UINT32_MAX)
+      return mcu_status_errorf("pool '%s': %lld bytes planned, capacity %lld", q->name, (long long)sizes[k],
+                               (long long)caps[k]);
+    q->size = (uint32_t)sizes[k], q->capacity = (uint32_t)caps[k], q->align = (uint32_t)al;
+    total += q->size;
+  }
+  p->num_pools = (int)n;
+  if (total != p->arena_size)
+    return mcu_status_errorf("pool sizes add up to %llu bytes, mcu.arena_size is %u", (unsigned long long)total,
+                             p->arena_size);
+  return NULL;
+}
+
 mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t **out_program) {
   MlirOperation mop = mlirModuleGetOperation(module);
   MlirBlock block = mcu_main_block(mop);
@@ -501,6 +583,7 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
   mcu_status_t s = NULL;
   p->name = dup_c(name);
   p->arena_size = (uint32_t)mcu_op_get_i64(mop, "mcu.arena_size", 0);
+  if ((s = lower_pools(mop, p))) goto fail;
   MlirOperation func = mlirBlockGetParentOperation(block);
   intptr_t nargs = mlirBlockGetNumArguments(block);
   p->num_inputs = (int)nargs;
@@ -538,16 +621,17 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
   }
   for (int i = 0; i < p->num_tensors; ++i) {
     const mcu_tensor_t *t = &p->tensors[i];
-    if (t->storage == MCU_STORAGE_ARENA && (uint64_t)t->offset + (uint64_t)mcu_tensor_bytes(t) > p->arena_size) {
-      s = mcu_status_errorf("tensor '%s' lies outside the planned arena of %u bytes", t->name, p->arena_size);
+    const uint32_t room = p->num_pools ? p->pools[t->pool].size : p->arena_size;
+    if (t->storage == MCU_STORAGE_ARENA && (uint64_t)t->offset + (uint64_t)mcu_tensor_bytes(t) > room) {
+      s = mcu_status_errorf("tensor '%s' lies outside the planned arena of %u bytes", t->name, room);
       goto fail;
     }
   }
   for (int i = 0; i < p->num_layers; ++i) {
     const mcu_layer_t *l = &p->layers[i];
-    if ((uint64_t)l->scratch_offset + l->scratch_bytes > p->arena_size) {
-      s = mcu_status_errorf("layer '%s': scratch lies outside the planned arena of %u bytes", l->name,
-                            p->arena_size);
+    const uint32_t room = p->num_pools ? p->pools[l->scratch_pool].size : p->arena_size;
+    if ((uint64_t)l->scratch_offset + l->scratch_bytes > room) {
+      s = mcu_status_errorf("layer '%s': scratch lies outside the planned arena of %u bytes", l->name, room);
       goto fail;
     }
   }

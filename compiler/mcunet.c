@@ -1,6 +1,7 @@
 /* mcunet.c: the compiler driver: import, the pass pipeline, lowering, code generation, atomic outputs. */
 #include "mcunet.h"
 
+#include <ctype.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/IR.h>
 #include <mlir-c/Pass.h>
@@ -56,6 +57,26 @@ int mcu_shape_override_parse(char *spec, mcu_shape_override_t *out_shape) {
   }
 }
 
+int mcu_pool_spec_parse(char *spec, mcu_pool_spec_t *out_pool) {
+  char *colon = strchr(spec, ':');
+  if (!colon || colon == spec) return -1;
+  *colon = 0;
+  out_pool->name = spec;
+  out_pool->align = 16;
+  char *end;
+  if (colon[1] < '0' || colon[1] > '9') return -1;
+  unsigned long long size = strtoull(colon + 1, &end, 10);
+  if (end == colon + 1 || size > UINT32_MAX) return -1;
+  out_pool->size = size;
+  if (*end == 0) return 0;
+  if (*end != ':' || end[1] < '0' || end[1] > '9') return -1;
+  char *a = end + 1;
+  unsigned long long align = strtoull(a, &end, 10);
+  if (*end || align < 16 || align > 4096 || (align & (align - 1))) return -1;
+  out_pool->align = (uint32_t)align;
+  return 0;
+}
+
 static const char *target_name(mcu_target_t t) { return t == MCU_TARGET_HOST ? "host" : "cortex-m7"; }
 
 static int ends_with(const char *s, const char *suffix) {
@@ -68,6 +89,48 @@ static int is_identifier(const char *s) {
   for (; *s; ++s)
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
   return 1;
+}
+
+static int same_ignoring_case(const char *a, const char *b) {
+  for (; *a && *b; ++a, ++b)
+    if (toupper((unsigned char)*a) != toupper((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+/* --pool: checks the pools and hands them to plan-memory and the lowering as module attributes (mcu.pool_names,
+ * mcu.pool_capacities, mcu.pool_aligns). Names become symbols SYM_NAME and macros SYM_POOL_NAME_SIZE, so they
+ * must be C identifiers, distinct even ignoring case, and not clash with SYM_weights, SYM_run or SYM_l<N>_<op>. */
+static mcu_status_t set_pools(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
+  if (o->num_pools == 0) return NULL;
+  if (o->num_pools < 0 || o->num_pools > MCU_MAX_POOLS)
+    return mcu_status_errorf("%d pools: at most %d", o->num_pools, MCU_MAX_POOLS);
+  MlirAttribute names[MCU_MAX_POOLS];
+  int64_t caps[MCU_MAX_POOLS], aligns[MCU_MAX_POOLS];
+  for (int k = 0; k < o->num_pools; ++k) {
+    const mcu_pool_spec_t *q = &o->pools[k];
+    if (!is_identifier(q->name) || strlen(q->name) >= MCU_POOL_NAME_MAX)
+      return mcu_status_errorf("--pool %s: the name must be a C identifier of at most %d characters", q->name,
+                               MCU_POOL_NAME_MAX - 1);
+    if (!strcmp(q->name, "weights") || !strcmp(q->name, "run") ||
+        (q->name[0] == 'l' && q->name[1] >= '0' && q->name[1] <= '9'))
+      return mcu_status_errorf("--pool %s: the name clashes with a generated symbol", q->name);
+    for (int j = 0; j < k; ++j)
+      if (same_ignoring_case(o->pools[j].name, q->name))
+        return mcu_status_errorf("--pool %s: named twice (ignoring case)", q->name);
+    if (q->size > UINT32_MAX || q->align < 16 || q->align > 4096 || (q->align & (q->align - 1)))
+      return mcu_status_errorf("--pool %s: size %llu or alignment %u out of range", q->name,
+                               (unsigned long long)q->size, q->align);
+    names[k] = mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(q->name));
+    caps[k] = (int64_t)q->size, aligns[k] = q->align;
+  }
+  MlirOperation mop = mlirModuleGetOperation(module);
+  mlirOperationSetDiscardableAttributeByName(mop, mlirStringRefCreateFromCString("mcu.pool_names"),
+                                             mlirArrayAttrGet(ctx, o->num_pools, names));
+  mlirOperationSetDiscardableAttributeByName(mop, mlirStringRefCreateFromCString("mcu.pool_capacities"),
+                                             mlirDenseI64ArrayGet(ctx, o->num_pools, caps));
+  mlirOperationSetDiscardableAttributeByName(mop, mlirStringRefCreateFromCString("mcu.pool_aligns"),
+                                             mlirDenseI64ArrayGet(ctx, o->num_pools, aligns));
+  return NULL;
 }
 
 /* Imports the model file into a module: .onnx and .tflite through their front ends, .mlir parsed as it is. */
@@ -96,6 +159,8 @@ static const char *const pipeline[] = {
     "fuse-pad",
     "fuse-activation",
     "fold-constants",      /* constants the passes above made (fold-qdq's transposed filters) */
+    "stream-blocks",       /* skipped with --no-stream; before schedule, which then orders the fused blocks */
+    "schedule",            /* skipped with --no-schedule; before the marks, which do not depend on the order */
     "mark-aliases",
     "mark-inplace",        /* skipped with --no-inplace */
     "plan-memory",
@@ -105,6 +170,8 @@ static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const mcu_c
   const char *dump_after = o->dump_after;
   for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; ++i) {
     if (o->no_inplace && !strcmp(pipeline[i], "mark-inplace")) continue;
+    if (o->no_stream && !strcmp(pipeline[i], "stream-blocks")) continue;
+    if (o->no_schedule && !strcmp(pipeline[i], "schedule")) continue;
     MlirPassManager pm = mlirPassManagerCreate(ctx);
     mlirPassManagerAddOwnedPass(pm, mcu_pass_create(mcu_pass_lookup(pipeline[i])));
     MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
@@ -126,7 +193,7 @@ static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, 
   MlirModule module;
   mcu_status_t s = import_model(ctx, o, &module);
   if (s) return s;
-  if (!(s = run_pipeline(ctx, module, o)) && out_program) {
+  if (!(s = set_pools(ctx, module, o)) && !(s = run_pipeline(ctx, module, o)) && out_program) {
     s = mcu_lower_module(module, o->name, out_program);
     if (s) s = mcu_status_annotatef(s, "%s: ", o->model_path);
   }

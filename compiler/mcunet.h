@@ -37,6 +37,17 @@ typedef struct mcu_shape_override {
 /* Parses "NAME=1x3x96x96" (dims >= 1, at most MCU_MAX_RANK); `spec` must outlive the result. Returns 0. */
 int mcu_shape_override_parse(char *spec, mcu_shape_override_t *out_shape);
 
+/* --pool NAME:SIZE[:ALIGN]: an arena pool (a C identifier, SIZE bytes at most, ALIGN a power of two in
+ * [16, 4096], default 16), in order of preference (the first is the fastest). */
+typedef struct mcu_pool_spec {
+  const char *name;
+  uint64_t size;
+  uint32_t align;
+} mcu_pool_spec_t;
+
+/* Parses "NAME:SIZE[:ALIGN]" in place (`spec` must outlive the result). Returns 0, or -1 when malformed. */
+int mcu_pool_spec_parse(char *spec, mcu_pool_spec_t *out_pool);
+
 typedef struct mcu_compile_options {
   const char *model_path;  /* .onnx */
   const char *output_path; /* OUT.o (or .s/.ll/.mlir); OUT.h is written beside it */
@@ -55,6 +66,11 @@ typedef struct mcu_compile_options {
   int verbose;                 /* print the per-layer memory table to stderr */
   const char *memory_svg_path; /* draw the arena over time (SVG), or NULL */
   int no_inplace;              /* --no-inplace: skip mark-inplace (no layer overwrites its input) */
+  int no_stream;               /* --no-stream: skip stream-blocks (inverted-residual blocks stay three convs) */
+  int no_schedule;             /* --no-schedule: skip schedule (the ops run in the file's order) */
+  /* --pool (repeatable): the arena split into these pools, fastest first; 0: one pool, SYM_arena. */
+  const mcu_pool_spec_t *pools;
+  int num_pools;
 } mcu_compile_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", obj). */

@@ -21,6 +21,10 @@ static void usage(FILE *f) {
           "  --memory-svg=FILE.svg   draw the arena over time (layers along x, offsets along y)\n"
           "  --verbose               print the per-layer memory table to stderr\n"
           "  --no-inplace            never let a layer overwrite its input (skips the mark-inplace pass)\n"
+          "  --no-stream             never fuse expand/depthwise/project convs into row-streamed blocks\n"
+          "  --pool NAME:SIZE[:ALIGN] split the arena into pools, fastest first (repeatable): each is SYM_NAME in\n"
+          "                          .bss.SYM_NAME, the most used buffers in the first (docs/memory.md)\n"
+          "  --no-schedule           run the layers in the file's order (skips the schedule pass)\n"
           "  --help                  this text\n");
 }
 
@@ -38,7 +42,9 @@ int main(int argc, char **argv) {
   mcu_compile_options_init(&o);
   mcu_binding_t *binds = calloc((size_t)argc, sizeof *binds);
   mcu_shape_override_t *shapes = calloc((size_t)argc, sizeof *shapes);
-  if (!binds || !shapes) return 1;
+  mcu_pool_spec_t *pools = calloc((size_t)argc, sizeof *pools);
+  if (!binds || !shapes || !pools) return 1;
+  o.pools = pools;
   const char *v;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -74,8 +80,20 @@ int main(int argc, char **argv) {
       o.board = v;
     } else if ((v = option_value(argc, argv, &i, "--memory-svg"))) {
       o.memory_svg_path = v;
+    } else if ((v = option_value(argc, argv, &i, "--pool"))) {
+      if (mcu_pool_spec_parse((char *)v, &pools[o.num_pools])) {
+        fprintf(stderr, "mcunetc: --pool expects NAME:SIZE[:ALIGN] (ALIGN a power of two in [16, 4096]), got '%s'\n",
+                v);
+        free(binds), free(shapes), free(pools);
+        return 1;
+      }
+      ++o.num_pools;
     } else if (!strcmp(a, "--no-inplace")) {
       o.no_inplace = 1;
+    } else if (!strcmp(a, "--no-stream")) {
+      o.no_stream = 1;
+    } else if (!strcmp(a, "--no-schedule")) {
+      o.no_schedule = 1;
     } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
       o.verbose = 1;
     } else if ((v = option_value(argc, argv, &i, "--shape"))) {
@@ -116,7 +134,7 @@ int main(int argc, char **argv) {
   o.bindings = binds;
   o.shapes = shapes;
   mcu_status_t s = mcu_compile(&o);
-  free(binds), free(shapes);
+  free(binds), free(shapes), free(pools);
   if (s) {
     fprintf(stderr, "mcunetc: error: %s\n", mcu_status_message(s));
     mcu_status_free(s);

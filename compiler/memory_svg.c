@@ -5,7 +5,9 @@
 
 /* Layout: a plot of PLOT_W x PLOT_H pixels inside a margin; layer l spans x in [l*cw, (l+1)*cw) and byte offset o
  * is at height o / arena_size * PLOT_H from the bottom (offsets grow upwards). Colours cycle through a small
- * palette by tensor index so neighbours differ. Weakness: thousands of layers give hair-thin columns (the SVG
+ * palette by tensor index so neighbours differ. With pools (--pool), one band per pool, the first (fastest) at
+ * the bottom, each as tall as its share of the arena, with a dashed boundary and the pool's name; a tensor's
+ * height is its pool's start plus its offset. Weakness: thousands of layers give hair-thin columns (the SVG
  * still scales). */
 
 enum { MARGIN_L = 70, MARGIN_R = 20, MARGIN_T = 40, MARGIN_B = 40, PLOT_W = 900, PLOT_H = 480 };
@@ -21,6 +23,13 @@ static void xml_text(FILE *f, const char *s) {
       if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, f);
     }
   }
+}
+
+/* Where pool `pool` starts in the drawing: the sizes of the pools below it (0 without pools). */
+static uint64_t pool_base(const mcu_program_t *p, int pool) {
+  uint64_t base = 0;
+  for (int k = 0; k < pool && k < p->num_pools; ++k) base += p->pools[k].size;
+  return base;
 }
 
 int mcu_memory_svg_write(const mcu_program_t *p, FILE *f) {
@@ -50,13 +59,26 @@ int mcu_memory_svg_write(const mcu_program_t *p, FILE *f) {
     int64_t bytes = mcu_tensor_bytes(t);
     if (t->storage != MCU_STORAGE_ARENA || t->is_alias || t->live_first < 0 || bytes <= 0) continue;
     double x = MARGIN_L + t->live_first * cw, rw = (t->live_last - t->live_first + 1) * cw;
-    double y = MARGIN_T + PLOT_H - ((double)t->offset + (double)bytes) * sy, rh = (double)bytes * sy;
+    double y = MARGIN_T + PLOT_H - ((double)(pool_base(p, t->pool) + t->offset) + (double)bytes) * sy;
+    double rh = (double)bytes * sy;
     fprintf(f, "<rect class=\"tensor\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\" "
                "fill-opacity=\"0.8\" stroke=\"#333\" stroke-width=\"0.5\"><title>",
             x, y, rw, rh, palette[i % (int)(sizeof palette / sizeof palette[0])]);
     xml_text(f, t->name);
-    fprintf(f, ": %lld bytes at offset %u, layers %d-%d</title></rect>\n", (long long)bytes, t->offset,
-            t->live_first, t->live_last);
+    fprintf(f, ": %lld bytes at offset %u", (long long)bytes, t->offset);
+    if (p->num_pools) {
+      fprintf(f, " of pool ");
+      xml_text(f, p->pools[t->pool].name);
+    }
+    fprintf(f, ", layers %d-%d</title></rect>\n", t->live_first, t->live_last);
+  }
+  for (int k = 0; k < p->num_pools; ++k) { /* the bands: a boundary at each pool's start, its name above */
+    double y = MARGIN_T + PLOT_H - (double)pool_base(p, k) * sy;
+    fprintf(f, "<line class=\"pool\" x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#555\" "
+               "stroke-dasharray=\"2 2\"/>\n<text class=\"pool\" x=\"%d\" y=\"%.2f\" fill=\"#555\">",
+            MARGIN_L, y, MARGIN_L + PLOT_W, y, MARGIN_L + PLOT_W - 150, y - 4);
+    xml_text(f, p->pools[k].name);
+    fprintf(f, " %u bytes</text>\n", p->pools[k].size);
   }
   fprintf(f, "<line class=\"peak\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"6 3\"/>\n",
           MARGIN_L, MARGIN_T, MARGIN_L + PLOT_W, MARGIN_T);

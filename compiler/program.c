@@ -91,6 +91,8 @@ const char *mcu_op_name(mcu_op_t op) {
     return "leaky_relu";
   case MCU_OP_HARD_SIGMOID:
     return "hard_sigmoid";
+  case MCU_OP_STREAM_BLOCK:
+    return "stream_block";
   }
   return "?";
 }
@@ -106,6 +108,12 @@ int64_t mcu_layer_macs(const mcu_program_t *p, const mcu_layer_t *l) {
   case MCU_OP_FULLY_CONNECTED: {
     const mcu_tensor_t *a = &p->tensors[l->inputs[0]];
     return mcu_tensor_elements(out) * a->shape[a->rank - 1];
+  }
+  case MCU_OP_STREAM_BLOCK: { /* expand over the input's pixels, depthwise and project over the output's */
+    const mcu_tensor_t *x = &p->tensors[l->inputs[0]], *wd = &p->tensors[l->inputs[3]];
+    const mcu_tensor_t *wp = &p->tensors[l->inputs[5]];
+    const int64_t ce = wd->shape[0], pixels_out = mcu_tensor_elements(out) / out->shape[out->rank - 1];
+    return mcu_tensor_elements(x) * ce + pixels_out * ce * (wd->shape[1] * wd->shape[2] + wp->shape[0]);
   }
   default:
     return 0;

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 #define MCU_MAX_RANK 6
-#define MCU_MAX_LAYER_INPUTS 5
+#define MCU_MAX_LAYER_INPUTS 7
 
 typedef enum mcu_dtype {
   MCU_DT_I8 = 0,
@@ -53,6 +53,9 @@ typedef struct mcu_tensor {
   int alias_of;
   /* ARENA tensors: the first and last layer index that use its bytes (plan-memory's `mcu.live`); -1 otherwise. */
   int32_t live_first, live_last;
+  /* ARENA tensors: the memory pool (mcu_program_t.pools) that holds them; `offset` is inside that pool. 0 = the
+   * first or only pool. */
+  int pool;
 } mcu_tensor_t;
 
 typedef enum mcu_op {
@@ -81,6 +84,7 @@ typedef enum mcu_op {
   MCU_OP_BATCH_NORM = 22,     /* in: input [..., C], scale, bias, mean, var (f32 [C]); epsilon */
   MCU_OP_LEAKY_RELU = 23,     /* in: input; alpha */
   MCU_OP_HARD_SIGMOID = 24,   /* in: input; alpha, beta */
+  MCU_OP_STREAM_BLOCK = 25,   /* in: input, expand filter, bias, depthwise filter, bias, project filter, bias */
 } mcu_op_t;
 
 /* Whose integer arithmetic a layer reproduces (docs/ir.md): ONNX's (float multiplier, round half to even) or
@@ -125,6 +129,14 @@ typedef struct mcu_layer {
   /* MCU_OP_RESIZE_NEAREST: TFLite's flags (0 or 1). */
   int32_t align_corners, half_pixel_centers;
 
+  /* MCU_OP_STREAM_BLOCK (stream-blocks): expand 1x1 conv -> depthwise conv -> project 1x1 conv run row band by
+   * row band (runtime/kernels/k_stream_block.c). stride/pad/dilation above are the depthwise's, act_min/act_max
+   * the projection's; the expanded and the depthwise output tensors exist only inside the kernel: their
+   * per-tensor int8 quantization (scale, zero point) and the clamp range of the expand and depthwise convs. */
+  double mid_scale[2];
+  int32_t mid_zero_point[2];
+  int32_t mid_act[2][2];
+
   /* Fused activation (CONV2D, MATMUL) and MCU_OP_CLAMP: the stored output values are clamped to
    * [act_min, act_max] (raw integers for integer outputs; for f32 outputs fact_min/fact_max). Always set:
    * without an activation it is the full range of the output type. */
@@ -140,7 +152,18 @@ typedef struct mcu_layer {
   /* The kernel's scratch buffer (kernel_call.h): scratch_bytes at scratch_offset in the arena, live only during
    * this layer (0 bytes: none). Planned by plan-memory from mcu_kernel_prepare's scratch_bytes. */
   uint32_t scratch_bytes, scratch_offset;
+  int scratch_pool; /* the pool holding the scratch (0 = the first or only pool) */
 } mcu_layer_t;
+
+/* A memory pool (--pool NAME:SIZE[:ALIGN]): one zero-initialised global SYM_NAME in section .bss.SYM_NAME. */
+#define MCU_MAX_POOLS 8
+#define MCU_POOL_NAME_MAX 32
+typedef struct mcu_pool {
+  char name[MCU_POOL_NAME_MAX]; /* a C identifier */
+  uint32_t size;                /* bytes planned (the global's size) */
+  uint32_t capacity;            /* bytes the user gave (size <= capacity) */
+  uint32_t align;               /* the global's alignment, a power of two >= 16 */
+} mcu_pool_t;
 
 typedef struct mcu_program {
   char *name; /* owned; the symbol prefix SYM */
@@ -154,6 +177,10 @@ typedef struct mcu_program {
   int *outputs; /* owned; tensor index of each model output, in model order */
   uint32_t arena_size;   /* bytes; every ARENA tensor fits in [0, arena_size) */
   uint32_t weights_size; /* bytes of the weights blob; every CONST tensor fits in [0, weights_size) */
+  /* Explicit pools (--pool), fastest first; arena_size is then the sum of their sizes. num_pools == 0: one
+   * implicit pool, the arena (SYM_arena in .bss.SYM_arena, arena_size bytes, align 16). */
+  int num_pools;
+  mcu_pool_t pools[MCU_MAX_POOLS];
 } mcu_program_t;
 
 /* Bytes of one element of `dt`. */

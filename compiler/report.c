@@ -13,6 +13,14 @@ typedef struct {
   uint64_t lo, hi;
 } byte_range_t;
 
+/* With pools (--pool), offsets are inside a pool; the figures place the pools one after the other, in order, so
+ * pool k's bytes start at the sum of the sizes of the pools before it (0 without pools). */
+static uint64_t pool_base(const mcu_program_t *p, int pool) {
+  uint64_t base = 0;
+  for (int k = 0; k < pool && k < p->num_pools; ++k) base += p->pools[k].size;
+  return base;
+}
+
 static int by_start(const void *a, const void *b) {
   const byte_range_t *x = a, *y = b;
   return x->lo < y->lo ? -1 : x->lo > y->lo;
@@ -29,11 +37,13 @@ int mcu_report_peak_layer(const mcu_program_t *p, uint64_t *out_live, uint64_t *
       const mcu_tensor_t *t = &p->tensors[i];
       if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && t->live_first >= 0 && t->live_first <= l &&
           l <= t->live_last && mcu_tensor_bytes(t) > 0)
-        r[n++] = (byte_range_t){t->offset, t->offset + (uint64_t)mcu_tensor_bytes(t)};
+        r[n++] = (byte_range_t){pool_base(p, t->pool) + t->offset,
+                                pool_base(p, t->pool) + t->offset + (uint64_t)mcu_tensor_bytes(t)};
     }
     if (p->layers[l].scratch_bytes)
-      r[n++] = (byte_range_t){p->layers[l].scratch_offset,
-                              (uint64_t)p->layers[l].scratch_offset + p->layers[l].scratch_bytes};
+      r[n++] = (byte_range_t){pool_base(p, p->layers[l].scratch_pool) + p->layers[l].scratch_offset,
+                              pool_base(p, p->layers[l].scratch_pool) + p->layers[l].scratch_offset +
+                                  p->layers[l].scratch_bytes};
     qsort(r, (size_t)n, sizeof *r, by_start);
     uint64_t live = 0, end = 0;
     for (int k = 0; k < n; ++k) {
@@ -54,7 +64,7 @@ static int peak_tensor(const mcu_program_t *p) {
   for (int i = 0; i < p->num_tensors; ++i) {
     const mcu_tensor_t *t = &p->tensors[i];
     if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && mcu_tensor_bytes(t) > 0 &&
-        (uint64_t)t->offset + (uint64_t)mcu_tensor_bytes(t) == p->arena_size)
+        pool_base(p, t->pool) + t->offset + (uint64_t)mcu_tensor_bytes(t) == p->arena_size)
       return i;
   }
   return -1;
@@ -145,7 +155,13 @@ static void json_memory(FILE *f, const mcu_program_t *p, const mcu_report_info_t
     fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
     first = 0;
     json_string(f, t->name);
-    fprintf(f, ", \"bytes\": %lld, \"offset\": %u, \"live\": ", (long long)mcu_tensor_bytes(t), t->offset);
+    fprintf(f, ", \"bytes\": %lld, \"offset\": %u, ", (long long)mcu_tensor_bytes(t), t->offset);
+    if (p->num_pools) {
+      fprintf(f, "\"pool\": ");
+      json_string(f, p->pools[t->pool].name);
+      fprintf(f, ", ");
+    }
+    fprintf(f, "\"live\": ");
     if (t->live_first >= 0)
       fprintf(f, "[%d, %d]", t->live_first, t->live_last);
     else
@@ -175,6 +191,16 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
   json_string(f, info->target);
   fprintf(f, ",\n  \"arena_bytes\": %u,\n  \"arena_lower_bound_bytes\": %llu,\n  \"weights_bytes\": %u,\n",
           p->arena_size, (unsigned long long)info->arena_lower_bound, p->weights_size);
+  if (p->num_pools) { /* size: what --pool allows; peak: what the plan uses (the global's size) */
+    fprintf(f, "  \"pools\": [");
+    for (int k = 0; k < p->num_pools; ++k) {
+      fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
+      json_string(f, p->pools[k].name);
+      fprintf(f, ", \"size\": %u, \"peak\": %u, \"align\": %u}", p->pools[k].capacity, p->pools[k].size,
+              p->pools[k].align);
+    }
+    fprintf(f, "\n  ],\n");
+  }
   fprintf(f, "  \"code_bytes\": %llu,\n  \"macs\": %lld,\n", (unsigned long long)info->code_bytes, (long long)macs);
   json_memory(f, p, info, peak, peak_live);
   fprintf(f, "  \"inputs\": [");
@@ -225,7 +251,9 @@ int mcu_report_print_table(const mcu_program_t *p, const mcu_report_info_t *info
       if (w < 0) break;
       used += (size_t)w;
     }
-    if (t->storage == MCU_STORAGE_ARENA)
+    if (t->storage == MCU_STORAGE_ARENA && p->num_pools)
+      snprintf(where, sizeof where, "%.12s:%u", p->pools[t->pool].name, t->offset);
+    else if (t->storage == MCU_STORAGE_ARENA)
       snprintf(where, sizeof where, "%u", t->offset);
     else
       snprintf(where, sizeof where, "%s", t->storage == MCU_STORAGE_OUTPUT ? "output" : "-");
@@ -243,6 +271,12 @@ int mcu_report_print_table(const mcu_program_t *p, const mcu_report_info_t *info
       fprintf(f, " %s %lld", mcu_arena_strategy_name((mcu_arena_strategy_t)k), (long long)info->arena_strategy_peaks[k]);
     else
       fprintf(f, " %s -", mcu_arena_strategy_name((mcu_arena_strategy_t)k));
+  }
+  if (p->num_pools) {
+    fprintf(f, "\npools (strategies: the first pool):");
+    for (int k = 0; k < p->num_pools; ++k)
+      fprintf(f, " %s %u of %u bytes%s", p->pools[k].name, p->pools[k].size, p->pools[k].capacity,
+              k + 1 < p->num_pools ? "," : "");
   }
   fprintf(f, "\nweights %u bytes, code %llu bytes\n", p->weights_size, (unsigned long long)info->code_bytes);
   free(live);

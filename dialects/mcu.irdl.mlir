@@ -225,6 +225,30 @@ irdl.dialect @mcu {
     irdl.results(output: %out)
     irdl.attributes {"alpha" = %alpha}
   }
+  // An inverted-residual block made by stream-blocks: expand 1x1 conv2d -> depthwise conv2d -> project 1x1
+  // conv2d (TF Lite int8), run row band by row band so that the expanded tensor never exists whole. strides, pads,
+  // dilations: the depthwise's; act_min/act_max, numerics: the projection's; mid_types: the expanded and the
+  // depthwise output types (their quantization); mid_act: [expand min, max, depthwise min, max].
+  irdl.operation @stream_block {
+    %in = irdl.base "!builtin.tensor"
+    %we = irdl.base "!builtin.tensor"
+    %be = irdl.base "!builtin.tensor"
+    %wd = irdl.base "!builtin.tensor"
+    %bd = irdl.base "!builtin.tensor"
+    %wp = irdl.base "!builtin.tensor"
+    %bp = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %strides = irdl.base "#builtin.dense_array"
+    %pads = irdl.base "#builtin.dense_array"
+    %dilations = irdl.base "#builtin.dense_array"
+    %mid_types = irdl.base "#builtin.array"
+    %mid_act = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %in, expand_filter: %we, expand_bias: %be, dw_filter: %wd, dw_bias: %bd,
+                  project_filter: %wp, project_bias: %bp)
+    irdl.results(output: %out)
+    irdl.attributes {"strides" = %strides, "pads" = %pads, "dilations" = %dilations, "mid_types" = %mid_types,
+                     "mid_act" = %mid_act}
+  }
   // max(0, min(1, alpha * x + beta)).
   irdl.operation @hard_sigmoid {
     %in = irdl.base "!builtin.tensor"

@@ -36,7 +36,9 @@ void mcu_pass_mark_inplace(MlirOperation module, MlirExternalPass pass, void *us
 void mcu_pass_fuse_activation(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_simplify_transposes(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_schedule(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_stream_blocks(MlirOperation module, MlirExternalPass pass, void *user_data);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,17 @@
  * lowered alone gets no scratch (its lowering fails later anyway). `mcu.live` shows, for an alias, the lifetime of
  * the bytes it names, and for an in-place input or result its own lifetime. Why: the
  * placement itself stays IR-free and testable alone. Weakness: the execution order is the file's; the memory
- * issue adds scheduling and patches. */
+ * issue adds scheduling and patches.
+ * Pools: when the module carries `mcu.pool_names = ["dtcm", "sram"]` and `mcu.pool_capacities = array<i64: ...>`
+ * (set by the driver from --pool, fastest first), every arena buffer (an in-place group or an alias chain is one
+ * buffer) goes to one pool (mcu_arena_plan_pools): the pass writes `mcu.pool = "NAME"` beside each `mcu.offset`
+ * (offsets are then inside the pool), `mcu.scratch_pool = "NAME"` beside each `mcu.scratch`, and on the module
+ * `mcu.pool_sizes` (each pool's planned bytes) with mcu.arena_size their sum; mcu.arena_lower_bound stays the
+ * bound of all buffers together and the strategy attributes describe the first pool. A buffer's heat is the work
+ * of the layers that write or read it (scratch: its layer's), where a layer's work is its result's elements
+ * times, for an op with a constant operand of rank >= 2 (conv filter, matmul weights), that constant's elements
+ * per first dimension: the MACs of conv/depthwise/fully connected, one per element otherwise; the hottest bytes
+ * per byte go to the first pool. Without those attributes nothing changes (one arena, no mcu.pool). */
 
 static int is_returned(MlirValue v) {
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
@@ -63,6 +73,49 @@ static int32_t last_use(MlirValue v, int32_t step) {
   return last;
 }
 
+/* Elements of a ranked tensor type (1 for anything else). */
+static uint64_t type_elements(MlirType t) {
+  if (!mlirTypeIsARankedTensor(t)) return 1;
+  uint64_t n = 1;
+  for (intptr_t d = 0; d < mlirShapedTypeGetRank(t); ++d) {
+    int64_t k = mlirShapedTypeGetDimSize(t, d);
+    n *= k > 0 ? (uint64_t)k : 1;
+  }
+  return n;
+}
+
+/* A layer's work (see the top): result elements times the MACs per result element of its weights. */
+static uint64_t op_work(MlirOperation op) {
+  if (mlirOperationIsNull(op) || mlirOperationGetNumResults(op) < 1) return 1;
+  uint64_t per = 1;
+  for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); ++k) {
+    MlirValue in = mlirOperationGetOperand(op, k);
+    if (mlirValueIsABlockArgument(in) || !mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant")) continue;
+    MlirType t = mlirValueGetType(in);
+    if (!mlirTypeIsARankedTensor(t) || mlirShapedTypeGetRank(t) < 2 || mlirShapedTypeGetDimSize(t, 0) < 1) continue;
+    uint64_t w = type_elements(t) / (uint64_t)mlirShapedTypeGetDimSize(t, 0);
+    if (w > per) per = w;
+  }
+  return type_elements(mlirValueGetType(mlirOperationGetResult(op, 0))) * per;
+}
+
+/* The pools the driver asked for (mcu.pool_names / mcu.pool_capacities); 0 without, -1 when malformed. */
+static int read_pools(MlirOperation module, MlirAttribute *out_names, uint64_t *out_caps) {
+  MlirAttribute names = mlirOperationGetAttributeByName(module, mlirStringRefCreateFromCString("mcu.pool_names"));
+  if (mlirAttributeIsNull(names)) return 0;
+  int64_t caps[MCU_MAX_POOLS];
+  if (!mlirAttributeIsAArray(names)) return -1;
+  intptr_t n = mlirArrayAttrGetNumElements(names);
+  if (n < 1 || n > MCU_MAX_POOLS || mcu_op_get_i64_array(module, "mcu.pool_capacities", caps, MCU_MAX_POOLS) != n)
+    return -1;
+  for (intptr_t k = 0; k < n; ++k) {
+    if (!mlirAttributeIsAString(mlirArrayAttrGetElement(names, k)) || caps[k] < 0 || caps[k] > UINT32_MAX) return -1;
+    out_caps[k] = (uint64_t)caps[k];
+  }
+  *out_names = names;
+  return (int)n;
+}
+
 void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)user_data;
   MlirBlock block = mcu_main_block(module);
@@ -81,7 +134,16 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
   int *alias_of = calloc(cap, sizeof *alias_of);
   int *is_scratch = calloc(cap, sizeof *is_scratch);
   int32_t *own_live = calloc(2 * cap, sizeof *own_live); /* each entry's own [first, last] */
-  if (!bufs || !owners || !offsets || !vals || !alias_of || !is_scratch || !own_live) goto fail;
+  uint64_t *heat = calloc(cap, sizeof *heat);
+  int *pool_of = calloc(cap, sizeof *pool_of);
+  if (!bufs || !owners || !offsets || !vals || !alias_of || !is_scratch || !own_live || !heat || !pool_of) goto fail;
+  MlirAttribute pool_names = {NULL};
+  uint64_t pool_caps[MCU_MAX_POOLS];
+  const int num_pools = read_pools(module, &pool_names, pool_caps);
+  if (num_pools < 0) {
+    mlirEmitError(mlirOperationGetLocation(module), "plan-memory: mcu.pool_names / mcu.pool_capacities malformed");
+    goto fail;
+  }
 
   /* Step numbers are layer indices of the lowered program: each op that becomes a layer takes the next one;
    * constants and copy-free reshapes, which run nothing, share the previous layer's; func.return comes after the
@@ -194,8 +256,33 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     own_live[2 * n] = step, own_live[2 * n + 1] = last;
     owners[n++] = op;
   }
-  mcu_arena_plan_t plan;
-  mcu_status_t s = mcu_arena_plan(bufs, n, offsets, &plan);
+  mcu_arena_plan_t plan, pool_plans[MCU_MAX_POOLS];
+  mcu_status_t s = NULL;
+  if (num_pools == 0) {
+    s = mcu_arena_plan(bufs, n, offsets, &plan);
+  } else {
+    /* Heat of each root buffer: the work of every layer that writes or reads any of its names. */
+    for (int i = 0; i < n; ++i) {
+      int root = i;
+      while (alias_of[root] >= 0) root = alias_of[root];
+      heat[root] += op_work(owners[i]);
+      if (is_scratch[i]) continue;
+      for (MlirOpOperand u = mlirValueGetFirstUse(vals[i]); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+        heat[root] += op_work(mlirOpOperandGetOwner(u));
+    }
+    s = mcu_arena_plan_pools(bufs, heat, n, pool_caps, num_pools, pool_of, offsets, pool_plans);
+    if (!s) {
+      mcu_arena_plan_t all; /* the lower bound of all buffers together */
+      uint64_t *scratch_offsets = calloc(cap, sizeof *scratch_offsets);
+      s = scratch_offsets ? mcu_arena_plan_with(bufs, n, MCU_ARENA_GREEDY_BY_SIZE, scratch_offsets, &all)
+                          : mcu_status_errorf("out of memory");
+      free(scratch_offsets);
+      plan = pool_plans[0];
+      plan.peak = 0;
+      for (int k = 0; k < num_pools; ++k) plan.peak += pool_plans[k].peak;
+      if (!s) plan.lower_bound = all.lower_bound, plan.lower_bound_step = all.lower_bound_step;
+    }
+  }
   if (s) {
     mlirEmitError(mlirOperationGetLocation(module), mcu_status_message(s));
     mcu_status_free(s);
@@ -205,9 +292,11 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     if (is_scratch[i]) {
       int64_t sc[2] = {(int64_t)offsets[i], (int64_t)bufs[i].size};
       set_attr(owners[i], "mcu.scratch", mlirDenseI64ArrayGet(ctx, 2, sc));
+      if (num_pools) set_attr(owners[i], "mcu.scratch_pool", mlirArrayAttrGetElement(pool_names, pool_of[i]));
       continue;
     }
     int root = alias_of[i] >= 0 ? alias_of[i] : i;
+    if (num_pools) set_attr(owners[i], "mcu.pool", mlirArrayAttrGetElement(pool_names, pool_of[root]));
     mlirOperationSetDiscardableAttributeByName(owners[i], mlirStringRefCreateFromCString("mcu.offset"),
                                                mcu_attr_i64(ctx, (int64_t)offsets[root]));
     int64_t live[2] = {own_live[2 * i], own_live[2 * i + 1]};
@@ -229,9 +318,16 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     peaks[k] = plan.strategy_peak[k] == MCU_ARENA_NOT_RUN ? -1 : (int64_t)plan.strategy_peak[k];
   set_attr(module, "mcu.arena_strategy_peaks", mlirDenseI64ArrayGet(ctx, MCU_ARENA_NUM_STRATEGIES, peaks));
   set_attr(module, "mcu.arena_peak_step", mcu_attr_i64(ctx, plan.lower_bound_step));
+  if (num_pools) {
+    int64_t sizes[MCU_MAX_POOLS];
+    for (int k = 0; k < num_pools; ++k) sizes[k] = (int64_t)pool_plans[k].peak;
+    set_attr(module, "mcu.pool_sizes", mlirDenseI64ArrayGet(ctx, num_pools, sizes));
+  }
+  free(heat), free(pool_of);
   free(bufs), free(owners), free(offsets), free(vals), free(alias_of), free(is_scratch), free(own_live);
   return;
 fail:
+  free(heat), free(pool_of);
   free(bufs), free(owners), free(offsets), free(vals), free(alias_of), free(is_scratch), free(own_live);
   mlirExternalPassSignalFailure(pass);
 }

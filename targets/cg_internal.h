@@ -19,7 +19,8 @@ typedef struct cg {
   LLVMBuilderRef b;
   LLVMTypeRef t_void, t_i1, t_i8, t_i16, t_i32, t_f32, t_ptr;
   LLVMValueRef weights; /* SYM_weights, or NULL when weights_size is 0 */
-  LLVMValueRef arena;   /* SYM_arena, or NULL when arena_size is 0 */
+  LLVMValueRef arena;   /* SYM_arena, or NULL when arena_size is 0 (with --pool: the first pool's global) */
+  LLVMValueRef pools[MCU_MAX_POOLS]; /* with --pool: each pool's global SYM_NAME (NULL when its size is 0) */
   LLVMValueRef fn;      /* the layer function being built */
   int layer_index;      /* its index in p->layers */
   LLVMValueRef fn_memcpy, fn_memmove;
@@ -45,6 +46,8 @@ typedef struct cg_loop {
 
 /* ---- cg_ir.c: small builders ---- */
 LLVMValueRef cg_i32(cg_t *cg, int64_t v);
+/* The global holding arena pool `pool` (0 = the first or only pool), or NULL when it has no bytes. */
+LLVMValueRef cg_pool_global(const cg_t *cg, int pool);
 LLVMValueRef cg_f32(cg_t *cg, float v);
 /* Opens a loop of `count` (>= 1) iterations at the builder's position and leaves the builder in its body;
  * returns the induction variable. */

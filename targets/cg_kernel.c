@@ -43,16 +43,18 @@ static mcu_status_t check_memory(cg_t *cg, const mcu_layer_t *l, const mcu_kerne
   if (call->scratch_bytes > l->scratch_bytes)
     return mcu_status_errorf("kernel %s needs %u scratch bytes, %u were planned", call->function,
                              call->scratch_bytes, l->scratch_bytes);
-  if (l->scratch_bytes > 0 && (!cg->arena || (uint64_t)l->scratch_offset + l->scratch_bytes > p->arena_size ||
-                               l->scratch_offset % 4))
+  const uint32_t room = p->num_pools ? p->pools[l->scratch_pool].size : p->arena_size;
+  if (l->scratch_bytes > 0 && (!cg_pool_global(cg, l->scratch_pool) ||
+                               (uint64_t)l->scratch_offset + l->scratch_bytes > room || l->scratch_offset % 4))
     return mcu_status_errorf("scratch [%u, +%u) is not an aligned range of the arena of %u bytes", l->scratch_offset,
-                             l->scratch_bytes, p->arena_size);
+                             l->scratch_bytes, room);
   if (!l->inplace) return NULL;
   if (l->inplace_input < 0 || l->inplace_input >= l->num_inputs || l->inplace_input > 2 ||
       !(call->inplace_mask & (1u << l->inplace_input)))
     return mcu_status_errorf("kernel %s cannot run in place on input %d", call->function, l->inplace_input);
   const mcu_tensor_t *x = &p->tensors[l->inputs[l->inplace_input]], *y = &p->tensors[l->output];
-  if (x->storage != MCU_STORAGE_ARENA || y->storage != MCU_STORAGE_ARENA || x->offset != y->offset)
+  if (x->storage != MCU_STORAGE_ARENA || y->storage != MCU_STORAGE_ARENA || x->offset != y->offset ||
+      x->pool != y->pool)
     return mcu_status_errorf("in-place layer whose output is not at its input's arena offset");
   return NULL;
 }
@@ -85,7 +87,7 @@ mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t 
   LLVMValueRef args[8] = {null, null, null, null, null, null, out->ptr, null};
   if (call.scratch_bytes > 0) {
     LLVMValueRef off = cg_i32(cg, l->scratch_offset);
-    args[7] = LLVMConstInBoundsGEP2(cg->t_i8, cg->arena, &off, 1);
+    args[7] = LLVMConstInBoundsGEP2(cg->t_i8, cg_pool_global(cg, l->scratch_pool), &off, 1);
   }
   if (call.params_size > 0) args[0] = byte_table(cg, "params", call.params, call.params_size);
   for (int i = 0; i < call.num_aux; ++i) {

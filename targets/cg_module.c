@@ -42,11 +42,15 @@ static mcu_status_t check_program(const mcu_program_t *p) {
                                  mcu_dtype_name(t->dtype));
     }
     switch (t->storage) {
-    case MCU_STORAGE_ARENA:
-      if ((int64_t)t->offset + n > (int64_t)p->arena_size)
+    case MCU_STORAGE_ARENA: {
+      if (t->pool < 0 || t->pool >= (p->num_pools ? p->num_pools : 1))
+        return mcu_status_errorf("codegen: tensor %d '%s' is in pool %d of %d", i, nm, t->pool, p->num_pools);
+      const uint32_t room = p->num_pools ? p->pools[t->pool].size : p->arena_size;
+      if ((int64_t)t->offset + n > (int64_t)room)
         return mcu_status_errorf("codegen: tensor %d '%s' [%u, +%lld) lies outside the arena of %u bytes", i, nm,
-                                 t->offset, (long long)n, p->arena_size);
+                                 t->offset, (long long)n, room);
       break;
+    }
     case MCU_STORAGE_CONST:
       if ((int64_t)t->offset + n > (int64_t)p->weights_size || (n > 0 && !t->data))
         return mcu_status_errorf("codegen: constant tensor %d '%s' has no data or lies outside the weights blob", i,
@@ -64,6 +68,25 @@ static mcu_status_t check_program(const mcu_program_t *p) {
       return mcu_status_errorf("codegen: tensor %d '%s' has an unknown storage", i, nm);
     }
   }
+  if (p->num_pools < 0 || p->num_pools > MCU_MAX_POOLS)
+    return mcu_status_errorf("codegen: %d pools (at most %d)", p->num_pools, MCU_MAX_POOLS);
+  uint64_t pool_total = 0;
+  for (int k = 0; k < p->num_pools; ++k) {
+    const mcu_pool_t *q = &p->pools[k];
+    if (!memchr(q->name, 0, sizeof q->name) || !q->name[0] || q->align < 16 || q->align > 4096 ||
+        (q->align & (q->align - 1)))
+      return mcu_status_errorf("codegen: pool %d has a bad name or alignment", k);
+    for (const char *c = q->name; *c; ++c)
+      if (!(isalnum((unsigned char)*c) || *c == '_'))
+        return mcu_status_errorf("codegen: pool name '%s' is not a C identifier", q->name);
+    pool_total += q->size;
+  }
+  if (p->num_pools && pool_total != p->arena_size)
+    return mcu_status_errorf("codegen: pools add up to %llu bytes, the arena is %u", (unsigned long long)pool_total,
+                             p->arena_size);
+  for (int li = 0; li < p->num_layers; ++li)
+    if (p->layers[li].scratch_pool < 0 || p->layers[li].scratch_pool >= (p->num_pools ? p->num_pools : 1))
+      return mcu_status_errorf("codegen: layer %d's scratch is in pool %d", li, p->layers[li].scratch_pool);
   for (int i = 0; i < p->num_inputs; ++i)
     if (p->inputs[i] < 0 || p->inputs[i] >= p->num_tensors || p->tensors[p->inputs[i]].storage != MCU_STORAGE_INPUT)
       return mcu_status_errorf("codegen: model input %d is not an INPUT tensor", i);
@@ -94,8 +117,10 @@ static LLVMValueRef tensor_ptr(cg_t *cg, LLVMValueRef run, const mcu_tensor_t *t
   switch (t->storage) {
   case MCU_STORAGE_CONST:
     return LLVMConstInBoundsGEP2(cg->t_i8, cg->weights, &off, 1);
-  case MCU_STORAGE_ARENA: /* no arena at all: only empty tensors, never dereferenced */
-    return cg->arena ? LLVMConstInBoundsGEP2(cg->t_i8, cg->arena, &off, 1) : LLVMConstPointerNull(cg->t_ptr);
+  case MCU_STORAGE_ARENA: { /* an empty pool: only empty tensors, never dereferenced */
+    LLVMValueRef g = cg_pool_global(cg, t->pool);
+    return g ? LLVMConstInBoundsGEP2(cg->t_i8, g, &off, 1) : LLVMConstPointerNull(cg->t_ptr);
+  }
   case MCU_STORAGE_INPUT:
     return LLVMGetParam(run, (unsigned)t->index);
   case MCU_STORAGE_OUTPUT:
@@ -209,17 +234,23 @@ static LLVMValueRef build_weights(cg_t *cg) {
   return g;
 }
 
-static LLVMValueRef build_arena(cg_t *cg) {
+/* One zero-initialised pool: SYM_NAME in .bss.SYM_NAME ("arena" without --pool: SYM_arena, .bss.SYM_arena). */
+static LLVMValueRef build_arena(cg_t *cg, const char *pool_name, uint32_t size, uint32_t align) {
   char name[160], sect[160];
-  snprintf(name, sizeof name, "%s_arena", cg->sym);
-  snprintf(sect, sizeof sect, ".bss.%s_arena", cg->sym);
-  LLVMTypeRef ty = LLVMArrayType2(cg->t_i8, cg->p->arena_size);
+  snprintf(name, sizeof name, "%s_%s", cg->sym, pool_name);
+  snprintf(sect, sizeof sect, ".bss.%s_%s", cg->sym, pool_name);
+  LLVMTypeRef ty = LLVMArrayType2(cg->t_i8, size);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, ty, name);
   LLVMSetInitializer(g, LLVMConstNull(ty));
   LLVMSetVisibility(g, LLVMHiddenVisibility);
   LLVMSetSection(g, sect);
-  LLVMSetAlignment(g, 16);
+  LLVMSetAlignment(g, align);
   return g;
+}
+
+LLVMValueRef cg_pool_global(const cg_t *cg, int pool) {
+  if (!cg->p->num_pools) return pool == 0 ? cg->arena : NULL;
+  return pool >= 0 && pool < cg->p->num_pools ? cg->pools[pool] : NULL;
 }
 
 mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod) {
@@ -251,7 +282,10 @@ mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod) {
 
   cg.weights = build_weights(&cg);
   if (!cg.weights) return mcu_status_errorf("codegen: out of memory building the weights blob");
-  if (p->arena_size > 0) cg.arena = build_arena(&cg);
+  if (!p->num_pools && p->arena_size > 0) cg.arena = build_arena(&cg, "arena", p->arena_size, 16);
+  for (int k = 0; k < p->num_pools; ++k)
+    if (p->pools[k].size > 0) cg.pools[k] = build_arena(&cg, p->pools[k].name, p->pools[k].size, p->pools[k].align);
+  if (p->num_pools) cg.arena = cg.pools[0];
 
   int nargs = p->num_inputs + p->num_outputs;
   LLVMTypeRef *params = calloc((size_t)(nargs ? nargs : 1), sizeof *params);

@@ -49,7 +49,8 @@ mcu_status_t cg_gen_transpose(cg_t *cg, const mcu_layer_t *l, const cg_view_t *i
 /* Where a view's bytes are, for the overlap test of copy. */
 static int same_region(const mcu_tensor_t *a, const mcu_tensor_t *b) {
   if (a->storage != b->storage) return 0;
-  if (a->storage == MCU_STORAGE_ARENA || a->storage == MCU_STORAGE_CONST) return a->offset == b->offset;
+  if (a->storage == MCU_STORAGE_ARENA || a->storage == MCU_STORAGE_CONST)
+    return a->offset == b->offset && (a->storage == MCU_STORAGE_CONST || a->pool == b->pool);
   return 0;
 }
 
@@ -65,7 +66,7 @@ mcu_status_t cg_gen_copy(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, co
     return mcu_status_errorf("input has %lld bytes, output %lld", (long long)bytes, (long long)mcu_tensor_bytes(y));
   if (bytes == 0 || same_region(x, y)) return NULL;
   int overlap = 0;
-  if (x->storage == MCU_STORAGE_ARENA && y->storage == MCU_STORAGE_ARENA)
+  if (x->storage == MCU_STORAGE_ARENA && y->storage == MCU_STORAGE_ARENA && x->pool == y->pool)
     overlap = x->offset < y->offset + (uint64_t)bytes && y->offset < x->offset + (uint64_t)bytes;
   else if ((x->storage == MCU_STORAGE_INPUT || x->storage == MCU_STORAGE_OUTPUT) && y->storage == MCU_STORAGE_OUTPUT)
     overlap = 1;

@@ -518,7 +518,8 @@ static void test_program(void) {
   l[0].op = MCU_OP_AVG_POOL;
   l[1].op = MCU_OP_SOFTMAX;
   int in_idx = 0, out_idx = 2;
-  mcu_program_t p = {"net", 3, t, 2, l, 1, &in_idx, 1, &out_idx, 3, 0};
+  mcu_program_t p = {.name = "net", .num_tensors = 3, .tensors = t, .num_layers = 2, .layers = l,
+                     .num_inputs = 1, .inputs = &in_idx, .num_outputs = 1, .outputs = &out_idx, .arena_size = 3};
   /* channel means: c0 {8,8,8,8} = 8 (2.0), c1 {0,0,0,1} = 0.25 -> 0 (0.0), c2 {-8,-8,-8,-9} = -8.25 -> -8 (-2.0);
    * softmax(2, 0, -2) = 0.8668, 0.1173, 0.0159 -> 222, 30, 4 (/256) -> 94, -98, -124 (within 1). */
   const int8_t x[12] = {8, 0, -8, 8, 0, -8, 8, 0, -8, 8, 1, -9};

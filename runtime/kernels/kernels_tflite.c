@@ -1,12 +1,15 @@
 /* kernels_tflite.c: the kernel-library entries of the TF Lite Micro-exact kernels (see kernel_registry.h). */
+#include "k_stream_block.h"
 #include "k_tflite.h"
 #include "kernel_registry.h"
+#include "prepare_stream_block.h"
 #include "prepare_tflite.h"
 
 /* First match wins (kernel_call.c). Integer entries only match layers with numerics == MCU_NUMERICS_TFLITE;
  * PAD and CONCAT are exact data movement and also serve ONNX layers (CONCAT only when no requantization is
  * involved). The rounding of each function is documented in its k_*.c file and docs/numerics-tflite.md. */
 const mcu_kernel_entry_t mcu_kernels_tflite[] = {
+    {"mcu_k_stream_block_s8", mcu_k_stream_block_s8, mcu_tfl_match_stream_block_s8, mcu_tfl_prepare_stream_block_s8},
     {"mcu_k_conv_dw_inplace_s8", mcu_k_conv_dw_inplace_s8, mcu_tfl_match_conv_dw_inplace_s8,
      mcu_tfl_prepare_conv_dw_inplace_s8},
     {"mcu_k_conv_s8", mcu_k_conv_s8, mcu_tfl_match_conv_s8, mcu_tfl_prepare_conv_s8},

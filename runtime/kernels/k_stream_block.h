@@ -1,0 +1,21 @@
+/* k_stream_block.h: params and entry points of the streamed inverted-residual block (device and host side). */
+#ifndef MCUNET_RUNTIME_KERNELS_K_STREAM_BLOCK_H
+#define MCUNET_RUNTIME_KERNELS_K_STREAM_BLOCK_H
+
+#include <stdint.h>
+
+#include "k_tflite.h"
+
+/* The three convolutions' own params, exactly as mcu_k_conv_s8 would receive them unfused (prepare_stream_block.c
+ * gets them from mcu_tfl_prepare_conv_s8): e = expand 1x1 (input [n,h,w,c] -> [n,h,w,ce]), d = depthwise
+ * (groups == ce, multiplier 1, [n,h,w,ce] -> [n,oh,ow,ce]), p = project 1x1 ([n,oh,ow,ce] -> [n,oh,ow,co]).
+ * aux0: int32 tables, in order: e.mult[ce], e.shift[ce], d.mult[ce], d.shift[ce], d.bias[ce], p.mult[co],
+ * p.shift[co], p.bias[co] (a missing bias: zeros). aux1: int8 d.filter [ce, kh, kw, 1] then p.filter [co, ce]. */
+typedef struct mcu_k_stream_params {
+  mcu_k_conv_params_t e, d, p;
+  int32_t ring_rows; /* min((d.kh - 1) * d.dilation_h + 1, d.h): expanded rows kept in the scratch */
+} mcu_k_stream_params_t;
+
+MCU_K_TFLITE_FN(mcu_k_stream_block_s8);
+
+#endif
