@@ -177,20 +177,6 @@ void mcu_for_each_op(MlirOperation module, const char *name, void (*fn)(MlirOper
   }
 }
 
-int mcu_func_blocks(MlirOperation module, MlirBlock *out_blocks, int cap) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  int n = 0;
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
-    if (!mcu_op_is(op, "func.func")) continue;
-    MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
-    if (mlirBlockIsNull(b)) continue;
-    if (n < cap) out_blocks[n] = b;
-    ++n;
-  }
-  return n;
-}
-
 int mcu_value_num_uses(MlirValue v) {
   int n = 0;
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) ++n;

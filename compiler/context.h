@@ -41,8 +41,6 @@ MlirBlock mcu_main_block(MlirOperation module);
 /* Calls fn(op, user) for every op named `name` (NULL: every op) of every func.func in `module`, in order. fn may
  * erase `op` or ops before it: the next op is taken before the call. */
 void mcu_for_each_op(MlirOperation module, const char *name, void (*fn)(MlirOperation op, void *user), void *user);
-/* The body blocks of the module's func.func ops, in order; returns how many (at most cap are stored). */
-int mcu_func_blocks(MlirOperation module, MlirBlock *out_blocks, int cap);
 /* Number of uses of a value. */
 int mcu_value_num_uses(MlirValue v);
 /* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */
