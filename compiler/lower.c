@@ -275,6 +275,8 @@ static mcu_status_t lower_stream_attrs(MlirOperation op, mcu_layer_t *l) {
   return NULL;
 }
 
+static mcu_status_t lower_patch_attrs(lowering_t *L, MlirOperation op, int li);
+
 static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_size) {
   mcu_program_t *p = L->p;
   mcu_status_t s;
@@ -466,6 +468,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     l->scratch_bytes = (uint32_t)scratch[1];
     l->scratch_pool = scratch_pool;
   }
+  if (!L->alone && (s = lower_patch_attrs(L, op, li))) return s;
   /* Results the function returns live in the caller's output buffers; func.return assigns them. */
   if (L->alone) {
     /* no plan yet: the result is an arena tensor at 0 */
@@ -485,6 +488,39 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
 }
 
 static char *io_name(MlirOperation func, const char *which, intptr_t i);
+
+/* Patch-based execution (patch-stages, plan-memory): `mcu.patch = [stage, rows, cols]` puts layer li into the
+ * program's stage (consecutive layers, one grid), `mcu.patch_bytes` is the bytes one patch of an intermediate
+ * takes, `mcu.patch_buf` the gather/staging buffer at the end of the layer's scratch. */
+static mcu_status_t lower_patch_attrs(lowering_t *L, MlirOperation op, int li) {
+  mcu_program_t *p = L->p;
+  mcu_layer_t *l = &p->layers[li];
+  mcu_tensor_t *t = &p->tensors[l->output];
+  int64_t v[3];
+  const int64_t pb = mcu_op_get_i64(op, "mcu.patch_bytes", 0), buf = mcu_op_get_i64(op, "mcu.patch_buf", 0);
+  if (mcu_op_get_i64_array(op, "mcu.patch", v, 3) < 0) {
+    if (pb || buf) return mcu_status_errorf("mcu.patch_bytes or mcu.patch_buf outside a patch stage");
+    return NULL;
+  }
+  if (mcu_op_get_i64_array(op, "mcu.patch", v, 3) != 3 || v[0] != 0 || v[1] < 1 || v[2] < 1 || v[1] > 16 ||
+      v[2] > 16 || v[1] * v[2] < 2)
+    return mcu_status_errorf("mcu.patch must be [0, rows, cols] with 2 to 256 patches");
+  mcu_patch_stage_t *st = &p->patch_stages[0];
+  if (p->num_patch_stages == 0) {
+    p->num_patch_stages = 1;
+    *st = (mcu_patch_stage_t){li, li, (int)v[1], (int)v[2]};
+  } else if (st->last_layer != li - 1 || st->rows != v[1] || st->cols != v[2]) {
+    return mcu_status_errorf("the layers of the patch stage are not consecutive with one grid");
+  } else {
+    st->last_layer = li;
+  }
+  if (pb < 0 || pb > mcu_tensor_bytes(t) || buf < 0 || buf > l->scratch_bytes)
+    return mcu_status_errorf("mcu.patch_bytes %lld or mcu.patch_buf %lld out of range", (long long)pb,
+                             (long long)buf);
+  t->patch_bytes = (uint32_t)pb;
+  l->patch_buf_bytes = (uint32_t)buf;
+  return NULL;
+}
 
 static mcu_status_t lower_return(lowering_t *L, MlirOperation ret) {
   MlirOperation func = mlirBlockGetParentOperation(mlirOperationGetBlock(ret));
@@ -622,7 +658,7 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
   for (int i = 0; i < p->num_tensors; ++i) {
     const mcu_tensor_t *t = &p->tensors[i];
     const uint32_t room = p->num_pools ? p->pools[t->pool].size : p->arena_size;
-    if (t->storage == MCU_STORAGE_ARENA && (uint64_t)t->offset + (uint64_t)mcu_tensor_bytes(t) > room) {
+    if (t->storage == MCU_STORAGE_ARENA && (uint64_t)t->offset + (uint64_t)mcu_tensor_stored_bytes(t) > room) {
       s = mcu_status_errorf("tensor '%s' lies outside the planned arena of %u bytes", t->name, room);
       goto fail;
     }
@@ -646,6 +682,10 @@ fail:
 }
 
 mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info) {
+  return mcu_lower_op_kernel_view(op, NULL, out_info);
+}
+
+mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
   memset(out_info, 0, sizeof *out_info);
   lowering_t L = {0};
   L.alone = 1;
@@ -667,6 +707,18 @@ mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info) {
     }
   }
   if (!s) s = lower_op(&L, op, &weights_size);
+  if (!s && view && p->num_layers == 1) { /* one patch's shapes and padding (cg_patch.c builds the same view) */
+    mcu_layer_t *l = &p->layers[0];
+    mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
+    if (x->rank != 4 || y->rank != 4) {
+      s = mcu_status_errorf("a patch view needs rank-4 tensors");
+    } else {
+      x->shape[1] = view->in_h, x->shape[2] = view->in_w, y->shape[1] = view->out_h, y->shape[2] = view->out_w;
+      if (l->op == MCU_OP_CONV2D || l->op == MCU_OP_STREAM_BLOCK || l->op == MCU_OP_AVG_POOL ||
+          l->op == MCU_OP_MAX_POOL)
+        memcpy(l->pad, view->pad, sizeof l->pad);
+    }
+  }
   if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
     mcu_kernel_call_t call;
     s = mcu_kernel_prepare(p, &p->layers[0], &call);

@@ -30,6 +30,14 @@ typedef struct mcu_op_kernel {
  * op cannot be lowered or the library rejects it. */
 mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info);
 
+/* The same for one patch of a patch stage: operand 0 and the result are [1, in_h, in_w, C] and [1, out_h, out_w,
+ * O] and the padding is `pad` (top, left, bottom, right), as code generation's patch view builds the call. */
+typedef struct mcu_op_view {
+  int32_t in_h, in_w, out_h, out_w;
+  int32_t pad[4];
+} mcu_op_view_t;
+mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -133,6 +133,45 @@ static mcu_status_t set_pools(MlirContext ctx, MlirModule module, const mcu_comp
   return NULL;
 }
 
+/* --patches=RxC[@START[+LEN]]: the request patch-stages reads (mcu.patch_request). */
+static mcu_status_t set_patch_request(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
+  if (o->patches.mode != MCU_PATCHES_FORCE) return NULL;
+  int64_t v[4] = {o->patches.rows, o->patches.cols, o->patches.start, o->patches.length};
+  mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
+                                             mlirStringRefCreateFromCString("mcu.patch_request"),
+                                             mlirDenseI64ArrayGet(ctx, 4, v));
+  return NULL;
+}
+
+int mcu_patches_parse(const char *spec, mcu_patches_t *out_patches) {
+  memset(out_patches, 0, sizeof *out_patches);
+  out_patches->start = -1;
+  if (!strcmp(spec, "auto")) return 0;
+  if (!strcmp(spec, "off")) {
+    out_patches->mode = MCU_PATCHES_OFF;
+    return 0;
+  }
+  char *end;
+  long r = strtol(spec, &end, 10), c, st = -1, len = 0;
+  if (end == spec || (*end != 'x' && *end != 'X')) return -1;
+  const char *q = end + 1;
+  c = strtol(q, &end, 10);
+  if (end == q) return -1;
+  if (*end == '@') {
+    q = end + 1;
+    st = strtol(q, &end, 10);
+    if (end == q || st < 0 || st > 1000000) return -1;
+    if (*end == '+') {
+      q = end + 1;
+      len = strtol(q, &end, 10);
+      if (end == q || len < 2 || len > 12) return -1;
+    }
+  }
+  if (*end || r < 1 || c < 1 || r > 16 || c > 16 || r * c < 2) return -1;
+  *out_patches = (mcu_patches_t){MCU_PATCHES_FORCE, (int)r, (int)c, (int)st, (int)len};
+  return 0;
+}
+
 /* Imports the model file into a module: .onnx and .tflite through their front ends, .mlir parsed as it is. */
 static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o, MlirModule *out_module) {
   if (ends_with(o->model_path, ".mlir")) {
@@ -163,6 +202,7 @@ static const char *const pipeline[] = {
     "schedule",            /* skipped with --no-schedule; before the marks, which do not depend on the order */
     "mark-aliases",
     "mark-inplace",        /* skipped with --no-inplace */
+    "patch-stages",        /* after the marks, whose in-place savings its estimate counts; --patches=off skips */
     "plan-memory",
 };
 
@@ -172,6 +212,7 @@ static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const mcu_c
     if (o->no_inplace && !strcmp(pipeline[i], "mark-inplace")) continue;
     if (o->no_stream && !strcmp(pipeline[i], "stream-blocks")) continue;
     if (o->no_schedule && !strcmp(pipeline[i], "schedule")) continue;
+    if (o->patches.mode == MCU_PATCHES_OFF && !strcmp(pipeline[i], "patch-stages")) continue;
     MlirPassManager pm = mlirPassManagerCreate(ctx);
     mlirPassManagerAddOwnedPass(pm, mcu_pass_create(mcu_pass_lookup(pipeline[i])));
     MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
@@ -193,7 +234,7 @@ static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, 
   MlirModule module;
   mcu_status_t s = import_model(ctx, o, &module);
   if (s) return s;
-  if (!(s = set_pools(ctx, module, o)) && !(s = run_pipeline(ctx, module, o)) && out_program) {
+  if (!(s = set_pools(ctx, module, o)) && !(s = set_patch_request(ctx, module, o)) && !(s = run_pipeline(ctx, module, o)) && out_program) {
     s = mcu_lower_module(module, o->name, out_program);
     if (s) s = mcu_status_annotatef(s, "%s: ", o->model_path);
   }

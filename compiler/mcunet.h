@@ -48,6 +48,25 @@ typedef struct mcu_pool_spec {
 /* Parses "NAME:SIZE[:ALIGN]" in place (`spec` must outlive the result). Returns 0, or -1 when malformed. */
 int mcu_pool_spec_parse(char *spec, mcu_pool_spec_t *out_pool);
 
+/* --patches=auto|off|RxC[@START[+LEN]]: patch-based execution of the first layers (passes/patch_stages.c). auto
+ * (the default) lets the pass decide from its cost model; off skips it; RxC forces a grid of R rows by C columns
+ * of patches (2 to 256 patches), optionally on the stage starting at layer START, LEN layers long. */
+typedef enum mcu_patches_mode {
+  MCU_PATCHES_AUTO = 0,
+  MCU_PATCHES_OFF = 1,
+  MCU_PATCHES_FORCE = 2,
+} mcu_patches_mode_t;
+
+typedef struct mcu_patches {
+  mcu_patches_mode_t mode;
+  int rows, cols; /* FORCE: the grid */
+  int start;      /* FORCE: the stage's first layer, or -1 (any) */
+  int length;     /* FORCE: its layers, or 0 (any) */
+} mcu_patches_t;
+
+/* Parses the value of --patches. Returns 0, or -1 when malformed. */
+int mcu_patches_parse(const char *spec, mcu_patches_t *out_patches);
+
 typedef struct mcu_compile_options {
   const char *model_path;  /* .onnx */
   const char *output_path; /* OUT.o (or .s/.ll/.mlir); OUT.h is written beside it */
@@ -68,6 +87,7 @@ typedef struct mcu_compile_options {
   int no_inplace;              /* --no-inplace: skip mark-inplace (no layer overwrites its input) */
   int no_stream;               /* --no-stream: skip stream-blocks (inverted-residual blocks stay three convs) */
   int no_schedule;             /* --no-schedule: skip schedule (the ops run in the file's order) */
+  mcu_patches_t patches;       /* --patches (zero: auto) */
   /* --pool (repeatable): the arena split into these pools, fastest first; 0: one pool, SYM_arena. */
   const mcu_pool_spec_t *pools;
   int num_pools;

@@ -56,7 +56,7 @@ int mcu_memory_svg_write(const mcu_program_t *p, FILE *f) {
             MARGIN_L + peak * cw, MARGIN_T, cw, PLOT_H, peak, (unsigned long long)peak_live);
   for (int i = 0; i < p->num_tensors; ++i) {
     const mcu_tensor_t *t = &p->tensors[i];
-    int64_t bytes = mcu_tensor_bytes(t);
+    int64_t bytes = mcu_tensor_stored_bytes(t);
     if (t->storage != MCU_STORAGE_ARENA || t->is_alias || t->live_first < 0 || bytes <= 0) continue;
     double x = MARGIN_L + t->live_first * cw, rw = (t->live_last - t->live_first + 1) * cw;
     double y = MARGIN_T + PLOT_H - ((double)(pool_base(p, t->pool) + t->offset) + (double)bytes) * sy;

@@ -39,6 +39,10 @@ int64_t mcu_tensor_bytes(const mcu_tensor_t *t) {
   return mcu_tensor_elements(t) * (int64_t)mcu_dtype_size(t->dtype);
 }
 
+int64_t mcu_tensor_stored_bytes(const mcu_tensor_t *t) {
+  return t->patch_bytes ? (int64_t)t->patch_bytes : mcu_tensor_bytes(t);
+}
+
 const char *mcu_op_name(mcu_op_t op) {
   switch (op) {
   case MCU_OP_CONV2D:

@@ -56,6 +56,9 @@ typedef struct mcu_tensor {
   /* ARENA tensors: the memory pool (mcu_program_t.pools) that holds them; `offset` is inside that pool. 0 = the
    * first or only pool. */
   int pool;
+  /* A patch stage's intermediate (mcu_patch_stage_t): only one patch region of it ever exists, in patch_bytes
+   * bytes at `offset` (the generated code); 0: the whole tensor is stored. The reference runs it whole. */
+  uint32_t patch_bytes;
 } mcu_tensor_t;
 
 typedef enum mcu_op {
@@ -153,7 +156,20 @@ typedef struct mcu_layer {
    * this layer (0 bytes: none). Planned by plan-memory from mcu_kernel_prepare's scratch_bytes. */
   uint32_t scratch_bytes, scratch_offset;
   int scratch_pool; /* the pool holding the scratch (0 = the first or only pool) */
+  /* A patch stage's first / last layer: the last patch_buf_bytes of its scratch are the gather buffer of its
+   * input region / the staging buffer of its output region (mcu_patch_gathers / mcu_patch_scatters); 0: none. */
+  uint32_t patch_buf_bytes;
 } mcu_layer_t;
+
+/* Patch-based execution (passes/patch_stages.c, compiler/patch_plan.h): layers first..last (consecutive, a chain
+ * each reading the previous one's output) run once per patch of a rows x cols grid over the last layer's output,
+ * each on the region that patch needs; the intermediates hold one patch (mcu_tensor_t.patch_bytes). The stage
+ * input and output are whole tensors. The semantics are those of running the layers whole, in order. */
+typedef struct mcu_patch_stage {
+  int first_layer, last_layer;
+  int rows, cols;
+} mcu_patch_stage_t;
+#define MCU_MAX_PATCH_STAGES 1
 
 /* A memory pool (--pool NAME:SIZE[:ALIGN]): one zero-initialised global SYM_NAME in section .bss.SYM_NAME. */
 #define MCU_MAX_POOLS 8
@@ -181,6 +197,8 @@ typedef struct mcu_program {
    * implicit pool, the arena (SYM_arena in .bss.SYM_arena, arena_size bytes, align 16). */
   int num_pools;
   mcu_pool_t pools[MCU_MAX_POOLS];
+  int num_patch_stages;
+  mcu_patch_stage_t patch_stages[MCU_MAX_PATCH_STAGES];
 } mcu_program_t;
 
 /* Bytes of one element of `dt`. */
@@ -191,6 +209,8 @@ const char *mcu_dtype_name(mcu_dtype_t dt);
 int64_t mcu_tensor_elements(const mcu_tensor_t *t);
 /* Bytes of the tensor's data. */
 int64_t mcu_tensor_bytes(const mcu_tensor_t *t);
+/* Bytes the tensor takes where it is stored: patch_bytes for a patch stage's intermediate, else its data's. */
+int64_t mcu_tensor_stored_bytes(const mcu_tensor_t *t);
 /* Name of an op as the report prints it: "conv2d", "matmul", ... */
 const char *mcu_op_name(mcu_op_t op);
 /* Multiply-accumulates the layer performs (0 for data movement). */

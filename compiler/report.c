@@ -1,6 +1,8 @@
 /* report.c: writes the compile report as JSON (stable key order, so reports diff cleanly). */
 #include "report.h"
 
+#include "patch_plan.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +38,9 @@ int mcu_report_peak_layer(const mcu_program_t *p, uint64_t *out_live, uint64_t *
     for (int i = 0; i < p->num_tensors; ++i) {
       const mcu_tensor_t *t = &p->tensors[i];
       if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && t->live_first >= 0 && t->live_first <= l &&
-          l <= t->live_last && mcu_tensor_bytes(t) > 0)
+          l <= t->live_last && mcu_tensor_stored_bytes(t) > 0)
         r[n++] = (byte_range_t){pool_base(p, t->pool) + t->offset,
-                                pool_base(p, t->pool) + t->offset + (uint64_t)mcu_tensor_bytes(t)};
+                                pool_base(p, t->pool) + t->offset + (uint64_t)mcu_tensor_stored_bytes(t)};
     }
     if (p->layers[l].scratch_bytes)
       r[n++] = (byte_range_t){pool_base(p, p->layers[l].scratch_pool) + p->layers[l].scratch_offset,
@@ -63,8 +65,8 @@ int mcu_report_peak_layer(const mcu_program_t *p, uint64_t *out_live, uint64_t *
 static int peak_tensor(const mcu_program_t *p) {
   for (int i = 0; i < p->num_tensors; ++i) {
     const mcu_tensor_t *t = &p->tensors[i];
-    if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && mcu_tensor_bytes(t) > 0 &&
-        pool_base(p, t->pool) + t->offset + (uint64_t)mcu_tensor_bytes(t) == p->arena_size)
+    if (t->storage == MCU_STORAGE_ARENA && !t->is_alias && mcu_tensor_stored_bytes(t) > 0 &&
+        pool_base(p, t->pool) + t->offset + (uint64_t)mcu_tensor_stored_bytes(t) == p->arena_size)
       return i;
   }
   return -1;
@@ -136,12 +138,42 @@ static void json_memory(FILE *f, const mcu_program_t *p, const mcu_report_info_t
   } else {
     fprintf(f, "null");
   }
-  int pt = peak_tensor(p);
+  /* The buffer ending at the arena's end: a tensor, or a layer's scratch ("scratch:LAYER"). */
+  int pt = peak_tensor(p), ps = -1;
+  for (int l = 0; pt < 0 && ps < 0 && l < p->num_layers; ++l)
+    if (p->layers[l].scratch_bytes &&
+        pool_base(p, p->layers[l].scratch_pool) + p->layers[l].scratch_offset + p->layers[l].scratch_bytes ==
+            p->arena_size)
+      ps = l;
   fprintf(f, ",\n  \"arena_peak_tensor\": ");
-  if (pt >= 0)
+  if (pt >= 0) {
     json_string(f, p->tensors[pt].name);
-  else
+  } else if (ps >= 0) {
+    char *nm = malloc(strlen(p->layers[ps].name ? p->layers[ps].name : "") + 9);
+    if (nm) sprintf(nm, "scratch:%s", p->layers[ps].name ? p->layers[ps].name : "");
+    json_string(f, nm ? nm : "scratch");
+    free(nm);
+  } else {
     fprintf(f, "null");
+  }
+  /* Patch-based execution: the stage's layers, grid and MACs with the recomputed halos. */
+  fprintf(f, ",\n  \"patch_stage\": ");
+  if (p->num_patch_stages) {
+    const mcu_patch_stage_t *st = &p->patch_stages[0];
+    mcu_patch_layer_t ls[MCU_PATCH_MAX_LAYERS];
+    mcu_patch_cost_t cost = {0};
+    const int n = st->last_layer - st->first_layer + 1;
+    mcu_status_t s = n <= MCU_PATCH_MAX_LAYERS ? NULL : mcu_status_errorf("too many layers");
+    for (int k = 0; k < n && !s; ++k) s = mcu_patch_layer_of_layer(p, &p->layers[st->first_layer + k], &ls[k]);
+    if (!s) s = mcu_patch_cost(ls, n, st->rows, st->cols, &cost);
+    fprintf(f, "{\"first_layer\": %d, \"last_layer\": %d, \"rows\": %d, \"cols\": %d, \"macs\": %llu, "
+               "\"whole_macs\": %llu}",
+            st->first_layer, st->last_layer, st->rows, st->cols, (unsigned long long)cost.macs,
+            (unsigned long long)cost.base_macs);
+    mcu_status_free(s);
+  } else {
+    fprintf(f, "null");
+  }
   fprintf(f, ",\n  \"board\": ");
   if (info->board)
     json_string(f, info->board);
@@ -155,7 +187,9 @@ static void json_memory(FILE *f, const mcu_program_t *p, const mcu_report_info_t
     fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
     first = 0;
     json_string(f, t->name);
-    fprintf(f, ", \"bytes\": %lld, \"offset\": %u, ", (long long)mcu_tensor_bytes(t), t->offset);
+    /* A patch stage's intermediate takes one patch (`bytes`); `whole_bytes` is the tensor's. */
+    fprintf(f, ", \"bytes\": %lld, \"offset\": %u, ", (long long)mcu_tensor_stored_bytes(t), t->offset);
+    if (t->patch_bytes) fprintf(f, "\"whole_bytes\": %lld, ", (long long)mcu_tensor_bytes(t));
     if (p->num_pools) {
       fprintf(f, "\"pool\": ");
       json_string(f, p->pools[t->pool].name);
@@ -227,7 +261,20 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
       fprintf(f, "%u", t->offset);
     else
       fprintf(f, "null");
-    fprintf(f, ", \"live_bytes\": %llu}", (unsigned long long)live[i]);
+    /* The kernel's scratch (with a patch stage's gather/staging buffer at its end), live at this layer only. */
+    fprintf(f, ", \"live_bytes\": %llu, \"scratch\": ", (unsigned long long)live[i]);
+    if (l->scratch_bytes) {
+      fprintf(f, "{\"offset\": %u, \"bytes\": %u, \"patch_buffer_bytes\": %u", l->scratch_offset, l->scratch_bytes,
+              l->patch_buf_bytes);
+      if (p->num_pools) {
+        fprintf(f, ", \"pool\": ");
+        json_string(f, p->pools[l->scratch_pool].name);
+      }
+      fputc('}', f);
+    } else {
+      fprintf(f, "null");
+    }
+    fputc('}', f);
   }
   fprintf(f, "\n  ]\n}\n");
   free(live);
@@ -258,7 +305,8 @@ int mcu_report_print_table(const mcu_program_t *p, const mcu_report_info_t *info
     else
       snprintf(where, sizeof where, "%s", t->storage == MCU_STORAGE_OUTPUT ? "output" : "-");
     fprintf(f, "%5d  %-32.32s %-16s %-20s %10lld %10s %10llu%s\n", i, l->name ? l->name : "", mcu_op_name(l->op),
-            shape, (long long)mcu_tensor_bytes(t), where, (unsigned long long)live[i], i == peak ? "  <- peak" : "");
+            shape, (long long)mcu_tensor_stored_bytes(t), where, (unsigned long long)live[i],
+            i == peak ? "  <- peak" : t->patch_bytes ? "  (one patch)" : "");
   }
   int pt = peak_tensor(p);
   fprintf(f, "arena %u bytes (strategy %s), lower bound %llu bytes", p->arena_size,

@@ -5,6 +5,8 @@
 #include <mlir-c/IR.h>
 #include <mlir-c/Pass.h>
 
+#include "patch_plan.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,6 +41,16 @@ void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_d
 void mcu_pass_schedule(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_stream_blocks(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *user_data);
+
+/* patch-stages' reading of the IR, shared with plan-memory: the geometry of one op as a patch-stage layer
+ * (1 when the op can be one: conv2d, avg/max pool, quantize / requantize / clamp over batch-1 NHWC tensors with
+ * constant extra operands), and the op's `mcu.patch = array<i64: stage, rows, cols>` (1 when present). */
+int mcu_patch_layer_of_op(MlirOperation op, mcu_patch_layer_t *out);
+int mcu_patch_stage_of(MlirOperation op, int64_t out_v[3]);
+/* The most scratch bytes the kernel call of layer k (op) of a stage (ls[0..n-1], rows x cols) needs in any patch:
+ * what plan-memory reserves and code generation's patch calls use (0: no library kernel). */
+uint32_t mcu_patch_layer_scratch(MlirOperation op, const mcu_patch_layer_t *ls, int n, int k, int rows, int cols);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #include <mlir-c/Diagnostics.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "arena_planner.h"
 #include "lower.h"
@@ -116,6 +117,53 @@ static int read_pools(MlirOperation module, MlirAttribute *out_names, uint64_t *
   return (int)n;
 }
 
+/* The patch stage (patch-stages' `mcu.patch`): its ops in order, grid, geometry and what each buffer takes. */
+typedef struct stage_info {
+  int n, rows, cols;
+  MlirOperation ops[MCU_PATCH_MAX_LAYERS];
+  mcu_patch_layer_t ls[MCU_PATCH_MAX_LAYERS];
+  mcu_patch_cost_t cost;
+} stage_info_t;
+
+/* Reads the stage; NULL when fine (n == 0: none). */
+static const char *read_stage(MlirBlock block, stage_info_t *st) {
+  memset(st, 0, sizeof *st);
+  int32_t prev_step = -1;
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    int64_t v[3];
+    if (!mcu_patch_stage_of(op, v)) continue;
+    const int32_t step = (int32_t)mcu_op_get_i64(op, "mcu.step", -1);
+    if (v[0] != 0) return "plan-memory: only patch stage 0 is supported";
+    if (st->n == MCU_PATCH_MAX_LAYERS) return "plan-memory: a patch stage of too many layers";
+    if (st->n && (v[1] != st->rows || v[2] != st->cols || step != prev_step + 1 ||
+                  !mlirValueEqual(mlirOperationGetOperand(op, 0), mlirOperationGetResult(st->ops[st->n - 1], 0))))
+      return "plan-memory: the ops of the patch stage are not a chain of consecutive layers with one grid";
+    if (!mcu_patch_layer_of_op(op, &st->ls[st->n])) return "plan-memory: an op of the patch stage cannot run by patches";
+    if (has_attr(op, "mcu.inplace")) return "plan-memory: an op of the patch stage is marked mcu.inplace";
+    st->rows = (int)v[1], st->cols = (int)v[2];
+    st->ops[st->n++] = op;
+    prev_step = step;
+  }
+  if (!st->n) return NULL;
+  for (int k = 0; k + 1 < st->n; ++k)
+    if (is_returned(mlirOperationGetResult(st->ops[k], 0)))
+      return "plan-memory: an intermediate of the patch stage is a model output";
+  mcu_status_t s = mcu_patch_cost(st->ls, st->n, st->rows, st->cols, &st->cost);
+  if (s) {
+    mcu_status_free(s);
+    return "plan-memory: the patch stage's grid does not fit its layers";
+  }
+  return NULL;
+}
+
+/* The index of op in the stage, or -1. */
+static int stage_index(const stage_info_t *st, MlirOperation op) {
+  for (int k = 0; k < st->n; ++k)
+    if (mlirOperationEqual(st->ops[k], op)) return k;
+  return -1;
+}
+
 void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *user_data) {
   (void)user_data;
   MlirBlock block = mcu_main_block(module);
@@ -159,11 +207,33 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.step"),
                                                mcu_attr_i64(ctx, step));
   }
+  stage_info_t st;
+  const char *stage_error = read_stage(block, &st);
+  if (stage_error) {
+    mlirEmitError(mlirOperationGetLocation(module), stage_error);
+    goto fail;
+  }
+  const int32_t stage_first = st.n ? (int32_t)mcu_op_get_i64(st.ops[0], "mcu.step", 0) : -1;
+  const int32_t stage_last = st.n ? stage_first + st.n - 1 : -1;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     int32_t step = (int32_t)mcu_op_get_i64(op, "mcu.step", 0);
     if (mcu_op_is(op, "mcu.constant") || mcu_op_is(op, "func.return")) continue;
     mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.scratch"));
+    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.patch_buf"));
+    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.patch_bytes"));
+    const int sk = stage_index(&st, op);
+    if (sk == 0) { /* every patch reads the stage input: it lives until the stage's last layer */
+      MlirValue in = mlirOperationGetOperand(op, 0);
+      int root = -1;
+      for (int i = 0; i < n && root < 0; ++i)
+        if (!is_scratch[i] && mlirValueEqual(vals[i], in)) root = i;
+      while (root >= 0 && alias_of[root] >= 0) root = alias_of[root];
+      if (root >= 0 && bufs[root].last < stage_last) bufs[root].last = stage_last;
+      for (int i = 0; i < n; ++i) /* and so do the names it has (its own lifetime, as mcu.live shows) */
+        if (!is_scratch[i] && mlirValueEqual(vals[i], in) && own_live[2 * i + 1] < stage_last)
+          own_live[2 * i + 1] = stage_last;
+    }
     if (!is_alias_mark(op)) { /* a layer: its kernel's scratch, live at its step only */
       mcu_op_kernel_t k;
       mcu_status_t ks = mcu_lower_op_kernel(op, &k);
@@ -176,11 +246,21 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
         mlirEmitError(mlirOperationGetLocation(op), "plan-memory: no kernel runs this mcu.inplace op in place");
         goto fail;
       }
-      if (k.scratch_bytes > 0) {
+      /* A patch stage's first layer gathers its input region (a column split), its last stages its output
+       * region before the copy into the full tensor: both buffers follow the kernel's scratch. */
+      uint64_t scratch = k.scratch_bytes, patch_buf = 0;
+      if (sk >= 0) scratch = mcu_patch_layer_scratch(op, st.ls, st.n, sk, st.rows, st.cols);
+      if (sk == 0 && mcu_patch_gathers(st.ls, st.n, st.rows, st.cols)) patch_buf += st.cost.in_bytes;
+      if (sk >= 0 && sk == st.n - 1 && mcu_patch_scatters(st.ls, st.n, st.rows, st.cols)) patch_buf += st.cost.buf_bytes[sk];
+      if (patch_buf) {
+        scratch = ((scratch + 3) & ~(uint64_t)3) + patch_buf;
+        set_attr(op, "mcu.patch_buf", mcu_attr_i64(ctx, (int64_t)patch_buf));
+      }
+      if (scratch > 0) {
         vals[n] = (MlirValue){NULL};
         alias_of[n] = -1;
         is_scratch[n] = 1;
-        bufs[n] = (mcu_arena_buffer_t){k.scratch_bytes, step, step, 4};
+        bufs[n] = (mcu_arena_buffer_t){scratch, step, step, 4};
         own_live[2 * n] = step, own_live[2 * n + 1] = step;
         owners[n++] = op;
       }
@@ -250,10 +330,17 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
         continue; /* a model input or output: the lowering reads it in place */
       }
     }
+    int32_t first = step;
+    if (sk >= 0 && sk < st.n - 1) { /* a stage intermediate: one patch of it at a time */
+      bytes = (int64_t)st.cost.buf_bytes[sk];
+      set_attr(op, "mcu.patch_bytes", mcu_attr_i64(ctx, bytes));
+    } else if (sk >= 0) { /* the stage output: written patch by patch from the stage's first layer on */
+      first = stage_first;
+    }
     vals[n] = v;
     alias_of[n] = -1;
-    bufs[n] = (mcu_arena_buffer_t){(uint64_t)bytes, step, last, 4};
-    own_live[2 * n] = step, own_live[2 * n + 1] = last;
+    bufs[n] = (mcu_arena_buffer_t){(uint64_t)bytes, first, last, 4};
+    own_live[2 * n] = first, own_live[2 * n + 1] = last;
     owners[n++] = op;
   }
   mcu_arena_plan_t plan, pool_plans[MCU_MAX_POOLS];

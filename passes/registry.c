@@ -25,6 +25,8 @@ const mcu_pass_info_t mcu_passes[] = {
      mcu_pass_mark_aliases},
     {"mark-inplace", "Mark depthwise convs and adds that can overwrite a dying input (mcu.inplace) for plan-memory",
      mcu_pass_mark_inplace},
+    {"patch-stages", "Run the early layers patch by patch when that lowers the arena's peak (mcu.patch)",
+     mcu_pass_patch_stages},
     {"plan-memory", "Give every activation tensor an arena offset (mcu.offset) and the module mcu.arena_size",
      mcu_pass_plan_memory},
     {NULL, NULL, NULL},

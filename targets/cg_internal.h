@@ -44,6 +44,17 @@ typedef struct cg_loop {
   int32_t count;
 } cg_loop_t;
 
+/* ---- cg_module.c ---- */
+/* The pointer to a tensor's first byte inside SYM_run (`run`). */
+LLVMValueRef cg_tensor_ptr(cg_t *cg, LLVMValueRef run, const mcu_tensor_t *t);
+/* Builds the function SYM_l<li>_<suffix><op>(in0, ..., out) of layer li as cg->p describes it (a patch view may
+ * stand in for the program); *out_fn / *out_fty receive it and its type. */
+mcu_status_t cg_build_layer_fn(cg_t *cg, int li, const char *suffix, LLVMValueRef *out_fn, LLVMTypeRef *out_fty);
+
+/* ---- cg_patch.c ---- */
+/* The layers of a patch stage, patch by patch, and their calls in SYM_run (`run`, built by run_b). */
+mcu_status_t cg_build_patch_stage(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b, const mcu_patch_stage_t *st);
+
 /* ---- cg_ir.c: small builders ---- */
 LLVMValueRef cg_i32(cg_t *cg, int64_t v);
 /* The global holding arena pool `pool` (0 = the first or only pool), or NULL when it has no bytes. */

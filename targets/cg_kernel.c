@@ -40,9 +40,9 @@ LLVMTypeRef cg_kernel_fn_type(cg_t *cg) {
  * arena; an in-place layer's output has its input's offset and the function accepts out == that input. */
 static mcu_status_t check_memory(cg_t *cg, const mcu_layer_t *l, const mcu_kernel_call_t *call) {
   const mcu_program_t *p = cg->p;
-  if (call->scratch_bytes > l->scratch_bytes)
+  if (call->scratch_bytes > l->scratch_bytes - l->patch_buf_bytes || l->patch_buf_bytes > l->scratch_bytes)
     return mcu_status_errorf("kernel %s needs %u scratch bytes, %u were planned", call->function,
-                             call->scratch_bytes, l->scratch_bytes);
+                             call->scratch_bytes, l->scratch_bytes - l->patch_buf_bytes);
   const uint32_t room = p->num_pools ? p->pools[l->scratch_pool].size : p->arena_size;
   if (l->scratch_bytes > 0 && (!cg_pool_global(cg, l->scratch_pool) ||
                                (uint64_t)l->scratch_offset + l->scratch_bytes > room || l->scratch_offset % 4))

@@ -46,6 +46,7 @@ static mcu_status_t check_program(const mcu_program_t *p) {
       if (t->pool < 0 || t->pool >= (p->num_pools ? p->num_pools : 1))
         return mcu_status_errorf("codegen: tensor %d '%s' is in pool %d of %d", i, nm, t->pool, p->num_pools);
       const uint32_t room = p->num_pools ? p->pools[t->pool].size : p->arena_size;
+      if (t->patch_bytes) n = t->patch_bytes;
       if ((int64_t)t->offset + n > (int64_t)room)
         return mcu_status_errorf("codegen: tensor %d '%s' [%u, +%lld) lies outside the arena of %u bytes", i, nm,
                                  t->offset, (long long)n, room);
@@ -111,8 +112,7 @@ static mcu_status_t check_program(const mcu_program_t *p) {
   return NULL;
 }
 
-/* The pointer to a tensor's first byte inside SYM_run. */
-static LLVMValueRef tensor_ptr(cg_t *cg, LLVMValueRef run, const mcu_tensor_t *t) {
+LLVMValueRef cg_tensor_ptr(cg_t *cg, LLVMValueRef run, const mcu_tensor_t *t) {
   LLVMValueRef off = cg_i32(cg, t->offset);
   switch (t->storage) {
   case MCU_STORAGE_CONST:
@@ -165,16 +165,15 @@ static mcu_status_t gen_native(cg_t *cg, const mcu_layer_t *l, const cg_view_t *
   }
 }
 
-/* Builds SYM_l<N>_<op>(in0, ..., out) for layer li and the call to it in SYM_run. */
-static mcu_status_t build_layer(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b, int li) {
+mcu_status_t cg_build_layer_fn(cg_t *cg, int li, const char *suffix, LLVMValueRef *out_fn, LLVMTypeRef *out_fty) {
   const mcu_program_t *p = cg->p;
   const mcu_layer_t *l = &p->layers[li];
   int np = l->num_inputs + 1;
   LLVMTypeRef params[MCU_MAX_LAYER_INPUTS + 1];
   for (int i = 0; i < np; ++i) params[i] = cg->t_ptr;
   LLVMTypeRef fty = LLVMFunctionType(cg->t_void, params, (unsigned)np, 0);
-  char name[160];
-  snprintf(name, sizeof name, "%s_l%d_%s", cg->sym, li, mcu_op_name(l->op));
+  char name[200];
+  snprintf(name, sizeof name, "%s_l%d_%s%s", cg->sym, li, suffix ? suffix : "", mcu_op_name(l->op));
   LLVMValueRef fn = LLVMAddFunction(cg->mod, name, fty);
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   add_fn_attr(cg, fn, "noinline");
@@ -189,23 +188,34 @@ static mcu_status_t build_layer(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b
   LLVMPositionBuilderAtEnd(cg->b, entry);
 
   cg_view_t in[MCU_MAX_LAYER_INPUTS], out;
-  LLVMValueRef args[MCU_MAX_LAYER_INPUTS + 1];
   for (int i = 0; i < l->num_inputs; ++i) {
     const mcu_tensor_t *t = &p->tensors[l->inputs[i]];
     in[i] = (cg_view_t){t, LLVMGetParam(fn, (unsigned)i), tensor_align(t)};
     LLVMSetValueName2(in[i].ptr, "in", 2);
-    args[i] = tensor_ptr(cg, run, t);
   }
   const mcu_tensor_t *ot = &p->tensors[l->output];
   out = (cg_view_t){ot, LLVMGetParam(fn, (unsigned)l->num_inputs), tensor_align(ot)};
   LLVMSetValueName2(out.ptr, "out", 3);
-  args[l->num_inputs] = tensor_ptr(cg, run, ot);
 
   /* The kernel library first: a layer it handles (TF Lite numerics, ...) never reaches a native generator. */
   mcu_status_t s = mcu_kernel_handles(p, l) ? cg_gen_kernel_call(cg, l, in, &out) : gen_native(cg, l, in, &out);
   if (s) return mcu_status_annotatef(s, "codegen: layer %d '%s' (%s): ", li, l->name ? l->name : "", mcu_op_name(l->op));
   LLVMBuildRetVoid(cg->b);
-  LLVMBuildCall2(run_b, fty, fn, args, (unsigned)np, "");
+  *out_fn = fn;
+  *out_fty = fty;
+  return NULL;
+}
+
+/* Builds SYM_l<N>_<op>(in0, ..., out) for layer li and the call to it in SYM_run. */
+static mcu_status_t build_layer(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b, int li) {
+  const mcu_layer_t *l = &cg->p->layers[li];
+  LLVMValueRef fn, args[MCU_MAX_LAYER_INPUTS + 1];
+  LLVMTypeRef fty;
+  mcu_status_t s = cg_build_layer_fn(cg, li, NULL, &fn, &fty);
+  if (s) return s;
+  for (int i = 0; i < l->num_inputs; ++i) args[i] = cg_tensor_ptr(cg, run, &cg->p->tensors[l->inputs[i]]);
+  args[l->num_inputs] = cg_tensor_ptr(cg, run, &cg->p->tensors[l->output]);
+  LLVMBuildCall2(run_b, fty, fn, args, (unsigned)l->num_inputs + 1, "");
   return NULL;
 }
 
@@ -305,7 +315,15 @@ mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod) {
   LLVMBuilderRef run_b = LLVMCreateBuilderInContext(cg.ctx);
   LLVMPositionBuilderAtEnd(run_b, LLVMAppendBasicBlockInContext(cg.ctx, run, "entry"));
   cg.b = LLVMCreateBuilderInContext(cg.ctx);
-  for (int li = 0; li < p->num_layers && !s; ++li) s = build_layer(&cg, run, run_b, li);
+  for (int li = 0; li < p->num_layers && !s; ++li) {
+    const mcu_patch_stage_t *st = p->num_patch_stages && p->patch_stages[0].first_layer == li ? &p->patch_stages[0] : NULL;
+    if (st) {
+      s = cg_build_patch_stage(&cg, run, run_b, st);
+      li = st->last_layer;
+    } else {
+      s = build_layer(&cg, run, run_b, li);
+    }
+  }
   if (!s) LLVMBuildRet(run_b, cg_i32(&cg, 0));
   LLVMDisposeBuilder(cg.b);
   LLVMDisposeBuilder(run_b);

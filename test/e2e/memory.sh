@@ -5,9 +5,11 @@
 # The synthetic model (made here with onnx.helper): x u8 [1,3,160,160] -> QLinearConv 3x3 pad 1, 16 channels ->
 # QLinearConv 1x1, 1 channel -> y. Its 16x160x160 activation alone is 409600 bytes, above the STM32F746's 320 KB
 # (327680 bytes) and below the STM32H743's 512 KB AXI SRAM. Checks:
-#  - --board stm32f746 fails with one line "model needs N bytes of SRAM, board stm32f746 has 327680: K bytes
+#  - --board stm32f746 --patches=off fails with one line "model needs N bytes of SRAM, board stm32f746 has 327680: K bytes
 #    short; the peak is at layer 'NAME' (index I)" where N - 327680 == K, and writes nothing;
-#  - --board stm32h743 compiles; the report's arena_bytes is that N, the layer at the peak is that I, and the
+#  - --board stm32f746 with patch-based execution (the default; the two layers run patch by patch) compiles;
+#  - --board stm32h743 compiles (--patches=off); every check below counts each layer's scratch (kernel scratch, a
+#    patch stage's gather and staging buffers) as a buffer live at that layer; the report's arena_bytes is that N, the layer at the peak is that I, and the
 #    report holds every arena tensor's bytes, offset and lifetime: no two tensors live at one layer share a byte,
 #    live_bytes of each layer is the sum of the tensors live there, the lower bound is the largest of them;
 #  - the SVG is well-formed XML with one rectangle per arena tensor (plus the peak layer's band);
@@ -53,6 +55,9 @@ def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what)
     if not cond: bad.append(what)
 tensors = [t for t in r["tensors"] if t["alias_of"] is None]
+# Each layer's scratch (kernel scratch, and a patch stage's gather/staging buffer) is a buffer live at that layer.
+tensors += [{"name": "scratch:" + l["name"], "offset": l["scratch"]["offset"], "bytes": l["scratch"]["bytes"],
+             "live": [l["index"], l["index"]], "scratch": True} for l in r["layers"] if l["scratch"]]
 check(all(isinstance(t["live"], list) and len(t["live"]) == 2 and 0 <= t["live"][0] <= t["live"][1] for t in tensors),
       "every arena tensor has a lifetime [first, last]")
 check(all(t["offset"] % 4 == 0 and t["offset"] + t["bytes"] <= r["arena_bytes"] for t in tensors),
@@ -78,7 +83,8 @@ if sys.argv[2] != "-":
         ns = "{http://www.w3.org/2000/svg}"
         rects = [e for e in root.iter(ns + "rect") if e.get("class") == "tensor"]
         check(root.tag == ns + "svg", "the SVG is well-formed XML with an svg root")
-        check(len(rects) == len([t for t in tensors if t["bytes"] > 0]), "one rectangle per tensor (%d)" % len(rects))
+        check(len(rects) == len([t for t in tensors if t["bytes"] > 0 and "scratch" not in t]),
+              "one rectangle per tensor (%d)" % len(rects))
         check(all(e.find(ns + "title") is not None for e in rects), "every rectangle has a <title>")
         check(any(e.get("class") == "peak" for e in root.iter(ns + "line")), "the peak is marked")
     except ET.ParseError as e:
@@ -88,7 +94,7 @@ PY
 }
 
 echo "== stm32f746: too small"
-if "$bin/mcunetc" "$w/big.onnx" -o "$w/f7.o" --board stm32f746 --report="$w/f7.json" > "$w/f7.log" 2>&1; then
+if "$bin/mcunetc" "$w/big.onnx" -o "$w/f7.o" --board stm32f746 --report="$w/f7.json" --patches=off > "$w/f7.log" 2>&1; then
   fail "the model compiled for stm32f746"
 fi
 cat "$w/f7.log"
@@ -106,7 +112,7 @@ ls "$w" | grep -q tmp && fail "a temporary file was left behind"
 
 echo "== stm32h743: fits"
 if run_cmd "$w/h7.log" "$bin/mcunetc" "$w/big.onnx" -o "$w/h7.o" --board=stm32h743 --report="$w/h7.json" \
-  --memory-svg="$w/h7.svg" --verbose; then
+  --memory-svg="$w/h7.svg" --verbose --patches=off; then
   ok "compiles for stm32h743"
   arena=$(header_macro "$w/h7.h" model_ARENA_SIZE)
   [[ $arena == "$need" ]] && ok "arena $arena == the $need bytes the stm32f746 error gave" || fail "arena $arena != $need"
@@ -117,6 +123,16 @@ if run_cmd "$w/h7.log" "$bin/mcunetc" "$w/big.onnx" -o "$w/h7.o" --board=stm32h7
   grep -q "^index  *name  *op  *output shape  *bytes  *offset  *live bytes" <(sed 's/^ *//' "$w/h7.log") \
     && ok "--verbose prints the table" || fail "--verbose table header missing"
   grep -q "wide_conv.*<- peak" "$w/h7.log" && ok "--verbose marks the peak layer" || fail "no peak mark at wide_conv"
+fi
+
+echo "== stm32f746 with patch-based execution (the default): fits"
+if run_cmd "$w/p7.log" "$bin/mcunetc" "$w/big.onnx" -o "$w/p7.o" --board=stm32f746 --report="$w/p7.json" \
+  --memory-svg="$w/p7.svg"; then
+  arena=$(header_macro "$w/p7.h" model_ARENA_SIZE)
+  ((arena < 327680)) && ok "patches: arena $arena fits the stm32f746" || fail "patches: arena $arena"
+  "$py" -c "import json,sys; r=json.load(open(sys.argv[1])); s=r['patch_stage']; sys.exit(0 if s and s['first_layer'] == 1 and s['last_layer'] == 2 else 1)" \
+    "$w/p7.json" && ok "the report names the patch stage" || fail "no patch stage in the report"
+  check_memory_report "$w/p7.json" "$w/p7.svg" || fail "memory report of the patched model"
 fi
 
 echo "== refusals"
