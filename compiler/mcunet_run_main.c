@@ -21,6 +21,8 @@ static void usage(FILE *f) {
         "  --bind NAME=FILE make graph input NAME the constant in the TensorProto FILE\n"
         "  --keep DIR       build and run in DIR and keep it (harness, firmware, logs)\n"
         "  --timeout S      kill the program after S seconds (default 600)\n"
+        "  --no-inplace, --no-stream, --no-schedule, --patches=auto|off|RxC[@START[+LEN]], --pool NAME:SIZE[:ALIGN]\n"
+        "                   compile with that memory schedule (as mcunetc does): the outputs must not change\n"
         "  -v               print the commands run\n",
         f);
 }
@@ -46,7 +48,8 @@ int main(int argc, char **argv) {
   const char **inputs = calloc((size_t)argc, sizeof *inputs);
   const char **outputs = calloc((size_t)argc, sizeof *outputs);
   mcu_binding_t *bindings = calloc((size_t)argc, sizeof *bindings);
-  if (!inputs || !outputs || !bindings) {
+  mcu_pool_spec_t *pools = calloc((size_t)argc, sizeof *pools);
+  if (!inputs || !outputs || !bindings || !pools) {
     fputs("mcunet-run: out of memory\n", stderr);
     return 1;
   }
@@ -96,6 +99,26 @@ int main(int argc, char **argv) {
       break;
     } else if (strcmp(a, "--count") == 0) {
       o.count = 1;
+    } else if (strcmp(a, "--no-inplace") == 0) {
+      o.no_inplace = 1;
+    } else if (strcmp(a, "--no-stream") == 0) {
+      o.no_stream = 1;
+    } else if (strcmp(a, "--no-schedule") == 0) {
+      o.no_schedule = 1;
+    } else if ((v = option_value(argc, argv, &i, "--patches", &error))) {
+      if (mcu_patches_parse(v, &o.patches)) {
+        fprintf(stderr, "mcunet-run: --patches expects auto, off or RxC[@START[+LEN]], got '%s'\n", v);
+        error = 1;
+      }
+    } else if ((v = option_value(argc, argv, &i, "--pool", &error))) {
+      char *spec = strdup(v);
+      if (!spec || mcu_pool_spec_parse(spec, &pools[o.num_pools])) {
+        fprintf(stderr, "mcunet-run: --pool expects NAME:SIZE[:ALIGN], got '%s'\n", v);
+        free(spec);
+        error = 1;
+      } else {
+        ++o.num_pools;
+      }
     } else if (strcmp(a, "-v") == 0) {
       o.verbose = 1;
     } else if (a[0] == '-' && a[1] != 0) {
@@ -117,6 +140,7 @@ int main(int argc, char **argv) {
   o.num_input_paths = num_inputs;
   o.bindings = bindings;
   o.num_bindings = num_bindings;
+  o.pools = pools;
 
   mcu_run_result_t *r = NULL;
   mcu_status_t s = mcu_run(&o, &r);
@@ -136,6 +160,8 @@ int main(int argc, char **argv) {
   mcu_run_result_destroy(r);
   for (int b = 0; b < num_bindings; b++) free((char *)bindings[b].input_name);
   free(bindings);
+  for (int k = 0; k < o.num_pools; k++) free((char *)pools[k].name); /* strdup'd spec, name at its start */
+  free(pools);
   free(inputs);
   free(outputs);
   return fflush(stdout) == 0 ? 0 : 1;

@@ -34,6 +34,12 @@ typedef struct mcu_run_options {
   const char *keep_dir;            /* work directory to create and keep; NULL: a temporary one, removed */
   int verbose;                     /* print every command to stderr */
   unsigned timeout_seconds;        /* for the emulator or host program; 0 means 600 */
+  /* The memory schedule to compile with (mcu_compile_options_t's fields of the same names): every option the
+   * passes can pick can be forced, and the outputs must not change. */
+  int no_inplace, no_stream, no_schedule;
+  mcu_patches_t patches;
+  const mcu_pool_spec_t *pools;
+  int num_pools;
 } mcu_run_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", no count, 600 s). */

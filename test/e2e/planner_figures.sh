@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# planner_figures.sh BUILD_DIR SHARED_DIR: the memory planner's quality, locked. For every shared real model and
+# each memory schedule (the default, then without patches, without streaming, without in-place execution), the
+# report's arena, lower bound and every strategy's peak (greedy by size, greedy by conflicts, best fit, exact; "-"
+# when a strategy does not run) must equal the figures below, byte for byte. A change that moves any of them must
+# update this table (and docs/benchmarks.md) on purpose.
+source "$(dirname "$0")/../tools/e2e_lib.bash" "$@"
+need_built mcunetc
+[[ -n $shared && -d $shared/models/tflite ]] || skip "the shared models are not there ($shared)"
+
+# model | flags | arena lower_bound greedy_by_size greedy_by_conflicts best_fit exact
+figures="
+hello_world_int8|                                      |32 32 32 32 32 32
+lenet_300_100_mnist|                                   |1084 1084 1084 1084 1084 1084
+micro_speech|                                          |4004 4004 4004 4004 4004 4004
+person_detect|                                         |23624 23624 24552 23624 24552 -
+person_detect|--patches=off                            |39184 39184 39184 39184 39184 -
+person_detect|--patches=off --no-stream                |55296 55296 55296 55296 55296 -
+person_detect|--patches=off --no-stream --no-inplace   |55296 55296 55296 55296 73728 -
+mcunet_vww1|                                           |15728 15728 19200 19200 15728 -
+mcunet_vww1|--patches=off                              |44800 44800 44800 57600 44800 -
+mcunet_vww1|--patches=off --no-stream                  |89600 89600 89600 89600 89600 -
+mcunet_vww1|--patches=off --no-stream --no-inplace     |96000 96000 96000 96000 108800 -
+"
+k=0
+while IFS='|' read -r stem flags want; do
+  [[ -z $stem ]] && continue
+  k=$((k + 1))
+  # shellcheck disable=SC2086 # the flags are words
+  if ! run_cmd "$w/$k.log" "$bin/mcunetc" "$shared/models/tflite/$stem.tflite" -o "$w/$k.o" --report="$w/$k.json" $flags; then
+    fail "$stem $flags: does not compile"; continue
+  fi
+  got=$("$py" -c "
+import json, sys
+r = json.load(open(sys.argv[1])); p = r['arena_strategy_peaks']
+print(r['arena_bytes'], r['arena_lower_bound_bytes'],
+      *[p[s] if p[s] is not None else '-' for s in ('greedy_by_size', 'greedy_by_conflicts', 'best_fit', 'exact')])
+" "$w/$k.json")
+  want=$(echo $want)
+  label="$stem $(echo $flags)"
+  [[ $got == "$want" ]] && ok "$label: $got" || fail "$label: got '$got', want '$want'"
+done <<< "$figures"
+finish
