@@ -21,7 +21,10 @@ typedef struct cg {
   LLVMValueRef weights; /* SYM_weights, or NULL when weights_size is 0 */
   LLVMValueRef arena;   /* SYM_arena, or NULL when arena_size is 0 (with --pool: the first pool's global) */
   LLVMValueRef pools[MCU_MAX_POOLS]; /* with --pool: each pool's global SYM_NAME (NULL when its size is 0) */
+  LLVMValueRef run;     /* SYM_run_with_arena: arena arguments first (num_arena_params), then inputs, outputs */
+  int num_arena_params; /* one per pool (--pool), else 1 (the single arena, unused when arena_size is 0) */
   LLVMValueRef fn;      /* the layer function being built */
+  LLVMValueRef scratch; /* its scratch argument (the planned kernel scratch), or NULL */
   int layer_index;      /* its index in p->layers */
   LLVMValueRef fn_memcpy, fn_memmove;
   LLVMTypeRef ty_memcpy;
@@ -46,8 +49,9 @@ typedef struct cg_loop {
 
 /* ---- cg_ir.c: small builders ---- */
 LLVMValueRef cg_i32(cg_t *cg, int64_t v);
-/* The global holding arena pool `pool` (0 = the first or only pool), or NULL when it has no bytes. */
-LLVMValueRef cg_pool_global(const cg_t *cg, int pool);
+/* SYM_run_with_arena's arena argument of pool `pool` (0 = the first or only pool), or NULL when it has no bytes.
+ * Code addresses activations only through these arguments, never through the static globals. */
+LLVMValueRef cg_pool_base(const cg_t *cg, int pool);
 LLVMValueRef cg_f32(cg_t *cg, float v);
 /* Opens a loop of `count` (>= 1) iterations at the builder's position and leaves the builder in its body;
  * returns the induction variable. */
