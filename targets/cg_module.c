@@ -147,6 +147,42 @@ static void add_fn_attr(cg_t *cg, LLVMValueRef fn, const char *name) {
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(cg->ctx, kind, 0));
 }
 
+/* The bytes a layer-function argument points to: the storage space (an arena pool, a caller buffer, the weights)
+ * and the byte range in it; `written`: the layer stores through it (its output or scratch). */
+typedef struct arg_span {
+  mcu_storage_t storage;
+  int space; /* pool for ARENA, input/output number for INPUT/OUTPUT */
+  int64_t begin, end;
+  int written;
+} arg_span_t;
+
+static arg_span_t tensor_span(const mcu_tensor_t *t, int written) {
+  const int space = t->storage == MCU_STORAGE_ARENA ? t->pool : t->index;
+  return (arg_span_t){t->storage, space, t->offset, (int64_t)t->offset + mcu_tensor_bytes(t), written};
+}
+
+/* Whether two arguments may share a byte. Distinct storages never do: the weights are their own global, and the
+ * header's contract makes the caller's inputs, outputs and arena pairwise disjoint. */
+static int spans_overlap(const arg_span_t *a, const arg_span_t *b) {
+  if (a->storage != b->storage || a->space != b->space) return 0;
+  if (a->storage != MCU_STORAGE_ARENA) return 1; /* the same caller buffer, or both in the weights */
+  return a->begin < b->end && b->begin < a->end && a->begin < a->end && b->begin < b->end;
+}
+
+/* Marks argument i of the layer function `noalias` when no other argument that either side writes shares a byte
+ * with it (C's restrict). It gives LLVM back what constant global addresses told it before activations were
+ * addressed from the arena argument: an input and the output of a layer are distinct, so loads and stores can be
+ * reordered, combined and vectorised. In-place layers (output = input) and aliases keep plain pointers. */
+static void mark_noalias(cg_t *cg, LLVMValueRef fn, const arg_span_t *spans, int n) {
+  unsigned kind = LLVMGetEnumAttributeKindForName("noalias", 7);
+  for (int i = 0; i < n; ++i) {
+    int alone = 1;
+    for (int j = 0; j < n && alone; ++j)
+      if (j != i && (spans[i].written || spans[j].written) && spans_overlap(&spans[i], &spans[j])) alone = 0;
+    if (alone) LLVMAddAttributeAtIndex(fn, (unsigned)(i + 1), LLVMCreateEnumAttribute(cg->ctx, kind, 0));
+  }
+}
+
 /* The native generators (cg_conv.c, cg_matmul.c, cg_eltwise.c, cg_movement.c), by op. */
 static mcu_status_t gen_native(cg_t *cg, const mcu_layer_t *l, const cg_view_t *in, const cg_view_t *out) {
   switch (l->op) {
@@ -215,6 +251,13 @@ static mcu_status_t build_layer(cg_t *cg, LLVMBuilderRef run_b, int li) {
     cg->scratch = LLVMGetParam(fn, (unsigned)(np - 1));
     LLVMSetValueName2(cg->scratch, "scratch", 7);
   }
+  arg_span_t spans[MCU_MAX_LAYER_INPUTS + 2];
+  for (int i = 0; i < l->num_inputs; ++i) spans[i] = tensor_span(&p->tensors[l->inputs[i]], 0);
+  spans[l->num_inputs] = tensor_span(ot, 1);
+  if (has_scratch)
+    spans[np - 1] = (arg_span_t){MCU_STORAGE_ARENA, l->scratch_pool, l->scratch_offset,
+                                 (int64_t)l->scratch_offset + l->scratch_bytes, 1};
+  mark_noalias(cg, fn, spans, np);
 
   /* The kernel library first: a layer it handles (TF Lite numerics, ...) never reaches a native generator. */
   mcu_status_t s = mcu_kernel_handles(p, l) ? cg_gen_kernel_call(cg, l, in, &out) : gen_native(cg, l, in, &out);

@@ -159,8 +159,8 @@ static void put_contract(FILE *f, const mcu_program_t *p) {
                " * calls on distinct arenas may run concurrently.%s\n",
             sym, sym, sym, p->arena_size ? "" : " This model needs no arena: the pointer is ignored.");
   fprintf(f, " * The arena holds nothing between calls: it need not be preserved or initialised. Inputs are read\n"
-             " * only; outputs must not overlap the arena or the inputs. Buffers are little-endian C arrays of the\n"
-             " * stated element type and size (any alignment of their element type).\n"
+             " * only; outputs must not overlap each other, the inputs or the arena (the code assumes it). Buffers\n"
+             " * are little-endian C arrays of the stated element type and size, aligned to their element type.\n"
              " * Return: %s_STATUS_OK (0), or %s_STATUS_BAD_ARENA (-1) when an arena pointer is NULL or misaligned\n"
              " * (nothing is run, the outputs are untouched).\n"
              " * Cortex-M7 objects use the hard-float ABI (-mfloat-abi=hard). */\n",
