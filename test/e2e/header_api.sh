@@ -3,6 +3,8 @@
 #  - SYM_run_with_arena with several pools (tiny_cnn_int8, --pool dtcm:512 --pool sram:100000): one pointer per
 #    pool (the header's prototype), caller pools filled with garbage give the same outputs as SYM_run on the static
 #    pools; a NULL or misaligned pool pointer returns SYM_STATUS_BAD_ARENA and leaves the outputs untouched.
+#  - Cortex-M7 objects (one arena, two pools): the only relocations against the static arena globals are in
+#    .text.SYM_run, so every layer addresses activations through SYM_run_with_arena's arguments.
 #  - SYM_quantize_input0 / SYM_dequantize_output0 against libm, over 200,000 values including every exact half:
 #    ONNX (test_qlinearconv, uint8): q = clamp(nearbyintf(x / s) + z) (round half to even); TFLite (person_detect
 #    from ../shared when present, int8): q = clamp((int)roundf(x / s) + z) (half away from zero), as TF Lite's
@@ -47,6 +49,25 @@ C
     ok "caller pools give SYM_run's outputs; NULL/misaligned pools are refused"
   else fail "run_with_arena with pools"; fi
 else fail "tiny_cnn_int8 with two pools does not compile"; fi
+
+echo "== the static arena is referenced by SYM_run only (cortex-m7 objects)"
+if command -v arm-none-eabi-readelf > /dev/null; then
+  for spec in "tiny:$models/tiny_cnn_int8.onnx:" "tinyp:$models/tiny_cnn_int8.onnx:--pool dtcm:512 --pool sram:100000"; do
+    IFS=: read -r sym model extra <<< "$spec"
+    # shellcheck disable=SC2086
+    if run_cmd "$w/$sym.m7.log" "$bin/mcunetc" "$model" --name="$sym" -o "$w/$sym.m7.o" $extra; then
+      # Every relocation against a static arena global (SYM_arena or a pool SYM_dtcm/SYM_sram), by section.
+      arm-none-eabi-readelf -rW "$w/$sym.m7.o" | awk -v s="$sym" '
+        /^Relocation section/ { sec = $3; gsub(/\x27/, "", sec) }
+        $5 == s "_arena" || $5 == s "_dtcm" || $5 == s "_sram" { print sec }' | sort -u > "$w/$sym.relsec"
+      [[ $(cat "$w/$sym.relsec") == ".rel.text.${sym}_run" ]] &&
+        ok "$sym: the static arena is referenced from .text.${sym}_run only (layers use the arena argument)" ||
+        fail "$sym: static arena referenced from: $(tr '\n' ' ' < "$w/$sym.relsec")"
+      arm-none-eabi-nm "$w/$sym.m7.o" | grep -q " T ${sym}_run_with_arena$" && ok "$sym: ${sym}_run_with_arena is defined" ||
+        fail "$sym: no ${sym}_run_with_arena"
+    else fail "$sym: mcunetc failed"; fi
+  done
+else echo "note: arm-none-eabi-readelf absent: no relocation check"; fi
 
 # check_helpers SYM HEADER_DIR TYPE LO HI ROUND: the helpers of SYM.h against libm (ROUND: nearbyintf or roundf).
 check_helpers() {
