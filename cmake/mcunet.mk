@@ -17,6 +17,7 @@
 MCUNET_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 # Installed: PREFIX/share/mcunet/mcunet.mk beside firmware/, boards/, harness/; tools in PREFIX/bin.
 MCUNET_SHARE ?= $(MCUNET_MK_DIR)
+# MCUNETC: a path, or a name on PATH (then a new mcunetc does not trigger recompiling).
 MCUNETC ?= $(abspath $(MCUNET_SHARE)/../../bin/mcunetc)
 MCUNET_FIRMWARE_DIR ?= $(MCUNET_SHARE)/firmware
 MCUNET_BOARDS_DIR ?= $(MCUNET_SHARE)/boards
@@ -62,7 +63,7 @@ $(MCUNET_OUT)/$(1).flags: mcunet_force
 	@echo '$(MCUNETC) $(2) --target=cortex-m7 --name=$(1) $(3)' | cmp -s - $$@ || \
 	  echo '$(MCUNETC) $(2) --target=cortex-m7 --name=$(1) $(3)' > $$@
 $(MCUNET_OUT)/$(1).h: $(MCUNET_OUT)/$(1).o
-$(MCUNET_OUT)/$(1).o: $(2) $(MCUNETC) $(MCUNET_OUT)/$(1).flags
+$(MCUNET_OUT)/$(1).o: $(2) $(wildcard $(MCUNETC)) $(MCUNET_OUT)/$(1).flags
 	$(MCUNETC) $(2) --target=cortex-m7 --name=$(1) $(3) -o $$@ --report=$(MCUNET_OUT)/$(1).json
 endef
 
