@@ -172,7 +172,9 @@ static int spans_overlap(const arg_span_t *a, const arg_span_t *b) {
 /* Marks argument i of the layer function `noalias` when no other argument that either side writes shares a byte
  * with it (C's restrict). It gives LLVM back what constant global addresses told it before activations were
  * addressed from the arena argument: an input and the output of a layer are distinct, so loads and stores can be
- * reordered, combined and vectorised. In-place layers (output = input) and aliases keep plain pointers. */
+ * reordered, combined and vectorised. In-place layers (output = input) and aliases keep plain pointers. Known
+ * weakness: it relies on the header's contract that the caller's inputs, outputs and arena do not overlap (a
+ * caller breaking it gets wrong results, not an error), and it cannot help an in-place layer. */
 static void mark_noalias(cg_t *cg, LLVMValueRef fn, const arg_span_t *spans, int n) {
   unsigned kind = LLVMGetEnumAttributeKindForName("noalias", 7);
   for (int i = 0; i < n; ++i) {
@@ -316,7 +318,9 @@ LLVMValueRef cg_pool_base(const cg_t *cg, int pool) {
 static uint32_t arena_param_align(const mcu_program_t *p, int k) { return p->num_pools ? p->pools[k].align : 16; }
 
 /* In SYM_run_with_arena's entry: returns MCU_RUN_BAD_ARENA (-1) when an arena argument of a non-empty pool is NULL
- * or not aligned as the header states, and leaves the builder in the block that runs the layers. */
+ * or not aligned as the header states, and leaves the builder in the block that runs the layers. Why: the layers
+ * assume 16-byte alignment (tensor_align), so a misaligned arena would fault or silently slow down. Known
+ * weakness: the size of the caller's buffer cannot be checked (C passes no length). */
 static void build_arena_checks(cg_t *cg, LLVMBuilderRef b) {
   const mcu_program_t *p = cg->p;
   LLVMTypeRef intptr = LLVMIntPtrTypeInContext(cg->ctx, LLVMGetModuleDataLayout(cg->mod));
