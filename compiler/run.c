@@ -404,6 +404,23 @@ static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *
   return NULL;
 }
 
+/* Where the harness files are: an installed mcunet-run (PREFIX/bin) uses PREFIX/share/mcunet/harness and
+ * PREFIX/lib/mcunet/mcunet-icount.so when they exist; otherwise the source and build trees it was built from.
+ * `rel` is "share/mcunet/harness/NAME" or "lib/mcunet/NAME"; `fallback` the tree path. */
+static void data_path(char *out, size_t n, const char *rel, const char *fallback) {
+  char exe[RUN_PATH_MAX];
+  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len > 0) {
+    exe[len] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = 0; /* PREFIX/bin */
+      if (snprintf(out, n, "%s/../%s", exe, rel) < (int)n && access(out, R_OK) == 0) return;
+    }
+  }
+  snprintf(out, n, "%s", fallback);
+}
+
 mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *const *inputs, uint8_t *const *outputs,
                             uint64_t *out_instructions) {
   const mcu_program_t *p = o->p;
@@ -432,10 +449,12 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
   /* Build. */
   int status = 0;
   if (o->target == MCU_RUN_CORTEX_M7) {
+    char ld[RUN_PATH_MAX], startup[RUN_PATH_MAX];
+    data_path(ld, sizeof ld, "share/mcunet/harness/mps2_an500.ld", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld");
+    data_path(startup, sizeof startup, "share/mcunet/harness/startup.c", MCUNET_SOURCE_DIR "/runtime/harness/startup.c");
     char *argv[] = {"arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
                     "-std=c17", "-ffp-contract=off", "--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles",
-                    "-T", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld",
-                    MCUNET_SOURCE_DIR "/runtime/harness/startup.c", main_c, (char *)o->object_path, "-o", prog,
+                    "-T", ld, startup, main_c, (char *)o->object_path, "-o", prog,
                     "-lm", "-Wl,-z,noexecstack", "-Wl,--no-warn-rwx-segments", NULL};
     s = run_command(argv, out_log, err_log, timeout_s, o->verbose, &status);
     if (!s && status != 0) s = step_failed("linking the firmware", status, out_log, err_log);
@@ -458,7 +477,9 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
     if (o->count) {
       s = find_entry(prog, p->name, dir, o->verbose, &entry);
       if (s) return s;
-      snprintf(plugin_arg, sizeof plugin_arg, "%s/lib/mcunet-icount.so,entry=0x%" PRIx64, MCUNET_BINARY_DIR, entry);
+      char plugin[RUN_PATH_MAX];
+      data_path(plugin, sizeof plugin, "lib/mcunet/mcunet-icount.so", MCUNET_BINARY_DIR "/lib/mcunet-icount.so");
+      snprintf(plugin_arg, sizeof plugin_arg, "%s,entry=0x%" PRIx64, plugin, entry);
       remove(plugin_log);
     }
     char *argv[] = {"qemu-system-arm", "-M", "mps2-an500", "-nographic", "-semihosting-config",

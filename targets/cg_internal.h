@@ -21,7 +21,10 @@ typedef struct cg {
   LLVMValueRef weights; /* SYM_weights, or NULL when weights_size is 0 */
   LLVMValueRef arena;   /* SYM_arena, or NULL when arena_size is 0 (with --pool: the first pool's global) */
   LLVMValueRef pools[MCU_MAX_POOLS]; /* with --pool: each pool's global SYM_NAME (NULL when its size is 0) */
+  LLVMValueRef run;     /* SYM_run_with_arena: arena arguments first (num_arena_params), then inputs, outputs */
+  int num_arena_params; /* one per pool (--pool), else 1 (the single arena, unused when arena_size is 0) */
   LLVMValueRef fn;      /* the layer function being built */
+  LLVMValueRef scratch; /* its scratch argument (the planned kernel scratch), or NULL */
   int layer_index;      /* its index in p->layers */
   LLVMValueRef fn_memcpy, fn_memmove;
   LLVMTypeRef ty_memcpy;
@@ -45,20 +48,26 @@ typedef struct cg_loop {
 } cg_loop_t;
 
 /* ---- cg_module.c ---- */
-/* The pointer to a tensor's first byte inside SYM_run (`run`). */
-LLVMValueRef cg_tensor_ptr(cg_t *cg, LLVMValueRef run, const mcu_tensor_t *t);
-/* Builds the function SYM_l<li>_<suffix><op>(in0, ..., out) of layer li as cg->p describes it (a patch view may
- * stand in for the program); *out_fn / *out_fty receive it and its type. */
-mcu_status_t cg_build_layer_fn(cg_t *cg, int li, const char *suffix, LLVMValueRef *out_fn, LLVMTypeRef *out_fty);
+/* The pointer to a tensor's first byte inside SYM_run_with_arena (built with `b`): arena tensors from the arena
+ * argument of their pool, weights from the blob, inputs and outputs the caller's pointers. */
+LLVMValueRef cg_tensor_ptr(cg_t *cg, LLVMBuilderRef b, const mcu_tensor_t *t);
+/* Builds the function SYM_l<li>_<suffix><op>(in0, ..., out[, scratch]) of layer li as cg->p describes it (a patch
+ * view may stand in for the program); *out_fn / *out_fty receive it and its type. Arguments get `noalias` from
+ * their byte ranges, or all of them when `disjoint` (the caller knows no two accessed ranges meet). */
+mcu_status_t cg_build_layer_fn(cg_t *cg, int li, const char *suffix, int disjoint, LLVMValueRef *out_fn,
+                               LLVMTypeRef *out_fty);
+/* The scratch argument of layer l in SYM_run_with_arena (built with `b`), or NULL when it has no scratch. */
+mcu_status_t cg_layer_scratch_arg(cg_t *cg, LLVMBuilderRef b, const mcu_layer_t *l, LLVMValueRef *out_arg);
 
 /* ---- cg_patch.c ---- */
-/* The layers of a patch stage, patch by patch, and their calls in SYM_run (`run`, built by run_b). */
-mcu_status_t cg_build_patch_stage(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b, const mcu_patch_stage_t *st);
+/* The layers of a patch stage, patch by patch, and their calls in SYM_run_with_arena (built by run_b). */
+mcu_status_t cg_build_patch_stage(cg_t *cg, LLVMBuilderRef run_b, const mcu_patch_stage_t *st);
 
 /* ---- cg_ir.c: small builders ---- */
 LLVMValueRef cg_i32(cg_t *cg, int64_t v);
-/* The global holding arena pool `pool` (0 = the first or only pool), or NULL when it has no bytes. */
-LLVMValueRef cg_pool_global(const cg_t *cg, int pool);
+/* SYM_run_with_arena's arena argument of pool `pool` (0 = the first or only pool), or NULL when it has no bytes.
+ * Code addresses activations only through these arguments, never through the static globals. */
+LLVMValueRef cg_pool_base(const cg_t *cg, int pool);
 LLVMValueRef cg_f32(cg_t *cg, float v);
 /* Opens a loop of `count` (>= 1) iterations at the builder's position and leaves the builder in its body;
  * returns the induction variable. */

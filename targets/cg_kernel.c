@@ -44,7 +44,7 @@ static mcu_status_t check_memory(cg_t *cg, const mcu_layer_t *l, const mcu_kerne
     return mcu_status_errorf("kernel %s needs %u scratch bytes, %u were planned", call->function,
                              call->scratch_bytes, l->scratch_bytes - l->patch_buf_bytes);
   const uint32_t room = p->num_pools ? p->pools[l->scratch_pool].size : p->arena_size;
-  if (l->scratch_bytes > 0 && (!cg_pool_global(cg, l->scratch_pool) ||
+  if (l->scratch_bytes > 0 && (!cg_pool_base(cg, l->scratch_pool) || !cg->scratch ||
                                (uint64_t)l->scratch_offset + l->scratch_bytes > room || l->scratch_offset % 4))
     return mcu_status_errorf("scratch [%u, +%u) is not an aligned range of the arena of %u bytes", l->scratch_offset,
                              l->scratch_bytes, room);
@@ -85,10 +85,7 @@ mcu_status_t cg_gen_kernel_call(cg_t *cg, const mcu_layer_t *l, const cg_view_t 
 
   LLVMValueRef null = LLVMConstPointerNull(cg->t_ptr);
   LLVMValueRef args[8] = {null, null, null, null, null, null, out->ptr, null};
-  if (call.scratch_bytes > 0) {
-    LLVMValueRef off = cg_i32(cg, l->scratch_offset);
-    args[7] = LLVMConstInBoundsGEP2(cg->t_i8, cg_pool_global(cg, l->scratch_pool), &off, 1);
-  }
+  if (call.scratch_bytes > 0) args[7] = cg->scratch; /* the layer's scratch argument: arena + scratch_offset */
   if (call.params_size > 0) args[0] = byte_table(cg, "params", call.params, call.params_size);
   for (int i = 0; i < call.num_aux; ++i) {
     char what[16];

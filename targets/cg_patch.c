@@ -64,7 +64,9 @@ static mcu_status_t view_function(stage_cg_t *S, int li, int k, int32_t ih, int3
   snprintf(suffix, sizeof suffix, "p%d_", S->num_fns);
   const mcu_program_t *real = S->cg->p;
   S->cg->p = &S->view;
-  mcu_status_t s = cg_build_layer_fn(S->cg, li, suffix, out_fn, out_fty);
+  /* Every argument of a patch call is its own buffer (stage input or gather buffer, intermediate patch buffers,
+   * staging buffer or stage output, the kernel's part of the scratch): all live together, planned apart. */
+  mcu_status_t s = cg_build_layer_fn(S->cg, li, suffix, 1, out_fn, out_fty);
   S->cg->p = real;
   *x = saved_x, *y = saved_y, *vl = saved_l;
   if (s) return s;
@@ -86,12 +88,12 @@ static void build_memcpy(cg_t *cg, LLVMBuilderRef b, LLVMValueRef dst, LLVMValue
 /* for (r = 0; r < rows; ++r) { src_r = src + r * src_stride; dst_r = dst + r * dst_stride; then either
  * memcpy(dst_r, src_r, seg) (fn NULL) or fn(args with args[in_arg] = src_r and args[out_arg] = dst_r) } in SYM_run:
  * one loop instead of one call per row, so the code does not grow with the rows of a patch. */
-static void row_loop(cg_t *cg, LLVMValueRef run, LLVMBuilderRef b, int32_t rows, LLVMValueRef src, int64_t src_stride,
+static void row_loop(cg_t *cg, LLVMBuilderRef b, int32_t rows, LLVMValueRef src, int64_t src_stride,
                      LLVMValueRef dst, int64_t dst_stride, int64_t seg, LLVMValueRef fn, LLVMTypeRef fty,
                      LLVMValueRef *args, int nargs, int in_arg, int out_arg) {
   LLVMBuilderRef saved_b = cg->b;
   LLVMValueRef saved_fn = cg->fn;
-  cg->b = b, cg->fn = run;
+  cg->b = b, cg->fn = cg->run;
   cg_loop_t loop;
   LLVMValueRef r = rows > 1 ? cg_loop_begin(cg, &loop, rows, "row") : cg_i32(cg, 0);
   LLVMValueRef so = cg_mad(cg, r, src_stride, cg_i32(cg, 0)), d_o = cg_mad(cg, r, dst_stride, cg_i32(cg, 0));
@@ -107,12 +109,12 @@ static void row_loop(cg_t *cg, LLVMValueRef run, LLVMBuilderRef b, int32_t rows,
 }
 
 /* The pointer to the planned buffer at the end of layer l's scratch (gather or staging). */
-static LLVMValueRef patch_buffer(cg_t *cg, const mcu_layer_t *l) {
+static LLVMValueRef patch_buffer(cg_t *cg, LLVMBuilderRef b, const mcu_layer_t *l) {
   LLVMValueRef off = cg_i32(cg, (int64_t)l->scratch_offset + l->scratch_bytes - l->patch_buf_bytes);
-  return LLVMConstInBoundsGEP2(cg->t_i8, cg_pool_global(cg, l->scratch_pool), &off, 1);
+  return LLVMBuildInBoundsGEP2(b, cg->t_i8, cg_pool_base(cg, l->scratch_pool), &off, 1, "");
 }
 
-static mcu_status_t build_patch(stage_cg_t *S, LLVMValueRef run, LLVMBuilderRef b, const mcu_patch_stage_t *st,
+static mcu_status_t build_patch(stage_cg_t *S, LLVMBuilderRef b, const mcu_patch_stage_t *st,
                                 const mcu_patch_layer_t *ls, int n, int copies, int pi, int pj) {
   cg_t *cg = S->cg;
   const mcu_program_t *p = S->p;
@@ -121,7 +123,7 @@ static mcu_status_t build_patch(stage_cg_t *S, LLVMValueRef run, LLVMBuilderRef 
   if (s) return s;
   const mcu_layer_t *first = &p->layers[st->first_layer], *last = &p->layers[st->last_layer];
   const mcu_tensor_t *sin = &p->tensors[first->inputs[0]], *sout = &p->tensors[last->output];
-  LLVMValueRef full_in = cg_tensor_ptr(cg, run, sin), full_out = cg_tensor_ptr(cg, run, sout);
+  LLVMValueRef full_in = cg_tensor_ptr(cg, b, sin), full_out = cg_tensor_ptr(cg, b, sout);
   const int64_t in_row = (int64_t)ls[0].in_w * ls[0].in_c * ls[0].in_elem;
   const int64_t out_row = (int64_t)ls[n - 1].out_w * ls[n - 1].out_c * ls[n - 1].out_elem;
   for (int k = 0; k < n; ++k) {
@@ -138,27 +140,30 @@ static mcu_status_t build_patch(stage_cg_t *S, LLVMValueRef run, LLVMBuilderRef 
         return mcu_status_errorf("codegen: patch (%d, %d) of layer %d needs more than its %u planned bytes", pi, pj,
                                  li, t->patch_bytes);
     }
-    LLVMValueRef out = k < n - 1 ? cg_tensor_ptr(cg, run, &p->tensors[l->output])
-                                 : (copies ? patch_buffer(cg, last) : byte_ptr(cg, b, full_out, c->out.y0 * out_row));
+    LLVMValueRef out = k < n - 1 ? cg_tensor_ptr(cg, b, &p->tensors[l->output])
+                                 : (copies ? patch_buffer(cg, b, last) : byte_ptr(cg, b, full_out, c->out.y0 * out_row));
     if (k == n - 1 && copies && (uint64_t)oh * ow * ls[k].out_c * ls[k].out_elem > last->patch_buf_bytes)
       return mcu_status_errorf("codegen: patch (%d, %d) output needs more than the %u staging bytes", pi, pj,
                                last->patch_buf_bytes);
-    LLVMValueRef fn, args[MCU_MAX_LAYER_INPUTS + 1];
+    LLVMValueRef fn, scratch, args[MCU_MAX_LAYER_INPUTS + 2];
     LLVMTypeRef fty;
-    for (int i = 1; i < l->num_inputs; ++i) args[i] = cg_tensor_ptr(cg, run, &p->tensors[l->inputs[i]]);
+    for (int i = 1; i < l->num_inputs; ++i) args[i] = cg_tensor_ptr(cg, b, &p->tensors[l->inputs[i]]);
     args[l->num_inputs] = out;
+    if ((s = cg_layer_scratch_arg(cg, b, l, &scratch))) return s;
+    int nargs = l->num_inputs + 1;
+    if (scratch) args[nargs++] = scratch;
     if (k == 0 && copies && !window) { /* elementwise: row segment by row segment from the full input */
       const int32_t none[4] = {0, 0, 0, 0};
       if ((s = view_function(S, li, k, 1, iw, 1, ow, none, 0, &fn, &fty))) return s;
       const int64_t seg_out = (int64_t)ow * ls[k].out_c * ls[k].out_elem;
-      row_loop(cg, run, b, oh,
+      row_loop(cg, b, oh,
                byte_ptr(cg, b, full_in, c->in.y0 * in_row + (int64_t)c->in.x0 * ls[0].in_c * ls[0].in_elem), in_row,
-               out, seg_out, 0, fn, fty, args, l->num_inputs + 1, 0, l->num_inputs);
+               out, seg_out, 0, fn, fty, args, nargs, 0, l->num_inputs);
       continue;
     }
     if ((s = view_function(S, li, k, ih, iw, oh, ow, pad, window, &fn, &fty))) return s;
     if (k > 0) {
-      args[0] = cg_tensor_ptr(cg, run, &p->tensors[l->inputs[0]]);
+      args[0] = cg_tensor_ptr(cg, b, &p->tensors[l->inputs[0]]);
     } else if (!copies) {
       args[0] = byte_ptr(cg, b, full_in, c->in.y0 * in_row);
     } else { /* gather the input region row by row */
@@ -166,15 +171,15 @@ static mcu_status_t build_patch(stage_cg_t *S, LLVMValueRef run, LLVMBuilderRef 
       if ((uint64_t)seg * ih > first->patch_buf_bytes)
         return mcu_status_errorf("codegen: patch (%d, %d) input needs more than the %u gather bytes", pi, pj,
                                  first->patch_buf_bytes);
-      args[0] = patch_buffer(cg, first);
-      row_loop(cg, run, b, ih,
+      args[0] = patch_buffer(cg, b, first);
+      row_loop(cg, b, ih,
                byte_ptr(cg, b, full_in, c->in.y0 * in_row + (int64_t)c->in.x0 * ls[0].in_c * ls[0].in_elem), in_row,
                args[0], seg, seg, NULL, NULL, NULL, 0, 0, 0);
     }
-    LLVMBuildCall2(b, fty, fn, args, (unsigned)l->num_inputs + 1, "");
+    LLVMBuildCall2(b, fty, fn, args, (unsigned)nargs, "");
     if (k == n - 1 && copies) { /* the staged output region into the full output, row by row */
       const int64_t seg = (int64_t)ow * ls[k].out_c * ls[k].out_elem;
-      row_loop(cg, run, b, oh, out, seg,
+      row_loop(cg, b, oh, out, seg,
                byte_ptr(cg, b, full_out, c->out.y0 * out_row + (int64_t)c->out.x0 * ls[k].out_c * ls[k].out_elem),
                out_row, seg, NULL, NULL, NULL, 0, 0, 0);
     }
@@ -182,7 +187,7 @@ static mcu_status_t build_patch(stage_cg_t *S, LLVMValueRef run, LLVMBuilderRef 
   return NULL;
 }
 
-mcu_status_t cg_build_patch_stage(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run_b, const mcu_patch_stage_t *st) {
+mcu_status_t cg_build_patch_stage(cg_t *cg, LLVMBuilderRef run_b, const mcu_patch_stage_t *st) {
   const mcu_program_t *p = cg->p;
   const int n = st->last_layer - st->first_layer + 1;
   if (st->first_layer < 0 || n < 2 || n > MCU_PATCH_MAX_LAYERS || st->last_layer >= p->num_layers)
@@ -212,7 +217,7 @@ mcu_status_t cg_build_patch_stage(cg_t *cg, LLVMValueRef run, LLVMBuilderRef run
     memcpy(S.view.layers, p->layers, (size_t)p->num_layers * sizeof *S.view.layers);
   }
   for (int pi = 0; pi < st->rows && !s; ++pi)
-    for (int pj = 0; pj < st->cols && !s; ++pj) s = build_patch(&S, run, run_b, st, ls, n, copies, pi, pj);
+    for (int pj = 0; pj < st->cols && !s; ++pj) s = build_patch(&S, run_b, st, ls, n, copies, pi, pj);
   free(S.view.tensors), free(S.view.layers), free(S.fns);
   return s;
 }

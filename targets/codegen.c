@@ -93,6 +93,17 @@ static mcu_status_t write_file(const char *path, const char *data, size_t n) {
   return NULL;
 }
 
+/* Puts every defined function without a section (all but SYM_run) into .text.SYM, so a linker script can place
+ * the model's code and --gc-sections can drop SYM_run with the static arena it alone references. */
+static void set_code_section(LLVMModuleRef mod, const char *sym) {
+  char sect[160];
+  snprintf(sect, sizeof sect, ".text.%s", sym);
+  for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f)) {
+    const char *cur = LLVMGetSection(f);
+    if (!LLVMIsDeclaration(f) && (!cur || !cur[0])) LLVMSetSection(f, sect);
+  }
+}
+
 /* Builds the module of `p` for `tm` (with the kernel library linked in when a layer calls it), verifies and
  * optimises it, and leaves only standard C functions to call. */
 static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm, mcu_target_t target,
@@ -109,6 +120,7 @@ static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm,
 
   mcu_status_t s = cg_build_module(p, mod);
   if (!s) s = cg_link_kernels(mod, p->name, target);
+  if (!s) set_code_section(mod, p->name);
   char *msg = NULL;
   if (!s && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
     s = mcu_status_errorf("codegen: internal error, invalid LLVM IR: %s", msg ? msg : "?");

@@ -12,14 +12,20 @@
 extern "C" {
 #endif
 
+/* SYM_run_with_arena's return value when an arena argument is NULL or not aligned as the header states
+ * (SYM_STATUS_BAD_ARENA in the header); 0 is success. */
+#define MCU_RUN_BAD_ARENA (-1)
+
 /* What code generation measured, for the report. */
 typedef struct mcu_codegen_stats {
   uint64_t code_bytes; /* bytes of executable sections in the object */
 } mcu_codegen_stats_t;
 
 /* Emits `p` for `target` as `kind` (OBJ, ASM or LLVM) into the file `path` (written directly: the caller passes
- * a temporary and renames it). Defines SYM_run (see docs/ir.md and the header contract), the weights blob in
- * section .rodata.SYM and the arena in .bss.SYM_arena; every defined symbol starts with SYM. Deterministic: the
+ * a temporary and renames it). Defines SYM_run_with_arena (the network on a caller's arena), SYM_run (the same on
+ * the static arena, section .text.SYM_run), the other code in .text.SYM, the weights blob in section .rodata.SYM
+ * and the arena in .bss.SYM_arena (or one .bss.SYM_NAME per pool); every defined symbol starts with SYM
+ * (docs/integration.md). Deterministic: the
  * same program gives the same bytes. `out_stats` may be NULL. */
 mcu_status_t mcu_codegen_emit(const mcu_program_t *p, mcu_target_t target, mcu_emit_t kind, const char *path,
                               mcu_codegen_stats_t *out_stats);

@@ -8,7 +8,9 @@
 #  - arena_bytes == SYM_ARENA_SIZE and weights_bytes == SYM_WEIGHTS_SIZE of the header; code_bytes == the size of the
 #    object's executable sections (arm-none-eabi-objdump -h, CODE flag);
 #  - macs == the sum of the layers' macs == the count worked out from the network by hand (below);
-#  - every arena output lies inside [0, arena_bytes); the model's input and output names are the graph's.
+#  - every arena output lies inside [0, arena_bytes); the model's input and output names are the graph's;
+#  - the header's section comment gives the same weights and arena bytes; the code is in .text.SYM (layers,
+#    SYM_run_with_arena) and .text.SYM_run.
 # Expected MACs (output elements x receptive field):
 #   tiny_cnn: conv1 8x8x8 x 3*3*3 = 13824, depthwise 8x8x8 x 3*3 = 4608, conv3 8x8x16 x 8 = 8192,
 #             conv4 4x4x16 x 16*3*3 = 36864, fc 10 x 256 = 2560; total 66048.
@@ -80,6 +82,20 @@ sys.exit(1 if bad else 0)
 PY
   local rc=$?
   ((rc == 0)) || fail "$name: report checks failed"
+  # The header's contract comment states the same figures as the report and the object: the weights in
+  # .rodata.SYM, the arena in .bss.SYM_arena (absent when the arena is empty), the entry points in .text.SYM and
+  # .text.SYM_run.
+  local rodata bss want_bss
+  rodata=$(sed -n "s/^ \*   \.rodata\.$name .*weights ${name}_weights (\([0-9]*\) bytes.*/\1/p" "$w/$name.h")
+  bss=$(sed -n "s/^ \*   \.bss\.${name}_arena .*(\([0-9]*\) bytes.*/\1/p" "$w/$name.h")
+  want_bss=$arena; ((arena == 0)) && want_bss=
+  [[ $rodata == "$weights" && $bss == "$want_bss" ]] &&
+    ok "$name: the header's section comment states weights $rodata and arena ${bss:-none}" ||
+    fail "$name: header comment weights '$rodata' arena '$bss' vs $weights / $arena"
+  local sections
+  sections=$(arm-none-eabi-objdump -h "$w/$name.o" | awk '$2 ~ /^\.text/ && $3 !~ /^0+$/ { print $2 }' | sort | tr '\n' ' ')
+  [[ $sections == ".text.$name .text.${name}_run " ]] && ok "$name: code in .text.$name and .text.${name}_run" ||
+    fail "$name: code sections '$sections'"
 }
 
 for type in int8 uint8; do
