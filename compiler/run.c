@@ -1,12 +1,14 @@
-/* run.c: compile a model and run it once on the emulated Cortex-M7 (QEMU), on the host, or with the reference. */
+/* run.c: compile a model and run it once on the emulated Cortex-M7 or M4 (QEMU), on the host, or with the reference. */
 
 /* How a run works: the model is compiled in-process, once (mcu_compile_keep_program writes the object and header
  * and hands back the lowered program for the tensor shapes; the ref target needs only mcu_compile_program), every input is converted to raw bytes in the work directory, a C harness main.c is generated
  * (static aligned buffers sized by the header's SYM_INPUTi/OUTPUTj_BYTES, checked against the program at compile
  * time; one SYM_run call; outputs written to files), linked with runtime/harness/startup.c and mps2_an500.ld
- * (cortex-m7) or cc (host), and run under a timeout. Firmware file I/O is semihosting on the host's files, so the
- * harness uses absolute paths. With --count the icount plugin (build/lib/mcunet-icount.so) counts the
- * instructions from SYM_run's entry to its return. Known weaknesses: child output is kept in files of the work
+ * (cortex-m7, QEMU -M mps2-an500) or mps2_an386.ld (cortex-m4, -M mps2-an386), or cc (host), and run under a
+ * timeout. Firmware file I/O is semihosting on the host's files, so the harness uses absolute paths. With --count
+ * the icount plugin (build/lib/mcunet-icount.so) counts the instructions from SYM_run's entry to its return; with
+ * --per-layer it is also given the entry address of every layer function SYM_l<N>_<op> (from arm-none-eabi-nm)
+ * and splits the count by layer (runtime/harness/icount_plugin.c). Known weaknesses: child output is kept in files of the work
  * directory, not streamed; POSIX only. */
 
 #define _XOPEN_SOURCE 700
@@ -40,9 +42,14 @@
 #define RUN_DEFAULT_TIMEOUT 600u
 #define RUN_PATH_MAX 4096
 
+/* A target whose firmware runs on QEMU (cortex-m7 or cortex-m4). */
+static int is_emulated(mcu_run_target_t t) { return t == MCU_RUN_CORTEX_M7 || t == MCU_RUN_CORTEX_M4; }
+
 int mcu_run_target_parse(const char *s, mcu_run_target_t *out_target) {
   if (strcmp(s, "cortex-m7") == 0) {
     *out_target = MCU_RUN_CORTEX_M7;
+  } else if (strcmp(s, "cortex-m4") == 0) {
+    *out_target = MCU_RUN_CORTEX_M4;
   } else if (strcmp(s, "host") == 0) {
     *out_target = MCU_RUN_HOST;
   } else if (strcmp(s, "ref") == 0) {
@@ -62,6 +69,8 @@ void mcu_run_options_init(mcu_run_options_t *o) {
 
 void mcu_run_result_destroy(mcu_run_result_t *r) {
   if (!r) return;
+  for (int k = 0; k < r->num_layers; k++) free(r->layers[k].name);
+  free(r->layers);
   for (int j = 0; j < r->num_outputs; j++) {
     free(r->outputs[j].name);
     free(r->outputs[j].data);
@@ -337,9 +346,25 @@ static mcu_status_t write_harness(const char *path, const mcu_program_t *p, cons
 
 /* ---- Link and run ---- */
 
-/* Finds SYM_run's address in the ELF `elf` with arm-none-eabi-nm; the Thumb bit is cleared. */
-static mcu_status_t find_entry(const char *elf, const char *sym, const char *work_dir, int verbose,
-                               uint64_t *out_addr) {
+/* Whether `name` is "SYM_l<N>_<op>" for a layer N of `p` (with op its mcu_op_name); *out_layer = N. */
+static int layer_symbol(const mcu_program_t *p, const char *name, int *out_layer) {
+  size_t n = strlen(p->name);
+  if (strncmp(name, p->name, n) != 0 || strncmp(name + n, "_l", 2) != 0) return 0;
+  const char *d = name + n + 2;
+  if (*d < '0' || *d > '9' || (*d == '0' && d[1] != '_')) return 0;
+  char *end = NULL;
+  long k = strtol(d, &end, 10);
+  if (*end != '_' || k < 0 || k >= p->num_layers) return 0;
+  if (strcmp(end + 1, mcu_op_name(p->layers[k].op)) != 0) return 0;
+  *out_layer = (int)k;
+  return 1;
+}
+
+/* Finds SYM_run's address in the ELF `elf` with arm-none-eabi-nm, and with `layer_addrs` (p->num_layers entries)
+ * every layer function's; the Thumb bit is cleared. Each must be defined exactly once. */
+static mcu_status_t find_symbols(const char *elf, const mcu_program_t *p, const char *work_dir, int verbose,
+                                 uint64_t *out_addr, uint64_t *layer_addrs) {
+  const char *sym = p->name;
   char out_path[RUN_PATH_MAX], err_path[RUN_PATH_MAX], want[256];
   mcu_status_t s = path_join(out_path, work_dir, "nm.out");
   if (!s) s = path_join(err_path, work_dir, "nm.err");
@@ -354,32 +379,58 @@ static mcu_status_t find_entry(const char *elf, const char *sym, const char *wor
   size_t size = 0;
   s = mcu_file_read_all(out_path, &data, &size);
   if (s) return s;
-  int found = 0;
+  int found = 0, *seen = NULL;
+  if (layer_addrs && p->num_layers > 0) {
+    seen = calloc((size_t)p->num_layers, sizeof *seen);
+    if (!seen) {
+      free(data);
+      return mcu_status_errorf("out of memory");
+    }
+  }
   char *text = (char *)data;
-  for (char *line = text; line && *line && !found;) {
+  for (char *line = text; line && *line;) {
     char *next = strchr(line, '\n');
     if (next) *next++ = 0;
     char addr[32], kind[8], name[256];
-    if (sscanf(line, "%31s %7s %255s", addr, kind, name) == 3 && strcmp(name, want) == 0 &&
-        (kind[0] == 'T' || kind[0] == 't')) {
-      *out_addr = strtoull(addr, NULL, 16) & ~UINT64_C(1);
-      found = 1;
+    int k;
+    if (sscanf(line, "%31s %7s %255s", addr, kind, name) == 3 && (kind[0] == 'T' || kind[0] == 't')) {
+      if (strcmp(name, want) == 0) {
+        *out_addr = strtoull(addr, NULL, 16) & ~UINT64_C(1);
+        found++;
+      } else if (seen && layer_symbol(p, name, &k)) {
+        layer_addrs[k] = strtoull(addr, NULL, 16) & ~UINT64_C(1);
+        seen[k]++;
+      }
     }
     line = next;
   }
   free(data);
-  if (!found) return mcu_status_errorf("%s: no function %s", elf, want);
-  return NULL;
+  for (int k = 0; seen && k < p->num_layers && !s; k++)
+    if (seen[k] != 1)
+      s = mcu_status_errorf("%s: layer function %s_l%d_%s defined %d times, expected once (per-layer counts need "
+                            "one function per layer)", elf, sym, k, mcu_op_name(p->layers[k].op), seen[k]);
+  free(seen);
+  if (!s && found != 1) s = mcu_status_errorf("%s: function %s found %d times, expected once", elf, want, found);
+  return s;
 }
 
-/* Reads every "instructions: N" line of the plugin log; exactly one call is expected. */
-static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *out_count) {
+/* Reads every "instructions: N" line of the plugin log; exactly one call is expected. With `layers`
+ * (num_layers entries) also the "layer K: N calls C" and "glue: G" lines: every layer must have been called once
+ * and the layers plus the glue must add up to the call's count. */
+static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *out_count, int num_layers,
+                               uint64_t *layers, uint64_t *out_glue) {
   uint8_t *data = NULL;
   size_t size = 0;
   mcu_status_t s = mcu_file_read_all(log_path, &data, &size);
   if (s) return mcu_status_annotatef(s, "icount plugin log: ");
-  int calls = 0;
-  uint64_t count = 0;
+  int calls = 0, bad_layers = 0, have_glue = 0;
+  uint64_t count = 0, glue = 0;
+  uint64_t *layer_calls = layers ? calloc((size_t)(num_layers ? num_layers : 1), sizeof *layer_calls) : NULL;
+  if (layers && !layer_calls) {
+    free(data);
+    return mcu_status_errorf("out of memory");
+  }
+  for (int k = 0; layers && k < num_layers; k++) layers[k] = 0;
   const char *text = (const char *)data;
   const char *key = "instructions: ";
   size_t kn = strlen(key);
@@ -393,30 +444,65 @@ static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *
       num[n] = 0;
       count = strtoull(num, NULL, 10);
       calls++;
+    } else if (layers && e - i > 6 && e - i < 128 && memcmp(text + i, "layer ", 6) == 0) {
+      char buf[128];
+      memcpy(buf, text + i, e - i);
+      buf[e - i] = 0;
+      int k = -1;
+      unsigned long long n = 0, c = 0;
+      if (sscanf(buf, "layer %d: %llu calls %llu", &k, &n, &c) != 3 || k < 0 || k >= num_layers) {
+        bad_layers = 1;
+      } else {
+        layers[k] = n;
+        layer_calls[k] = c;
+      }
+    } else if (layers && e - i > 6 && memcmp(text + i, "glue: ", 6) == 0) {
+      glue = strtoull(text + i + 6, NULL, 10);
+      have_glue = 1;
     }
     i = e + 1;
   }
   free(data);
   if (calls != 1)
-    return mcu_status_errorf("icount plugin saw %d complete calls of %s_run, expected 1 (log %s)", calls, sym,
-                             log_path);
-  *out_count = count;
-  return NULL;
+    s = mcu_status_errorf("icount plugin saw %d complete calls of %s_run, expected 1 (log %s)", calls, sym,
+                          log_path);
+  if (!s && layers) {
+    uint64_t sum = glue;
+    for (int k = 0; k < num_layers && !bad_layers; k++) {
+      if (layer_calls[k] != 1) {
+        s = mcu_status_errorf("icount plugin: layer %d was entered %llu times, expected once (log %s)", k,
+                              (unsigned long long)layer_calls[k], log_path);
+        break;
+      }
+      sum += layers[k];
+    }
+    if (!s && (bad_layers || !have_glue))
+      s = mcu_status_errorf("icount plugin: malformed or missing per-layer lines (log %s)", log_path);
+    if (!s && sum != count)
+      s = mcu_status_errorf("icount plugin: the layers and glue add up to %llu, the call to %llu (log %s)",
+                            (unsigned long long)sum, (unsigned long long)count, log_path);
+    *out_glue = glue;
+  }
+  free(layer_calls);
+  if (!s) *out_count = count;
+  return s;
 }
 
 mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *const *inputs, uint8_t *const *outputs,
                             uint64_t *out_instructions) {
   const mcu_program_t *p = o->p;
   unsigned timeout_s = o->timeout_seconds ? o->timeout_seconds : RUN_DEFAULT_TIMEOUT;
-  if (o->target != MCU_RUN_CORTEX_M7 && o->target != MCU_RUN_HOST)
-    return mcu_status_errorf("mcu_run_object: the target must be cortex-m7 or host");
-  if (o->count && o->target != MCU_RUN_CORTEX_M7)
-    return mcu_status_errorf("instruction counting needs --target=cortex-m7");
+  if (!is_emulated(o->target) && o->target != MCU_RUN_HOST)
+    return mcu_status_errorf("mcu_run_object: the target must be cortex-m7, cortex-m4 or host");
+  if (o->count && !is_emulated(o->target))
+    return mcu_status_errorf("instruction counting needs --target=cortex-m7 or cortex-m4");
+  if (o->layer_instructions && (!o->count || !o->glue_instructions))
+    return mcu_status_errorf("mcu_run_object: per-layer counts need count and glue_instructions");
   char dir[RUN_PATH_MAX], main_c[RUN_PATH_MAX], prog[RUN_PATH_MAX], out_log[RUN_PATH_MAX], err_log[RUN_PATH_MAX];
   char file[RUN_PATH_MAX], name[32];
   if (!realpath(o->work_dir, dir)) return mcu_status_errorf("%s: %s", o->work_dir, strerror(errno));
   mcu_status_t s = path_join(main_c, dir, "main.c");
-  if (!s) s = path_join(prog, dir, o->target == MCU_RUN_CORTEX_M7 ? "prog.elf" : "prog");
+  if (!s) s = path_join(prog, dir, is_emulated(o->target) ? "prog.elf" : "prog");
   if (!s) s = path_join(out_log, dir, "build.out");
   if (!s) s = path_join(err_log, dir, "build.err");
   if (s) return s;
@@ -431,10 +517,13 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
 
   /* Build. */
   int status = 0;
-  if (o->target == MCU_RUN_CORTEX_M7) {
-    char *argv[] = {"arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
+  const int m4 = o->target == MCU_RUN_CORTEX_M4;
+  if (is_emulated(o->target)) {
+    char *argv[] = {"arm-none-eabi-gcc", m4 ? "-mcpu=cortex-m4" : "-mcpu=cortex-m7", "-mthumb",
+                    m4 ? "-mfpu=fpv4-sp-d16" : "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
                     "-std=c17", "-ffp-contract=off", "--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles",
-                    "-T", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld",
+                    "-T", m4 ? MCUNET_SOURCE_DIR "/runtime/harness/mps2_an386.ld"
+                             : MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld",
                     MCUNET_SOURCE_DIR "/runtime/harness/startup.c", main_c, (char *)o->object_path, "-o", prog,
                     "-lm", "-Wl,-z,noexecstack", "-Wl,--no-warn-rwx-segments", NULL};
     s = run_command(argv, out_log, err_log, timeout_s, o->verbose, &status);
@@ -452,22 +541,35 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
   if (!s) s = path_join(run_err, dir, "run.err");
   if (!s) s = path_join(plugin_log, dir, "icount.log");
   if (s) return s;
-  if (o->target == MCU_RUN_CORTEX_M7) {
-    char plugin_arg[RUN_PATH_MAX + 64];
+  if (is_emulated(o->target)) {
+    /* -plugin LIB,entry=ADDR[,layer=ADDR]...: at most 24 characters per address. */
+    size_t cap = RUN_PATH_MAX + 64 + 24 * (size_t)(o->layer_instructions ? p->num_layers : 0);
+    char *plugin_arg = malloc(cap);
+    uint64_t *layer_addrs = o->layer_instructions && p->num_layers ? calloc((size_t)p->num_layers, 8) : NULL;
+    if (!plugin_arg || (o->layer_instructions && p->num_layers && !layer_addrs)) s = mcu_status_errorf("out of memory");
     uint64_t entry = 0;
-    if (o->count) {
-      s = find_entry(prog, p->name, dir, o->verbose, &entry);
-      if (s) return s;
-      snprintf(plugin_arg, sizeof plugin_arg, "%s/lib/mcunet-icount.so,entry=0x%" PRIx64, MCUNET_BINARY_DIR, entry);
+    if (!s && o->count) {
+      s = find_symbols(prog, p, dir, o->verbose, &entry, o->layer_instructions ? layer_addrs : NULL);
+      if (!s) {
+        size_t used = (size_t)snprintf(plugin_arg, cap, "%s/lib/mcunet-icount.so,entry=0x%" PRIx64,
+                                       MCUNET_BINARY_DIR, entry);
+        for (int k = 0; layer_addrs && k < p->num_layers && used < cap; k++)
+          used += (size_t)snprintf(plugin_arg + used, cap - used, ",layer=0x%" PRIx64, layer_addrs[k]);
+        if (used >= cap) s = mcu_status_errorf("the icount plugin's arguments are too long");
+      }
       remove(plugin_log);
     }
-    char *argv[] = {"qemu-system-arm", "-M", "mps2-an500", "-nographic", "-semihosting-config",
+    char *argv[] = {"qemu-system-arm", "-M", m4 ? "mps2-an386" : "mps2-an500", "-nographic", "-semihosting-config",
                     "enable=on,target=native", "-kernel", prog, "-plugin", plugin_arg, "-d", "plugin", "-D",
                     plugin_log, NULL};
     if (!o->count) argv[8] = NULL;
-    s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
+    if (!s) s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
     if (!s && status != 0) s = step_failed("the firmware on qemu-system-arm", status, run_out, run_err);
-    if (!s && o->count) s = read_count(plugin_log, p->name, out_instructions);
+    if (!s && o->count)
+      s = read_count(plugin_log, p->name, out_instructions, p->num_layers, o->layer_instructions,
+                     o->glue_instructions);
+    free(plugin_arg);
+    free(layer_addrs);
   } else {
     char *argv[] = {prog, NULL};
     s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
@@ -560,7 +662,7 @@ static mcu_status_t make_work_dir(const mcu_run_options_t *o, char *dir, int *ou
   return s;
 }
 
-/* Compiles SYM.o and SYM.h into `dir` (cortex-m7 or host). *out_program is the lowered program they came from. */
+/* Compiles SYM.o and SYM.h into `dir` (cortex-m7, cortex-m4 or host). *out_program is the lowered program they came from. */
 static mcu_status_t compile_into(const mcu_compile_options_t *co, const char *dir, char *obj, char *hdr,
                                  mcu_program_t **out_program) {
   char file[300];
@@ -600,6 +702,18 @@ static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t 
       .verbose = o->verbose,
       .timeout_seconds = o->timeout_seconds,
   };
+  uint64_t *per_layer = NULL;
+  if (o->per_layer) {
+    per_layer = calloc((size_t)(p->num_layers ? p->num_layers : 1), sizeof *per_layer);
+    r->layers = calloc((size_t)(p->num_layers ? p->num_layers : 1), sizeof *r->layers);
+    if (!per_layer || !r->layers) {
+      free(per_layer);
+      free(outs);
+      return mcu_status_errorf("out of memory");
+    }
+    ro.layer_instructions = per_layer;
+    ro.glue_instructions = &r->glue_instructions;
+  }
   uint64_t count = 0;
   mcu_status_t s = mcu_run_object(&ro, inputs, outs, &count);
   free(outs);
@@ -607,17 +721,35 @@ static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t 
     r->has_count = 1;
     r->instructions = count;
   }
+  for (int k = 0; !s && o->per_layer && k < p->num_layers; k++) {
+    const mcu_layer_t *l = &p->layers[k];
+    mcu_run_layer_t *rl = &r->layers[r->num_layers];
+    rl->name = strdup(l->name ? l->name : "");
+    if (!rl->name) {
+      s = mcu_status_errorf("out of memory");
+      break;
+    }
+    rl->op = mcu_op_name(l->op);
+    rl->macs = mcu_layer_macs(p, l);
+    rl->instructions = per_layer[k];
+    r->num_layers++;
+  }
+  free(per_layer);
   return s;
 }
 
 mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) {
   *out_result = NULL;
   if (!o->model_path) return mcu_status_errorf("no model given");
-  if (o->count && o->target != MCU_RUN_CORTEX_M7) return mcu_status_errorf("--count needs --target=cortex-m7");
+  if (o->count && !is_emulated(o->target))
+    return mcu_status_errorf("--count needs --target=cortex-m7 or cortex-m4");
+  if (o->per_layer && !o->count) return mcu_status_errorf("--per-layer needs --count");
   mcu_compile_options_t co;
   mcu_compile_options_init(&co);
   co.model_path = o->model_path;
-  co.target = o->target == MCU_RUN_HOST ? MCU_TARGET_HOST : MCU_TARGET_CORTEX_M7;
+  co.target = o->target == MCU_RUN_HOST        ? MCU_TARGET_HOST
+              : o->target == MCU_RUN_CORTEX_M4 ? MCU_TARGET_CORTEX_M4
+                                               : MCU_TARGET_CORTEX_M7;
   co.name = o->name ? o->name : "model";
   co.bindings = o->bindings;
   co.num_bindings = o->num_bindings;
@@ -653,6 +785,37 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   }
   *out_result = r;
   return NULL;
+}
+
+/* MACs per instruction with two decimals, "-" when the layer executed nothing. */
+static void put_ratio(FILE *f, int64_t macs, uint64_t n) {
+  if (n == 0) {
+    fprintf(f, "%10s", "-");
+  } else {
+    fprintf(f, "%10.2f", (double)macs / (double)n);
+  }
+}
+
+void mcu_run_print_layers(FILE *f, const mcu_run_result_t *r) {
+  if (!r->layers) return;
+  fprintf(f, "%-10s %-16s %14s %14s %10s  %s\n", "layer", "op", "instructions", "MACs", "MACs/instr", "name");
+  int64_t macs = 0;
+  uint64_t sum = r->glue_instructions;
+  for (int k = 0; k < r->num_layers; k++) {
+    const mcu_run_layer_t *l = &r->layers[k];
+    char idx[32];
+    snprintf(idx, sizeof idx, "layer %d:", k);
+    fprintf(f, "%-10s %-16s %14" PRIu64 " %14" PRId64 " ", idx, l->op, l->instructions, l->macs);
+    put_ratio(f, l->macs, l->instructions);
+    fprintf(f, "  %s\n", l->name);
+    macs += l->macs;
+    sum += l->instructions;
+  }
+  fprintf(f, "%-10s %-16s %14" PRIu64 " %14s %10s  %s\n", "glue:", "-", r->glue_instructions, "-", "-",
+          "(SYM_run outside the layer functions)");
+  fprintf(f, "%-10s %-16s %14" PRIu64 " %14" PRId64 " ", "total:", "-", sum, macs);
+  put_ratio(f, macs, sum);
+  fputc('\n', f);
 }
 
 void mcu_run_print_output(FILE *f, int index, const mcu_run_output_t *out) {
