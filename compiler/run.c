@@ -787,9 +787,9 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   return NULL;
 }
 
-/* MACs per instruction with two decimals, "-" when the layer executed nothing. */
+/* MACs per instruction with two decimals, "-" when the layer has no MACs or executed nothing. */
 static void put_ratio(FILE *f, int64_t macs, uint64_t n) {
-  if (n == 0) {
+  if (n == 0 || macs == 0) {
     fprintf(f, "%10s", "-");
   } else {
     fprintf(f, "%10.2f", (double)macs / (double)n);

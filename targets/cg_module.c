@@ -253,13 +253,14 @@ LLVMValueRef cg_pool_global(const cg_t *cg, int pool) {
   return pool >= 0 && pool < cg->p->num_pools ? cg->pools[pool] : NULL;
 }
 
-mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod) {
+mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod, mcu_target_t target) {
   mcu_status_t s = check_program(p);
   if (s) return s;
   cg_t cg = {0};
   cg.p = p;
   cg.sym = p->name;
   cg.mod = mod;
+  cg.select_minmax = target == MCU_TARGET_CORTEX_M4;
   cg.ctx = LLVMGetModuleContext(mod);
   cg.t_void = LLVMVoidTypeInContext(cg.ctx);
   cg.t_i1 = LLVMInt1TypeInContext(cg.ctx);

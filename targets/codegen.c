@@ -114,7 +114,7 @@ static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm,
   LLVMSetModuleDataLayout(mod, td);
   LLVMDisposeTargetData(td);
 
-  mcu_status_t s = cg_build_module(p, mod);
+  mcu_status_t s = cg_build_module(p, mod, target);
   if (!s) s = cg_link_kernels(mod, p->name, target);
   char *msg = NULL;
   if (!s && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
