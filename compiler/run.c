@@ -8,8 +8,8 @@
  * timeout. Firmware file I/O is semihosting on the host's files, so the harness uses absolute paths. With --count
  * the icount plugin (build/lib/mcunet-icount.so) counts the instructions from SYM_run's entry to its return; with
  * --per-layer it is also given the entry address of every layer function SYM_l<N>_<op> (from arm-none-eabi-nm)
- * and splits the count by layer (runtime/harness/icount_plugin.c). Known weaknesses: child output is kept in files of the work
- * directory, not streamed; POSIX only. */
+ * and splits the count by layer (runtime/harness/icount_plugin.c). Known weaknesses: child output is kept in
+ * files of the work directory, not streamed; POSIX only. */
 
 #define _XOPEN_SOURCE 700
 
@@ -662,7 +662,8 @@ static mcu_status_t make_work_dir(const mcu_run_options_t *o, char *dir, int *ou
   return s;
 }
 
-/* Compiles SYM.o and SYM.h into `dir` (cortex-m7, cortex-m4 or host). *out_program is the lowered program they came from. */
+/* Compiles SYM.o and SYM.h into `dir` (cortex-m7, cortex-m4 or host). *out_program is the lowered program they
+ * came from. */
 static mcu_status_t compile_into(const mcu_compile_options_t *co, const char *dir, char *obj, char *hdr,
                                  mcu_program_t **out_program) {
   char file[300];
