@@ -72,8 +72,10 @@ group() { printf "%s" "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
 summary=$w/summary.md
 layers=$w/layers.md
+onebyone=$w/onebyone.md
 : > "$summary"
 : > "$layers"
+: > "$onebyone"
 status=0
 for m in "${models[@]}"; do
   model=$shared/models/tflite/$m.tflite
@@ -112,15 +114,22 @@ for m in "${models[@]}"; do
     nl=$(grep -c '^layer [0-9]*:' "$d.txt")
     echo "### \`$m\` on $target: the $((top < nl ? top : nl)) slowest of $nl layers"
     echo
-    echo "| layer | op | instructions | share | MACs | MACs/instr | name |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| layer | op | shape | instructions | share | MACs | MACs/instr | name |"
+    echo "|---|---|---|---|---|---|---|---|"
     grep '^layer [0-9]*:' "$d.txt" | sort -k4,4nr -s | head -n "$top" | awk -v total="$instr" '{
-      name = ""; for (i = 7; i <= NF; i++) name = name (i > 7 ? " " : "") $i
+      name = ""; for (i = 8; i <= NF; i++) name = name (i > 8 ? " " : "") $i
       gsub(/\|/, "\\|", name)
       idx = $2; sub(/:$/, "", idx)
-      printf "| %s | %s | %s | %.1f%% | %s | %s | %s |\n", idx, $3, group($4), total ? 100 * $4 / total : 0, group($5), $6, name }
+      printf "| %s | %s | %s | %s | %.1f%% | %s | %s | %s |\n", idx, $3, $7, group($4), total ? 100 * $4 / total : 0,
+        group($5), $6, name }
     function group(n,   s) { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) } return n s }'
   } >> "$layers"
+  # 1x1 convolutions with 16 or more input channels (the kernel issue's bar: at least 1.0 MAC per instruction).
+  grep '^layer [0-9]*:' "$d.txt" | awk -v m="$m" '$3 == "conv2d" && $7 ~ /^1x1s[0-9]+:[0-9]+->/ {
+      split(substr($7, index($7, ":") + 1), io, "->"); if (io[1] + 0 < 16 || $4 == 0) next
+      r = $5 / $4; n++; if (r >= 1.0) good++; if (n == 1 || r < lo) lo = r; if (n == 1 || r > hi) hi = r }
+    END { if (n) printf "| `%s` | %d | %.2f | %.2f | %d |\n", m, n, lo, hi, good
+          else printf "| `%s` | 0 | - | - | - |\n", m }' >> "$onebyone"
 done
 
 {
@@ -135,6 +144,12 @@ done
   echo "|---|---|---|---|---|---|---|---|---|"
   cat "$summary"
   cat "$layers"
+  echo
+  echo "### 1x1 convolutions with 16 or more input channels (separate layers; those inside stream blocks are not split out)"
+  echo
+  echo "| model | layers | lowest MACs/instr | highest MACs/instr | at least 1.0 |"
+  echo "|---|---|---|---|---|"
+  cat "$onebyone"
   echo
   nconf=$(ls "$shared"/models/mcunet-configs/*.json 2>/dev/null | wc -l)
   echo "MCUNet configurations ($nconf in ../shared/models/mcunet-configs): not benchmarked, mcunetc cannot compile them yet."

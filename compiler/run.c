@@ -678,6 +678,40 @@ static mcu_status_t compile_into(const mcu_compile_options_t *co, const char *di
   return mcu_compile_keep_program(&with_output, out_program);
 }
 
+/* The kernel-and-stride part of a conv ("1x1s1", "3x3s2x1") into buf. */
+static void conv_geometry(const mcu_layer_t *l, const mcu_tensor_t *w, char *buf, size_t n) {
+  if (l->stride[0] == l->stride[1]) {
+    snprintf(buf, n, "%dx%ds%d", (int)w->shape[1], (int)w->shape[2], (int)l->stride[0]);
+  } else {
+    snprintf(buf, n, "%dx%ds%dx%d", (int)w->shape[1], (int)w->shape[2], (int)l->stride[0], (int)l->stride[1]);
+  }
+}
+
+/* mcu_run_layer_t.shape of layer l (see run.h). */
+static void layer_shape(const mcu_program_t *p, const mcu_layer_t *l, char *buf, size_t n) {
+  const mcu_tensor_t *out = &p->tensors[l->output];
+  const mcu_tensor_t *x = l->num_inputs > 0 ? &p->tensors[l->inputs[0]] : NULL;
+  int cout = out->rank > 0 ? (int)out->shape[out->rank - 1] : 0;
+  int cin = x && x->rank > 0 ? (int)x->shape[x->rank - 1] : 0;
+  char g[32];
+  snprintf(buf, n, "-");
+  if (l->op == MCU_OP_CONV2D && l->num_inputs >= 2 && p->tensors[l->inputs[1]].rank == 4) {
+    conv_geometry(l, &p->tensors[l->inputs[1]], g, sizeof g);
+    if (l->groups > 1 && l->groups == cin) {
+      snprintf(buf, n, "dw%s:%d", g, cout);
+    } else if (l->groups > 1) {
+      snprintf(buf, n, "%sg%d:%d->%d", g, (int)l->groups, cin, cout);
+    } else {
+      snprintf(buf, n, "%s:%d->%d", g, cin, cout);
+    }
+  } else if ((l->op == MCU_OP_FULLY_CONNECTED || l->op == MCU_OP_MATMUL) && x) {
+    snprintf(buf, n, "%d->%d", cin, cout);
+  } else if (l->op == MCU_OP_STREAM_BLOCK && l->num_inputs >= 6 && p->tensors[l->inputs[3]].rank == 4) {
+    conv_geometry(l, &p->tensors[l->inputs[3]], g, sizeof g);
+    snprintf(buf, n, "%d->%d,dw%s,->%d", cin, (int)p->tensors[l->inputs[3]].shape[0], g, cout);
+  }
+}
+
 /* Runs the program `p` on the inputs into r's outputs: in-process for ref, else by linking and running the object. */
 static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t *p, const char *dir, const char *obj,
                                 const char *hdr, const uint8_t *const *inputs, mcu_run_result_t *r) {
@@ -731,6 +765,7 @@ static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t 
       break;
     }
     rl->op = mcu_op_name(l->op);
+    layer_shape(p, l, rl->shape, sizeof rl->shape);
     rl->macs = mcu_layer_macs(p, l);
     rl->instructions = per_layer[k];
     r->num_layers++;
@@ -799,7 +834,8 @@ static void put_ratio(FILE *f, int64_t macs, uint64_t n) {
 
 void mcu_run_print_layers(FILE *f, const mcu_run_result_t *r) {
   if (!r->layers) return;
-  fprintf(f, "%-10s %-16s %14s %14s %10s  %s\n", "layer", "op", "instructions", "MACs", "MACs/instr", "name");
+  fprintf(f, "%-10s %-16s %14s %14s %10s  %-20s %s\n", "layer", "op", "instructions", "MACs", "MACs/instr", "shape",
+          "name");
   int64_t macs = 0;
   uint64_t sum = r->glue_instructions;
   for (int k = 0; k < r->num_layers; k++) {
@@ -808,11 +844,11 @@ void mcu_run_print_layers(FILE *f, const mcu_run_result_t *r) {
     snprintf(idx, sizeof idx, "layer %d:", k);
     fprintf(f, "%-10s %-16s %14" PRIu64 " %14" PRId64 " ", idx, l->op, l->instructions, l->macs);
     put_ratio(f, l->macs, l->instructions);
-    fprintf(f, "  %s\n", l->name);
+    fprintf(f, "  %-20s %s\n", l->shape[0] ? l->shape : "-", l->name);
     macs += l->macs;
     sum += l->instructions;
   }
-  fprintf(f, "%-10s %-16s %14" PRIu64 " %14s %10s  %s\n", "glue:", "-", r->glue_instructions, "-", "-",
+  fprintf(f, "%-10s %-16s %14" PRIu64 " %14s %10s  %-20s %s\n", "glue:", "-", r->glue_instructions, "-", "-", "-",
           "(SYM_run outside the layer functions)");
   fprintf(f, "%-10s %-16s %14" PRIu64 " %14" PRId64 " ", "total:", "-", sum, macs);
   put_ratio(f, macs, sum);

@@ -55,6 +55,9 @@ typedef struct mcu_run_output {
 typedef struct mcu_run_layer {
   char *name;            /* owned; the source node's name, or "" */
   const char *op;        /* static; mcu_op_name */
+  char shape[64];        /* what the kernel computes, no spaces: "1x1s1:16->96" (conv KHxKW, stride, in->out
+                          * channels), "dw3x3s2:96" (depthwise), "3x3s1g4:16->32" (grouped), "400->10" (fully
+                          * connected / matmul), "16->96,dw3x3s1,->24" (stream block), "-" otherwise */
   int64_t macs;          /* mcu_layer_macs */
   uint64_t instructions; /* executed in the layer's function SYM_l<N>_<op>, callees included */
 } mcu_run_layer_t;
@@ -100,9 +103,10 @@ typedef struct mcu_run_object_options {
 mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *const *inputs, uint8_t *const *outputs,
                             uint64_t *out_instructions);
 
-/* Prints the per-layer table of a per_layer result: a header line, then one line per layer "layer K: OP
- * instructions N macs M macs/instruction R name NAME", one "glue: G" line (SYM_run's own instructions) and one
- * "total: N macs M macs/instruction R" line (N equals the "instructions:" figure). Nothing without layers. */
+/* Prints the per-layer table of a per_layer result: a header line, then one line per layer "layer K: OP N M R
+ * SHAPE NAME" (instructions, MACs, MACs per instruction or "-", mcu_run_layer_t.shape, the layer's name), one
+ * "glue: - G" line (SYM_run's own instructions) and one "total: - N M R" line (N equals the "instructions:"
+ * figure). Nothing without layers. */
 void mcu_run_print_layers(FILE *f, const mcu_run_result_t *r);
 
 /* Prints `out` as "outputJ [d0, d1]: v v v ...\n" (integers, or floats with %.9g). */
