@@ -33,6 +33,10 @@ int mcu_target_parse(const char *s, mcu_target_t *out_target) {
     *out_target = MCU_TARGET_CORTEX_M7;
     return 0;
   }
+  if (!strcmp(s, "cortex-m4")) {
+    *out_target = MCU_TARGET_CORTEX_M4;
+    return 0;
+  }
   if (!strcmp(s, "host")) {
     *out_target = MCU_TARGET_HOST;
     return 0;
@@ -77,7 +81,9 @@ int mcu_pool_spec_parse(char *spec, mcu_pool_spec_t *out_pool) {
   return 0;
 }
 
-static const char *target_name(mcu_target_t t) { return t == MCU_TARGET_HOST ? "host" : "cortex-m7"; }
+const char *mcu_target_name(mcu_target_t t) {
+  return t == MCU_TARGET_HOST ? "host" : t == MCU_TARGET_CORTEX_M4 ? "cortex-m4" : "cortex-m7";
+}
 
 static int ends_with(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);
@@ -299,7 +305,7 @@ static mcu_status_t header_path(const char *out, char *buf, size_t cap) {
 
 mcu_status_t mcu_compile(const mcu_compile_options_t *o) { return mcu_compile_keep_program(o, NULL); }
 
-/* --board: known, and its core is the target (there is no Cortex-M4 code generation yet). */
+/* --board: known, and its core is the target. */
 static mcu_status_t check_board(const mcu_compile_options_t *o, const mcu_board_t **out_board) {
   *out_board = NULL;
   if (!o->board) return NULL;
@@ -309,12 +315,9 @@ static mcu_status_t check_board(const mcu_compile_options_t *o, const mcu_board_
     mcu_board_names(names, sizeof names);
     return mcu_status_errorf("unknown board '%s' (%s)", o->board, names);
   }
-  if (!strcmp(b->core, "cortex-m4"))
-    return mcu_status_errorf("board %s has a Cortex-M4 core: code generation for cortex-m4 is not available yet",
-                             b->name);
-  if (strcmp(b->core, target_name(o->target)))
-    return mcu_status_errorf("board %s has a %s core, but the target is %s", b->name, b->core,
-                             target_name(o->target));
+  if (strcmp(b->core, mcu_target_name(o->target)))
+    return mcu_status_errorf("board %s has a %s core, but the target is %s (use --target=%s)", b->name, b->core,
+                             mcu_target_name(o->target), b->core);
   *out_board = b;
   return NULL;
 }
@@ -322,7 +325,7 @@ static mcu_status_t check_board(const mcu_compile_options_t *o, const mcu_board_
 /* The memory report's inputs that only the module holds (plan-memory's attributes). */
 static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule module, uint64_t code_bytes) {
   MlirOperation mop = mlirModuleGetOperation(module);
-  mcu_report_info_t info = {o->model_path, target_name(o->target), code_bytes,
+  mcu_report_info_t info = {o->model_path, mcu_target_name(o->target), code_bytes,
                             (uint64_t)mcu_op_get_i64(mop, "mcu.arena_lower_bound", 0), NULL, {0}, o->board};
   MlirAttribute a = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString("mcu.arena_strategy"));
   if (!mlirAttributeIsNull(a) && mlirAttributeIsAString(a)) {

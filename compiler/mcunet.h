@@ -12,6 +12,7 @@ extern "C" {
 typedef enum mcu_target {
   MCU_TARGET_CORTEX_M7 = 0, /* thumbv7em-none-unknown-eabihf, cpu cortex-m7 */
   MCU_TARGET_HOST = 1,      /* the machine the compiler runs on (tests) */
+  MCU_TARGET_CORTEX_M4 = 2, /* thumbv7em-none-unknown-eabihf, cpu cortex-m4: DSP, FPv4-SP-D16 (no double precision) */
 } mcu_target_t;
 
 typedef enum mcu_emit {
@@ -108,8 +109,11 @@ mcu_status_t mcu_compile(const mcu_compile_options_t *o);
  * (mcu_program_destroy); it is NULL on error and with MCU_EMIT_MLIR, which does not lower. */
 mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program);
 
-/* Parses "cortex-m7" / "host". Returns 0 on success. */
+/* Parses "cortex-m7" / "cortex-m4" / "host". Returns 0 on success. */
 int mcu_target_parse(const char *s, mcu_target_t *out_target);
+
+/* The name mcu_target_parse accepts for `t` ("cortex-m7", "cortex-m4", "host"). */
+const char *mcu_target_name(mcu_target_t t);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* mcunet_run_main.c: the mcunet-run CLI: compiles a model, runs it once (QEMU Cortex-M7, host or reference). */
+/* mcunet_run_main.c: the mcunet-run CLI: compiles a model, runs it once (QEMU Cortex-M7/M4, host or reference). */
 
 #define _POSIX_C_SOURCE 200809L
 
@@ -10,13 +10,17 @@
 #include "tensor_file.h"
 
 static void usage(FILE *f) {
-  fputs("usage: mcunet-run MODEL [--target=cortex-m7|host|ref] [--input FILE]... [--output FILE]... [--count]\n"
-        "                  [--name SYM] [--bind NAME=FILE.pb]... [--keep DIR] [--timeout SECONDS] [-v]\n"
+  fputs("usage: mcunet-run MODEL [--target=cortex-m7|cortex-m4|host|ref] [--input FILE]... [--output FILE]...\n"
+        "                  [--count [--per-layer]] [--name SYM] [--bind NAME=FILE.pb]... [--keep DIR]\n"
+        "                  [--timeout SECONDS] [-v]\n"
         "Compiles MODEL, runs one inference and prints each output as \"outputJ [shape]: values\".\n"
-        "  --target=T       cortex-m7 (QEMU mps2-an500, default), host (cc), ref (reference kernels)\n"
+        "  --target=T       cortex-m7 (QEMU mps2-an500, default), cortex-m4 (QEMU mps2-an386), host (cc),\n"
+        "                   ref (reference kernels)\n"
         "  --input FILE     one per model input, in order: raw bytes of the tensor, or an ONNX TensorProto .pb\n"
         "  --output FILE    one per model output, in order (optional): receives the output's raw bytes\n"
-        "  --count          print \"instructions: N\", the exact instructions of one SYM_run call (cortex-m7)\n"
+        "  --count          print \"instructions: N\", the exact instructions of one SYM_run call (cortex-m7/m4)\n"
+        "  --per-layer      with --count (implied): before it, each layer's instructions, MACs and MACs per\n"
+        "                   instruction, the glue (SYM_run's own instructions) and their total\n"
         "  --name SYM       symbol prefix of the compiled model (default model)\n"
         "  --bind NAME=FILE make graph input NAME the constant in the TensorProto FILE\n"
         "  --keep DIR       build and run in DIR and keep it (harness, firmware, logs)\n"
@@ -61,7 +65,7 @@ int main(int argc, char **argv) {
       return 0;
     } else if ((v = option_value(argc, argv, &i, "--target", &error))) {
       if (mcu_run_target_parse(v, &o.target) != 0) {
-        fprintf(stderr, "mcunet-run: unknown target '%s' (cortex-m7, host or ref)\n", v);
+        fprintf(stderr, "mcunet-run: unknown target '%s' (cortex-m7, cortex-m4, host or ref)\n", v);
         error = 1;
       }
     } else if ((v = option_value(argc, argv, &i, "--input", &error))) {
@@ -119,6 +123,9 @@ int main(int argc, char **argv) {
       } else {
         ++o.num_pools;
       }
+    } else if (strcmp(a, "--per-layer") == 0) {
+      o.count = 1;
+      o.per_layer = 1;
     } else if (strcmp(a, "-v") == 0) {
       o.verbose = 1;
     } else if (a[0] == '-' && a[1] != 0) {
@@ -156,6 +163,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   for (int j = 0; j < r->num_outputs; j++) mcu_run_print_output(stdout, j, &r->outputs[j]);
+  mcu_run_print_layers(stdout, r);
   if (r->has_count) printf("instructions: %llu\n", (unsigned long long)r->instructions);
   mcu_run_result_destroy(r);
   for (int b = 0; b < num_bindings; b++) free((char *)bindings[b].input_name);

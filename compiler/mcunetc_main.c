@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boards.h"
 #include "mcunet.h"
 
 static void usage(FILE *f) {
@@ -10,7 +11,9 @@ static void usage(FILE *f) {
           "usage: mcunetc MODEL -o OUT.o [options]\n"
           "Compiles MODEL (.onnx, .tflite, or .mlir in the mcu dialect) into OUT.o and its header OUT.h.\n\n"
           "  -o FILE                 output (object, or what --emit says)\n"
-          "  --target=cortex-m7|host code for the Cortex-M7 (default) or for this machine\n"
+          "  --target=cortex-m7|cortex-m4|host\n"
+          "                          code for the Cortex-M7 (default; with --board, the board's core), the\n"
+          "                          Cortex-M4 (DSP, single-precision FPU) or this machine\n"
           "  --name=SYM              symbol prefix of the generated API (default: model)\n"
           "  --emit=obj|asm|llvm|mlir object (default), assembly, LLVM IR, or the graph IR after the passes\n"
           "  --report=FILE.json      write the memory/compute report\n"
@@ -50,6 +53,7 @@ int main(int argc, char **argv) {
   if (!binds || !shapes || !pools) return 1;
   o.pools = pools;
   const char *v;
+  int target_given = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -59,8 +63,9 @@ int main(int argc, char **argv) {
     } else if ((v = option_value(argc, argv, &i, "-o"))) {
       o.output_path = v;
     } else if ((v = option_value(argc, argv, &i, "--target"))) {
+      target_given = 1;
       if (mcu_target_parse(v, &o.target)) {
-        fprintf(stderr, "mcunetc: unknown target '%s' (cortex-m7, host)\n", v);
+        fprintf(stderr, "mcunetc: unknown target '%s' (cortex-m7, cortex-m4, host)\n", v);
         free(binds), free(shapes);
         return 1;
       }
@@ -140,6 +145,13 @@ int main(int argc, char **argv) {
   if (!o.model_path || !o.output_path) {
     usage(stderr);
     free(binds), free(shapes);
+    return 1;
+  }
+  /* --board without --target: the board's core (an unknown board is reported by mcu_compile). */
+  const mcu_board_t *board = o.board && !target_given ? mcu_board_find(o.board) : NULL;
+  if (board && mcu_target_parse(board->core, &o.target)) {
+    fprintf(stderr, "mcunetc: board %s has core '%s', which is not a target\n", board->name, board->core);
+    free(binds), free(shapes), free(pools);
     return 1;
   }
   o.bindings = binds;

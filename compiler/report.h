@@ -14,7 +14,7 @@ extern "C" {
 
 typedef struct mcu_report_info {
   const char *model_path;
-  const char *target;   /* "cortex-m7" or "host" */
+  const char *target;   /* "cortex-m7", "cortex-m4" or "host" */
   uint64_t code_bytes;  /* executable bytes of the object */
   uint64_t arena_lower_bound;
   const char *arena_strategy; /* the winning placement strategy's name, or NULL when unknown */

@@ -1,13 +1,15 @@
-/* run.c: compile a model and run it once on the emulated Cortex-M7 (QEMU), on the host, or with the reference. */
+/* run.c: compile a model and run it once on the emulated Cortex-M7 or M4 (QEMU), on the host, or with the reference. */
 
 /* How a run works: the model is compiled in-process, once (mcu_compile_keep_program writes the object and header
  * and hands back the lowered program for the tensor shapes; the ref target needs only mcu_compile_program), every input is converted to raw bytes in the work directory, a C harness main.c is generated
  * (static aligned buffers sized by the header's SYM_INPUTi/OUTPUTj_BYTES, checked against the program at compile
  * time; one SYM_run call; outputs written to files), linked with runtime/harness/startup.c and mps2_an500.ld
- * (cortex-m7) or cc (host), and run under a timeout. Firmware file I/O is semihosting on the host's files, so the
- * harness uses absolute paths. With --count the icount plugin (build/lib/mcunet-icount.so) counts the
- * instructions from SYM_run's entry to its return. Known weaknesses: child output is kept in files of the work
- * directory, not streamed; POSIX only. */
+ * (cortex-m7, QEMU -M mps2-an500) or mps2_an386.ld (cortex-m4, -M mps2-an386), or cc (host), and run under a
+ * timeout. Firmware file I/O is semihosting on the host's files, so the harness uses absolute paths. With --count
+ * the icount plugin (build/lib/mcunet-icount.so) counts the instructions from SYM_run's entry to its return; with
+ * --per-layer it is also given the entry address of every layer function SYM_l<N>_<op> (from arm-none-eabi-nm)
+ * and splits the count by layer (runtime/harness/icount_plugin.c). Known weaknesses: child output is kept in
+ * files of the work directory, not streamed; POSIX only. */
 
 #define _XOPEN_SOURCE 700
 
@@ -40,9 +42,14 @@
 #define RUN_DEFAULT_TIMEOUT 600u
 #define RUN_PATH_MAX 4096
 
+/* A target whose firmware runs on QEMU (cortex-m7 or cortex-m4). */
+static int is_emulated(mcu_run_target_t t) { return t == MCU_RUN_CORTEX_M7 || t == MCU_RUN_CORTEX_M4; }
+
 int mcu_run_target_parse(const char *s, mcu_run_target_t *out_target) {
   if (strcmp(s, "cortex-m7") == 0) {
     *out_target = MCU_RUN_CORTEX_M7;
+  } else if (strcmp(s, "cortex-m4") == 0) {
+    *out_target = MCU_RUN_CORTEX_M4;
   } else if (strcmp(s, "host") == 0) {
     *out_target = MCU_RUN_HOST;
   } else if (strcmp(s, "ref") == 0) {
@@ -62,6 +69,8 @@ void mcu_run_options_init(mcu_run_options_t *o) {
 
 void mcu_run_result_destroy(mcu_run_result_t *r) {
   if (!r) return;
+  for (int k = 0; k < r->num_layers; k++) free(r->layers[k].name);
+  free(r->layers);
   for (int j = 0; j < r->num_outputs; j++) {
     free(r->outputs[j].name);
     free(r->outputs[j].data);
@@ -337,9 +346,62 @@ static mcu_status_t write_harness(const char *path, const mcu_program_t *p, cons
 
 /* ---- Link and run ---- */
 
-/* Finds SYM_run's address in the ELF `elf` with arm-none-eabi-nm; the Thumb bit is cleared. */
-static mcu_status_t find_entry(const char *elf, const char *sym, const char *work_dir, int verbose,
-                               uint64_t *out_addr) {
+/* Whether `name` is a function of layer N of `p`: "SYM_l<N>_<op>" (the layer's function), or "SYM_l<N>_p<J>_<op>"
+ * (one of a patch stage layer's functions, one per patch shape, called once per patch: targets/cg_patch.c), op
+ * being its mcu_op_name; *out_layer = N, *out_patch = whether it is a patch function. */
+static int layer_symbol(const mcu_program_t *p, const char *name, int *out_layer, int *out_patch) {
+  size_t n = strlen(p->name);
+  if (strncmp(name, p->name, n) != 0 || strncmp(name + n, "_l", 2) != 0) return 0;
+  const char *d = name + n + 2;
+  if (*d < '0' || *d > '9' || (*d == '0' && d[1] != '_')) return 0;
+  char *end = NULL;
+  long k = strtol(d, &end, 10);
+  if (*end != '_' || k < 0 || k >= p->num_layers) return 0;
+  const char *op = end + 1;
+  *out_patch = 0;
+  if (op[0] == 'p' && op[1] >= '0' && op[1] <= '9') {
+    char *e2 = NULL;
+    long j = strtol(op + 1, &e2, 10);
+    if (*e2 != '_' || j < 0) return 0;
+    op = e2 + 1;
+    *out_patch = 1;
+  }
+  if (strcmp(op, mcu_op_name(p->layers[k].op)) != 0) return 0;
+  *out_layer = (int)k;
+  return 1;
+}
+
+/* The layer functions of a program in the linked ELF: entry address (Thumb bit cleared), layer, patch function. */
+typedef struct layer_fns {
+  int n, cap;
+  uint64_t *addr;
+  int *layer, *patch;
+} layer_fns_t;
+
+static void layer_fns_free(layer_fns_t *f) { free(f->addr), free(f->layer), free(f->patch); }
+
+static int layer_fns_add(layer_fns_t *f, uint64_t addr, int layer, int patch) {
+  if (f->n == f->cap) {
+    int cap = f->cap ? 2 * f->cap : 64;
+    uint64_t *a = realloc(f->addr, (size_t)cap * sizeof *a);
+    if (a) f->addr = a;
+    int *l = realloc(f->layer, (size_t)cap * sizeof *l);
+    if (l) f->layer = l;
+    int *q = realloc(f->patch, (size_t)cap * sizeof *q);
+    if (q) f->patch = q;
+    if (!a || !l || !q) return -1;
+    f->cap = cap;
+  }
+  f->addr[f->n] = addr, f->layer[f->n] = layer, f->patch[f->n] = patch;
+  f->n++;
+  return 0;
+}
+
+/* Finds SYM_run's address in the ELF `elf` with arm-none-eabi-nm, and with `fns` every layer function's. Each
+ * layer must have exactly one function, or (a patch stage's layer) one or more patch functions. */
+static mcu_status_t find_symbols(const char *elf, const mcu_program_t *p, const char *work_dir, int verbose,
+                                 uint64_t *out_addr, layer_fns_t *fns) {
+  const char *sym = p->name;
   char out_path[RUN_PATH_MAX], err_path[RUN_PATH_MAX], want[256];
   mcu_status_t s = path_join(out_path, work_dir, "nm.out");
   if (!s) s = path_join(err_path, work_dir, "nm.err");
@@ -354,32 +416,63 @@ static mcu_status_t find_entry(const char *elf, const char *sym, const char *wor
   size_t size = 0;
   s = mcu_file_read_all(out_path, &data, &size);
   if (s) return s;
-  int found = 0;
+  int found = 0, *plain = NULL, *patched = NULL;
+  if (fns && p->num_layers > 0) {
+    plain = calloc((size_t)p->num_layers, sizeof *plain);
+    patched = calloc((size_t)p->num_layers, sizeof *patched);
+    if (!plain || !patched) {
+      free(data), free(plain), free(patched);
+      return mcu_status_errorf("out of memory");
+    }
+  }
   char *text = (char *)data;
-  for (char *line = text; line && *line && !found;) {
+  for (char *line = text; line && *line && !s;) {
     char *next = strchr(line, '\n');
     if (next) *next++ = 0;
     char addr[32], kind[8], name[256];
-    if (sscanf(line, "%31s %7s %255s", addr, kind, name) == 3 && strcmp(name, want) == 0 &&
-        (kind[0] == 'T' || kind[0] == 't')) {
-      *out_addr = strtoull(addr, NULL, 16) & ~UINT64_C(1);
-      found = 1;
+    int k, patch;
+    if (sscanf(line, "%31s %7s %255s", addr, kind, name) == 3 && (kind[0] == 'T' || kind[0] == 't')) {
+      if (strcmp(name, want) == 0) {
+        *out_addr = strtoull(addr, NULL, 16) & ~UINT64_C(1);
+        found++;
+      } else if (plain && layer_symbol(p, name, &k, &patch)) {
+        if (layer_fns_add(fns, strtoull(addr, NULL, 16) & ~UINT64_C(1), k, patch)) s = mcu_status_errorf("out of memory");
+        (patch ? patched : plain)[k]++;
+      }
     }
     line = next;
   }
   free(data);
-  if (!found) return mcu_status_errorf("%s: no function %s", elf, want);
-  return NULL;
+  for (int k = 0; plain && k < p->num_layers && !s; k++)
+    if (!((plain[k] == 1 && patched[k] == 0) || (plain[k] == 0 && patched[k] > 0)))
+      s = mcu_status_errorf("%s: layer %d has %d functions %s_l%d_%s and %d patch functions, expected one function "
+                            "or only patch functions (per-layer counts need the layer functions)", elf, k, plain[k],
+                            sym, k, mcu_op_name(p->layers[k].op), patched[k]);
+  free(plain), free(patched);
+  if (!s && found != 1) s = mcu_status_errorf("%s: function %s found %d times, expected once", elf, want, found);
+  return s;
 }
 
-/* Reads every "instructions: N" line of the plugin log; exactly one call is expected. */
-static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *out_count) {
+/* Reads every "instructions: N" line of the plugin log; exactly one call is expected. With `fns` also the "layer K:
+ * N calls C" and "glue: G" lines, K numbering the functions of `fns` (the plugin's layer= arguments): a layer's
+ * function must have been called once, a patch function at least once; each function's instructions go to its
+ * layer in `layers` (num_layers entries), and the functions plus the glue must add up to the call's count. */
+static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *out_count, const layer_fns_t *fns,
+                               int num_layers, uint64_t *layers, uint64_t *out_glue) {
+  const int num_fns = fns ? fns->n : 0;
   uint8_t *data = NULL;
   size_t size = 0;
   mcu_status_t s = mcu_file_read_all(log_path, &data, &size);
   if (s) return mcu_status_annotatef(s, "icount plugin log: ");
-  int calls = 0;
-  uint64_t count = 0;
+  int calls = 0, bad_layers = 0, have_glue = 0;
+  uint64_t count = 0, glue = 0;
+  uint64_t *layer_calls = layers ? calloc((size_t)(num_fns ? num_fns : 1), sizeof *layer_calls) : NULL;
+  uint64_t *fn_count = layers ? calloc((size_t)(num_fns ? num_fns : 1), sizeof *fn_count) : NULL;
+  if (layers && (!layer_calls || !fn_count)) {
+    free(data), free(layer_calls), free(fn_count);
+    return mcu_status_errorf("out of memory");
+  }
+  for (int k = 0; layers && k < num_layers; k++) layers[k] = 0;
   const char *text = (const char *)data;
   const char *key = "instructions: ";
   size_t kn = strlen(key);
@@ -393,15 +486,50 @@ static mcu_status_t read_count(const char *log_path, const char *sym, uint64_t *
       num[n] = 0;
       count = strtoull(num, NULL, 10);
       calls++;
+    } else if (layers && e - i > 6 && e - i < 128 && memcmp(text + i, "layer ", 6) == 0) {
+      char buf[128];
+      memcpy(buf, text + i, e - i);
+      buf[e - i] = 0;
+      int k = -1;
+      unsigned long long n = 0, c = 0;
+      if (sscanf(buf, "layer %d: %llu calls %llu", &k, &n, &c) != 3 || k < 0 || k >= num_fns) {
+        bad_layers = 1;
+      } else {
+        fn_count[k] = n;
+        layer_calls[k] = c;
+      }
+    } else if (layers && e - i > 6 && memcmp(text + i, "glue: ", 6) == 0) {
+      glue = strtoull(text + i + 6, NULL, 10);
+      have_glue = 1;
     }
     i = e + 1;
   }
   free(data);
   if (calls != 1)
-    return mcu_status_errorf("icount plugin saw %d complete calls of %s_run, expected 1 (log %s)", calls, sym,
-                             log_path);
-  *out_count = count;
-  return NULL;
+    s = mcu_status_errorf("icount plugin saw %d complete calls of %s_run, expected 1 (log %s)", calls, sym,
+                          log_path);
+  if (!s && layers) {
+    uint64_t sum = glue;
+    for (int k = 0; k < num_fns && !bad_layers; k++) {
+      if (fns->patch[k] ? layer_calls[k] < 1 : layer_calls[k] != 1) {
+        s = mcu_status_errorf("icount plugin: a function of layer %d was entered %llu times, expected %s (log %s)",
+                              fns->layer[k], (unsigned long long)layer_calls[k], fns->patch[k] ? "at least once" : "once",
+                              log_path);
+        break;
+      }
+      sum += fn_count[k];
+      layers[fns->layer[k]] += fn_count[k];
+    }
+    if (!s && (bad_layers || !have_glue))
+      s = mcu_status_errorf("icount plugin: malformed or missing per-layer lines (log %s)", log_path);
+    if (!s && sum != count)
+      s = mcu_status_errorf("icount plugin: the layers and glue add up to %llu, the call to %llu (log %s)",
+                            (unsigned long long)sum, (unsigned long long)count, log_path);
+    *out_glue = glue;
+  }
+  free(layer_calls), free(fn_count);
+  if (!s) *out_count = count;
+  return s;
 }
 
 /* Where the harness files are: an installed mcunet-run (PREFIX/bin) uses PREFIX/share/mcunet/harness and
@@ -425,15 +553,17 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
                             uint64_t *out_instructions) {
   const mcu_program_t *p = o->p;
   unsigned timeout_s = o->timeout_seconds ? o->timeout_seconds : RUN_DEFAULT_TIMEOUT;
-  if (o->target != MCU_RUN_CORTEX_M7 && o->target != MCU_RUN_HOST)
-    return mcu_status_errorf("mcu_run_object: the target must be cortex-m7 or host");
-  if (o->count && o->target != MCU_RUN_CORTEX_M7)
-    return mcu_status_errorf("instruction counting needs --target=cortex-m7");
+  if (!is_emulated(o->target) && o->target != MCU_RUN_HOST)
+    return mcu_status_errorf("mcu_run_object: the target must be cortex-m7, cortex-m4 or host");
+  if (o->count && !is_emulated(o->target))
+    return mcu_status_errorf("instruction counting needs --target=cortex-m7 or cortex-m4");
+  if (o->layer_instructions && (!o->count || !o->glue_instructions))
+    return mcu_status_errorf("mcu_run_object: per-layer counts need count and glue_instructions");
   char dir[RUN_PATH_MAX], main_c[RUN_PATH_MAX], prog[RUN_PATH_MAX], out_log[RUN_PATH_MAX], err_log[RUN_PATH_MAX];
   char file[RUN_PATH_MAX], name[32];
   if (!realpath(o->work_dir, dir)) return mcu_status_errorf("%s: %s", o->work_dir, strerror(errno));
   mcu_status_t s = path_join(main_c, dir, "main.c");
-  if (!s) s = path_join(prog, dir, o->target == MCU_RUN_CORTEX_M7 ? "prog.elf" : "prog");
+  if (!s) s = path_join(prog, dir, is_emulated(o->target) ? "prog.elf" : "prog");
   if (!s) s = path_join(out_log, dir, "build.out");
   if (!s) s = path_join(err_log, dir, "build.err");
   if (s) return s;
@@ -448,11 +578,16 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
 
   /* Build. */
   int status = 0;
-  if (o->target == MCU_RUN_CORTEX_M7) {
+  const int m4 = o->target == MCU_RUN_CORTEX_M4;
+  if (is_emulated(o->target)) {
     char ld[RUN_PATH_MAX], startup[RUN_PATH_MAX];
-    data_path(ld, sizeof ld, "share/mcunet/harness/mps2_an500.ld", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld");
+    if (m4)
+      data_path(ld, sizeof ld, "share/mcunet/harness/mps2_an386.ld", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an386.ld");
+    else
+      data_path(ld, sizeof ld, "share/mcunet/harness/mps2_an500.ld", MCUNET_SOURCE_DIR "/runtime/harness/mps2_an500.ld");
     data_path(startup, sizeof startup, "share/mcunet/harness/startup.c", MCUNET_SOURCE_DIR "/runtime/harness/startup.c");
-    char *argv[] = {"arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
+    char *argv[] = {"arm-none-eabi-gcc", m4 ? "-mcpu=cortex-m4" : "-mcpu=cortex-m7", "-mthumb",
+                    m4 ? "-mfpu=fpv4-sp-d16" : "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
                     "-std=c17", "-ffp-contract=off", "--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles",
                     "-T", ld, startup, main_c, (char *)o->object_path, "-o", prog,
                     "-lm", "-Wl,-z,noexecstack", "-Wl,--no-warn-rwx-segments", NULL};
@@ -471,24 +606,36 @@ mcu_status_t mcu_run_object(const mcu_run_object_options_t *o, const uint8_t *co
   if (!s) s = path_join(run_err, dir, "run.err");
   if (!s) s = path_join(plugin_log, dir, "icount.log");
   if (s) return s;
-  if (o->target == MCU_RUN_CORTEX_M7) {
-    char plugin_arg[RUN_PATH_MAX + 64];
+  if (is_emulated(o->target)) {
+    /* -plugin LIB,entry=ADDR[,layer=ADDR]...: at most 24 characters per address. */
+    layer_fns_t fns = {0};
+    char *plugin_arg = NULL;
     uint64_t entry = 0;
     if (o->count) {
-      s = find_entry(prog, p->name, dir, o->verbose, &entry);
-      if (s) return s;
-      char plugin[RUN_PATH_MAX];
-      data_path(plugin, sizeof plugin, "lib/mcunet/mcunet-icount.so", MCUNET_BINARY_DIR "/lib/mcunet-icount.so");
-      snprintf(plugin_arg, sizeof plugin_arg, "%s,entry=0x%" PRIx64, plugin, entry);
+      s = find_symbols(prog, p, dir, o->verbose, &entry, o->layer_instructions ? &fns : NULL);
+      size_t cap = RUN_PATH_MAX + 64 + 24 * (size_t)fns.n;
+      if (!s && !(plugin_arg = malloc(cap))) s = mcu_status_errorf("out of memory");
+      if (!s) {
+        char plugin[RUN_PATH_MAX];
+        data_path(plugin, sizeof plugin, "lib/mcunet/mcunet-icount.so", MCUNET_BINARY_DIR "/lib/mcunet-icount.so");
+        size_t used = (size_t)snprintf(plugin_arg, cap, "%s,entry=0x%" PRIx64, plugin, entry);
+        for (int k = 0; k < fns.n && used < cap; k++)
+          used += (size_t)snprintf(plugin_arg + used, cap - used, ",layer=0x%" PRIx64, fns.addr[k]);
+        if (used >= cap) s = mcu_status_errorf("the icount plugin's arguments are too long");
+      }
       remove(plugin_log);
     }
-    char *argv[] = {"qemu-system-arm", "-M", "mps2-an500", "-nographic", "-semihosting-config",
+    char *argv[] = {"qemu-system-arm", "-M", m4 ? "mps2-an386" : "mps2-an500", "-nographic", "-semihosting-config",
                     "enable=on,target=native", "-kernel", prog, "-plugin", plugin_arg, "-d", "plugin", "-D",
                     plugin_log, NULL};
     if (!o->count) argv[8] = NULL;
-    s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
+    if (!s) s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
     if (!s && status != 0) s = step_failed("the firmware on qemu-system-arm", status, run_out, run_err);
-    if (!s && o->count) s = read_count(plugin_log, p->name, out_instructions);
+    if (!s && o->count)
+      s = read_count(plugin_log, p->name, out_instructions, o->layer_instructions ? &fns : NULL, p->num_layers,
+                     o->layer_instructions, o->glue_instructions);
+    free(plugin_arg);
+    layer_fns_free(&fns);
   } else {
     char *argv[] = {prog, NULL};
     s = run_command(argv, run_out, run_err, timeout_s, o->verbose, &status);
@@ -581,7 +728,8 @@ static mcu_status_t make_work_dir(const mcu_run_options_t *o, char *dir, int *ou
   return s;
 }
 
-/* Compiles SYM.o and SYM.h into `dir` (cortex-m7 or host). *out_program is the lowered program they came from. */
+/* Compiles SYM.o and SYM.h into `dir` (cortex-m7, cortex-m4 or host). *out_program is the lowered program they
+ * came from. */
 static mcu_status_t compile_into(const mcu_compile_options_t *co, const char *dir, char *obj, char *hdr,
                                  mcu_program_t **out_program) {
   char file[300];
@@ -594,6 +742,40 @@ static mcu_status_t compile_into(const mcu_compile_options_t *co, const char *di
   with_output.output_path = obj;
   with_output.emit = MCU_EMIT_OBJ;
   return mcu_compile_keep_program(&with_output, out_program);
+}
+
+/* The kernel-and-stride part of a conv ("1x1s1", "3x3s2x1") into buf. */
+static void conv_geometry(const mcu_layer_t *l, const mcu_tensor_t *w, char *buf, size_t n) {
+  if (l->stride[0] == l->stride[1]) {
+    snprintf(buf, n, "%dx%ds%d", (int)w->shape[1], (int)w->shape[2], (int)l->stride[0]);
+  } else {
+    snprintf(buf, n, "%dx%ds%dx%d", (int)w->shape[1], (int)w->shape[2], (int)l->stride[0], (int)l->stride[1]);
+  }
+}
+
+/* mcu_run_layer_t.shape of layer l (see run.h). */
+static void layer_shape(const mcu_program_t *p, const mcu_layer_t *l, char *buf, size_t n) {
+  const mcu_tensor_t *out = &p->tensors[l->output];
+  const mcu_tensor_t *x = l->num_inputs > 0 ? &p->tensors[l->inputs[0]] : NULL;
+  int cout = out->rank > 0 ? (int)out->shape[out->rank - 1] : 0;
+  int cin = x && x->rank > 0 ? (int)x->shape[x->rank - 1] : 0;
+  char g[32];
+  snprintf(buf, n, "-");
+  if (l->op == MCU_OP_CONV2D && l->num_inputs >= 2 && p->tensors[l->inputs[1]].rank == 4) {
+    conv_geometry(l, &p->tensors[l->inputs[1]], g, sizeof g);
+    if (l->groups > 1 && l->groups == cin) {
+      snprintf(buf, n, "dw%s:%d", g, cout);
+    } else if (l->groups > 1) {
+      snprintf(buf, n, "%sg%d:%d->%d", g, (int)l->groups, cin, cout);
+    } else {
+      snprintf(buf, n, "%s:%d->%d", g, cin, cout);
+    }
+  } else if ((l->op == MCU_OP_FULLY_CONNECTED || l->op == MCU_OP_MATMUL) && x) {
+    snprintf(buf, n, "%d->%d", cin, cout);
+  } else if (l->op == MCU_OP_STREAM_BLOCK && l->num_inputs >= 6 && p->tensors[l->inputs[3]].rank == 4) {
+    conv_geometry(l, &p->tensors[l->inputs[3]], g, sizeof g);
+    snprintf(buf, n, "%d->%d,dw%s,->%d", cin, (int)p->tensors[l->inputs[3]].shape[0], g, cout);
+  }
 }
 
 /* Runs the program `p` on the inputs into r's outputs: in-process for ref, else by linking and running the object. */
@@ -621,6 +803,18 @@ static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t 
       .verbose = o->verbose,
       .timeout_seconds = o->timeout_seconds,
   };
+  uint64_t *per_layer = NULL;
+  if (o->per_layer) {
+    per_layer = calloc((size_t)(p->num_layers ? p->num_layers : 1), sizeof *per_layer);
+    r->layers = calloc((size_t)(p->num_layers ? p->num_layers : 1), sizeof *r->layers);
+    if (!per_layer || !r->layers) {
+      free(per_layer);
+      free(outs);
+      return mcu_status_errorf("out of memory");
+    }
+    ro.layer_instructions = per_layer;
+    ro.glue_instructions = &r->glue_instructions;
+  }
   uint64_t count = 0;
   mcu_status_t s = mcu_run_object(&ro, inputs, outs, &count);
   free(outs);
@@ -628,17 +822,36 @@ static mcu_status_t run_program(const mcu_run_options_t *o, const mcu_program_t 
     r->has_count = 1;
     r->instructions = count;
   }
+  for (int k = 0; !s && o->per_layer && k < p->num_layers; k++) {
+    const mcu_layer_t *l = &p->layers[k];
+    mcu_run_layer_t *rl = &r->layers[r->num_layers];
+    rl->name = strdup(l->name ? l->name : "");
+    if (!rl->name) {
+      s = mcu_status_errorf("out of memory");
+      break;
+    }
+    rl->op = mcu_op_name(l->op);
+    layer_shape(p, l, rl->shape, sizeof rl->shape);
+    rl->macs = mcu_layer_macs(p, l);
+    rl->instructions = per_layer[k];
+    r->num_layers++;
+  }
+  free(per_layer);
   return s;
 }
 
 mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) {
   *out_result = NULL;
   if (!o->model_path) return mcu_status_errorf("no model given");
-  if (o->count && o->target != MCU_RUN_CORTEX_M7) return mcu_status_errorf("--count needs --target=cortex-m7");
+  if (o->count && !is_emulated(o->target))
+    return mcu_status_errorf("--count needs --target=cortex-m7 or cortex-m4");
+  if (o->per_layer && !o->count) return mcu_status_errorf("--per-layer needs --count");
   mcu_compile_options_t co;
   mcu_compile_options_init(&co);
   co.model_path = o->model_path;
-  co.target = o->target == MCU_RUN_HOST ? MCU_TARGET_HOST : MCU_TARGET_CORTEX_M7;
+  co.target = o->target == MCU_RUN_HOST        ? MCU_TARGET_HOST
+              : o->target == MCU_RUN_CORTEX_M4 ? MCU_TARGET_CORTEX_M4
+                                               : MCU_TARGET_CORTEX_M7;
   co.name = o->name ? o->name : "model";
   co.bindings = o->bindings;
   co.num_bindings = o->num_bindings;
@@ -677,6 +890,38 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   }
   *out_result = r;
   return NULL;
+}
+
+/* MACs per instruction with two decimals, "-" when the layer has no MACs or executed nothing. */
+static void put_ratio(FILE *f, int64_t macs, uint64_t n) {
+  if (n == 0 || macs == 0) {
+    fprintf(f, "%10s", "-");
+  } else {
+    fprintf(f, "%10.2f", (double)macs / (double)n);
+  }
+}
+
+void mcu_run_print_layers(FILE *f, const mcu_run_result_t *r) {
+  if (!r->layers) return;
+  fprintf(f, "%-10s %-16s %14s %14s %10s  %-20s %s\n", "layer", "op", "instructions", "MACs", "MACs/instr", "shape",
+          "name");
+  int64_t macs = 0;
+  uint64_t sum = r->glue_instructions;
+  for (int k = 0; k < r->num_layers; k++) {
+    const mcu_run_layer_t *l = &r->layers[k];
+    char idx[32];
+    snprintf(idx, sizeof idx, "layer %d:", k);
+    fprintf(f, "%-10s %-16s %14" PRIu64 " %14" PRId64 " ", idx, l->op, l->instructions, l->macs);
+    put_ratio(f, l->macs, l->instructions);
+    fprintf(f, "  %-20s %s\n", l->shape[0] ? l->shape : "-", l->name);
+    macs += l->macs;
+    sum += l->instructions;
+  }
+  fprintf(f, "%-10s %-16s %14" PRIu64 " %14s %10s  %-20s %s\n", "glue:", "-", r->glue_instructions, "-", "-", "-",
+          "(SYM_run outside the layer functions)");
+  fprintf(f, "%-10s %-16s %14" PRIu64 " %14" PRId64 " ", "total:", "-", sum, macs);
+  put_ratio(f, macs, sum);
+  fputc('\n', f);
 }
 
 void mcu_run_print_output(FILE *f, int index, const mcu_run_output_t *out) {

@@ -71,11 +71,8 @@ static void quantize_elem(cg_t *cg, const cg_view_t *in, const cg_view_t *out, L
   LLVMValueRef zp = cg_table_i32(cg, "zp", zps, n, slice);
   LLVMValueRef lo = LLVMBuildSIToFP(cg->b, LLVMBuildSub(cg->b, cg_i32(cg, qmin), zp, ""), cg->t_f32, "");
   LLVMValueRef hi = LLVMBuildSIToFP(cg->b, LLVMBuildSub(cg->b, cg_i32(cg, qmax), zp, ""), cg->t_f32, "");
-  LLVMValueRef args[2] = {v, lo};
-  v = LLVMBuildCall2(cg->b, cg->ty_minmax, cg->fn_maxnum, args, 2, "");
-  args[0] = v;
-  args[1] = hi;
-  v = LLVMBuildCall2(cg->b, cg->ty_minmax, cg->fn_minnum, args, 2, "");
+  v = cg_maxnum(cg, v, lo);
+  v = cg_minnum(cg, v, hi);
   LLVMValueRef t = LLVMBuildFAdd(cg->b, v, cg_f32(cg, 12582912.0f), "");
   LLVMValueRef r = LLVMBuildSub(cg->b, LLVMBuildBitCast(cg->b, t, cg->t_i32, ""), cg_i32(cg, 0x4B400000), "");
   cg_store(cg, out, e, LLVMBuildAdd(cg->b, r, zp, ""));

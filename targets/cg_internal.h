@@ -30,6 +30,7 @@ typedef struct cg {
   LLVMTypeRef ty_memcpy;
   LLVMValueRef fn_maxnum, fn_minnum;
   LLVMTypeRef ty_minmax;
+  int select_minmax; /* no VMAXNM/VMINNM (Cortex-M4's FPv4): cg_maxnum/cg_minnum compare and select instead */
 } cg_t;
 
 /* A tensor as a layer function sees it: its descriptor, a pointer to its first byte and the alignment (bytes, a
@@ -85,6 +86,12 @@ LLVMValueRef cg_add(cg_t *cg, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef cg_addk(cg_t *cg, LLVMValueRef a, int64_t k);
 LLVMValueRef cg_mulk(cg_t *cg, LLVMValueRef a, int64_t k);
 
+/* llvm.maxnum / llvm.minnum of float `a` and a float `b` that is never NaN (a NaN `a` gives `b`). With
+ * cg->select_minmax an ordered compare and a select, which means the same for such a `b` (up to the sign of a
+ * zero result, which no caller depends on): FPv4 has no VMAXNM, and LLVM would call fmaxf/fminf instead. */
+LLVMValueRef cg_maxnum(cg_t *cg, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_minnum(cg_t *cg, LLVMValueRef a, LLVMValueRef b);
+
 /* Element `idx` (i32 element index) of an integer view, sign- or zero-extended to i32; or the float of an f32 view. */
 LLVMValueRef cg_load(cg_t *cg, const cg_view_t *v, LLVMValueRef idx);
 /* Stores `val` (i32, truncated to i8 for 8-bit dtypes; or float) as element `idx` of `v`. */
@@ -137,7 +144,7 @@ mcu_status_t cg_lower_mem_intrinsics(LLVMModuleRef mod);
 mcu_status_t cg_check_externals(LLVMModuleRef mod);
 
 /* ---- cg_module.c: the whole module (globals, layer functions, SYM_run). ---- */
-/* Fills the empty module `mod` (its target triple and data layout already set) with the code of `p`. */
-mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod);
+/* Fills the empty module `mod` (its target triple and data layout already set) with the code of `p` for `target`. */
+mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod, mcu_target_t target);
 
 #endif

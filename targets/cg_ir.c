@@ -159,17 +159,27 @@ LLVMValueRef cg_table_f32(cg_t *cg, const char *what, const float *vals, int n, 
   return table_load(cg, what, cg->t_f32, consts, n, idx);
 }
 
+LLVMValueRef cg_maxnum(cg_t *cg, LLVMValueRef a, LLVMValueRef b) {
+  if (cg->select_minmax) return LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, a, b, ""), a, b, "");
+  LLVMValueRef args[2] = {a, b};
+  return LLVMBuildCall2(cg->b, cg->ty_minmax, cg->fn_maxnum, args, 2, "");
+}
+
+LLVMValueRef cg_minnum(cg_t *cg, LLVMValueRef a, LLVMValueRef b) {
+  if (cg->select_minmax) return LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, a, b, ""), a, b, "");
+  LLVMValueRef args[2] = {a, b};
+  return LLVMBuildCall2(cg->b, cg->ty_minmax, cg->fn_minnum, args, 2, "");
+}
+
 /* Requantization tail (docs/ir.md steps 4-5). llvm.maxnum returns the non-NaN operand, so a NaN becomes lo, as the
  * spec says; the sign of a zero does not matter because the magic add maps both zeros to the same bits. On
- * Cortex-M7 maxnum/minnum are single VMAXNM/VMINNM instructions. VMAXNM turns a *signaling* NaN into NaN instead
+ * Cortex-M7 maxnum/minnum are single VMAXNM/VMINNM instructions (on Cortex-M4 a VCMP and a conditional move,
+ * cg_maxnum). VMAXNM turns a *signaling* NaN into NaN instead
  * of returning the other operand, but v always comes out of an fmul/fdiv, which quiets NaNs, so that cannot
  * happen here. */
 LLVMValueRef cg_clamp_round(cg_t *cg, LLVMValueRef v, int32_t lo, int32_t hi, int32_t zp) {
-  LLVMValueRef args[2] = {v, cg_f32(cg, (float)lo)};
-  v = LLVMBuildCall2(cg->b, cg->ty_minmax, cg->fn_maxnum, args, 2, "");
-  args[0] = v;
-  args[1] = cg_f32(cg, (float)hi);
-  v = LLVMBuildCall2(cg->b, cg->ty_minmax, cg->fn_minnum, args, 2, "");
+  v = cg_maxnum(cg, v, cg_f32(cg, (float)lo));
+  v = cg_minnum(cg, v, cg_f32(cg, (float)hi));
   LLVMValueRef t = LLVMBuildFAdd(cg->b, v, cg_f32(cg, 12582912.0f), "");
   LLVMValueRef bits = LLVMBuildBitCast(cg->b, t, cg->t_i32, "");
   LLVMValueRef r = LLVMBuildSub(cg->b, bits, cg_i32(cg, 0x4B400000), "");

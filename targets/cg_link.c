@@ -23,9 +23,9 @@
  * helper calls the backend itself emits (e.g. __aeabi_ldivmod for a 64-bit division by a variable) are invisible
  * in IR and are caught only by the tests' arm-none-eabi-nm check; libm results (expf, ...) are the target libm's. */
 
-/* scripts/embed.cmake output for the two targets (CMakeLists.txt, block "kernel-library bitcode"). */
-extern const unsigned char mcu_kernels_bc_cortex_m7[], mcu_kernels_bc_host[];
-extern const size_t mcu_kernels_bc_cortex_m7_size, mcu_kernels_bc_host_size;
+/* scripts/embed.cmake output for the three targets (CMakeLists.txt, block "kernel-library bitcode"). */
+extern const unsigned char mcu_kernels_bc_cortex_m7[], mcu_kernels_bc_cortex_m4[], mcu_kernels_bc_host[];
+extern const size_t mcu_kernels_bc_cortex_m7_size, mcu_kernels_bc_cortex_m4_size, mcu_kernels_bc_host_size;
 
 /* The first error the LLVM context reports while parsing or linking (warnings and remarks are dropped). */
 typedef struct diag {
@@ -131,6 +131,9 @@ mcu_status_t cg_link_kernels(LLVMModuleRef mod, const char *sym, mcu_target_t ta
   if (target == MCU_TARGET_CORTEX_M7) {
     bc = mcu_kernels_bc_cortex_m7;
     bc_size = mcu_kernels_bc_cortex_m7_size;
+  } else if (target == MCU_TARGET_CORTEX_M4) {
+    bc = mcu_kernels_bc_cortex_m4;
+    bc_size = mcu_kernels_bc_cortex_m4_size;
   } else {
     bc = mcu_kernels_bc_host;
     bc_size = mcu_kernels_bc_host_size;

@@ -410,13 +410,14 @@ static mcu_status_t build_run(cg_t *cg, LLVMTypeRef with_arena_ty) {
   return NULL;
 }
 
-mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod) {
+mcu_status_t cg_build_module(const mcu_program_t *p, LLVMModuleRef mod, mcu_target_t target) {
   mcu_status_t s = check_program(p);
   if (s) return s;
   cg_t cg = {0};
   cg.p = p;
   cg.sym = p->name;
   cg.mod = mod;
+  cg.select_minmax = target == MCU_TARGET_CORTEX_M4;
   cg.ctx = LLVMGetModuleContext(mod);
   cg.t_void = LLVMVoidTypeInContext(cg.ctx);
   cg.t_i1 = LLVMInt1TypeInContext(cg.ctx);

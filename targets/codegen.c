@@ -11,8 +11,10 @@
 
 #include "cg_internal.h"
 
-/* The target contract: Cortex-M7 (Thumb-2, DSP, FPv5-D16, hard-float ABI, static relocation model) or the host
- * (default triple, generic CPU, position independent so the object links into a PIE or a shared library). */
+/* The target contract: Cortex-M7 (Thumb-2, DSP, FPv5-D16, hard-float ABI, static relocation model), Cortex-M4
+ * (Thumb-2, DSP, FPv4-SP-D16: single precision only, so a double operation would become a libgcc call, hard-float
+ * ABI, static) or the host (default triple, generic CPU, position independent so the object links into a PIE or a
+ * shared library). Both Cortex-M targets share the triple (the kernel library's bitcode is checked against it). */
 static mcu_status_t make_target_machine(mcu_target_t target, LLVMTargetMachineRef *out_tm) {
   LLVMInitializeARMTargetInfo();
   LLVMInitializeARMTarget();
@@ -29,6 +31,11 @@ static mcu_status_t make_target_machine(mcu_target_t target, LLVMTargetMachineRe
     triple = LLVMCreateMessage("thumbv7em-none-unknown-eabihf");
     cpu = "cortex-m7";
     features = "+dsp,+fp-armv8d16sp";
+    reloc = LLVMRelocStatic;
+  } else if (target == MCU_TARGET_CORTEX_M4) {
+    triple = LLVMCreateMessage("thumbv7em-none-unknown-eabihf");
+    cpu = "cortex-m4";
+    features = "+dsp,+vfp4d16sp";
     reloc = LLVMRelocStatic;
   } else if (target == MCU_TARGET_HOST) {
     triple = LLVMGetDefaultTargetTriple();
@@ -118,7 +125,7 @@ static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm,
   LLVMSetModuleDataLayout(mod, td);
   LLVMDisposeTargetData(td);
 
-  mcu_status_t s = cg_build_module(p, mod);
+  mcu_status_t s = cg_build_module(p, mod, target);
   if (!s) s = cg_link_kernels(mod, p->name, target);
   if (!s) set_code_section(mod, p->name);
   char *msg = NULL;

@@ -1,4 +1,4 @@
-/* kernel_link_test.c: layers run by the kernel library's linked bitcode: host results vs reference, M7 symbols. */
+/* kernel_link_test.c: layers run by the kernel library's linked bitcode: host results vs reference, M7/M4 symbols. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, popen */
 #include <math.h>
 #include <stdio.h>
@@ -12,8 +12,10 @@
 /* What each case checks: (1) the host object, loaded with dlopen, gives the reference's bytes (the reference runs
  * the host build of the same library function); (2) the Cortex-M7 object defines only SYM_* symbols and needs only
  * standard C functions (arm-none-eabi-nm); (3) its IR keeps no call to the library (the entry point was inlined)
- * and defines nothing outside SYM_*; (4) two emissions give the same bytes. A case whose layers the library does
- * not handle (yet) is skipped; the run fails when no case at all was handled. */
+ * and defines nothing outside SYM_*; (4) two emissions give the same bytes; (5) the Cortex-M4 object (FPv4-SP: no
+ * double precision) passes (2) too, so no double arithmetic became a libgcc call (__aeabi_d*), and has no .f64
+ * instruction (arm-none-eabi-objdump). A case whose layers the library does not handle (yet) is skipped; the run
+ * fails when no case at all was handled. */
 
 static int g_handled;
 
@@ -81,6 +83,21 @@ static void check_m7_symbols(const char *name, const char *obj) {
     }
   }
   CHECK(pclose(f) == 0 && defined > 0, "%s: arm-none-eabi-nm failed", name);
+}
+
+/* No double-precision VFP instruction (".f64") in the disassembly of the Cortex-M4 object. */
+static void check_m4_single_precision(const char *name, const char *obj) {
+  char cmd[512], line[512];
+  snprintf(cmd, sizeof cmd, "arm-none-eabi-objdump -d %s", obj);
+  FILE *f = popen(cmd, "r");
+  CHECK(f != NULL, "%s: cannot run arm-none-eabi-objdump", name);
+  if (!f) return;
+  int lines = 0;
+  while (fgets(line, sizeof line, f)) {
+    ++lines;
+    CHECK(!strstr(line, ".f64"), "%s: double-precision instruction in the cortex-m4 object: %s", name, line);
+  }
+  CHECK(pclose(f) == 0 && lines > 0, "%s: arm-none-eabi-objdump failed", name);
 }
 
 /* The IR after optimisation: no call of a library entry point left and no definition outside SYM_*. */
@@ -157,8 +174,18 @@ static void run_case(pb_t *b) {
     check_m7_ir(name, m7ll);
   }
   mcu_status_free(e1), mcu_status_free(e2), mcu_status_free(e3);
-  printf("%-20s host %6llu code bytes, cortex-m7 %6llu code bytes\n", name, (unsigned long long)st.code_bytes,
-         (unsigned long long)sa.code_bytes);
+  char m4[256];
+  cg_tmp_path(m4, name, "_m4.o");
+  mcu_codegen_stats_t s4 = {0};
+  mcu_status_t e4 = mcu_codegen_emit(p, MCU_TARGET_CORTEX_M4, MCU_EMIT_OBJ, m4, &s4);
+  CHECK(!e4, "%s: cortex-m4 emission: %s", name, mcu_status_message(e4));
+  if (!e4) {
+    check_m7_symbols(name, m4);
+    check_m4_single_precision(name, m4);
+  }
+  mcu_status_free(e4);
+  printf("%-20s host %6llu code bytes, cortex-m7 %6llu code bytes, cortex-m4 %6llu code bytes\n", name,
+         (unsigned long long)st.code_bytes, (unsigned long long)sa.code_bytes, (unsigned long long)s4.code_bytes);
   mcu_program_destroy(p);
 }
 

@@ -1,4 +1,4 @@
-/* startup.c: Cortex-M7 reset and fault handling for mcunet-run firmware on QEMU mps2-an500 (newlib + semihosting). */
+/* startup.c: Cortex-M7/M4 reset and fault handling for mcunet-run firmware on QEMU mps2-an500/an386 (semihosting). */
 
 /* Reset_Handler enables the FPU before any VFP instruction can run, copies .data from its load address, zeroes
  * .bss (the model's arena included), opens newlib's semihosting file handles, runs main and passes its status to
