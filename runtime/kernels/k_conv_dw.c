@@ -1,6 +1,7 @@
 /* k_conv_dw.c: TF Lite Micro-exact int8 depthwise convolution kernels (separate buffers, and in place). */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "k_conv_dw.h"
 #include "k_fixedpoint.h"
@@ -58,73 +59,82 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
   }
 }
 
-#define DW_TMAX 64 /* windows up to 8x8 keep their weights in a local array */
-
-/* One channel's plane (n * h * w bytes, row-major) -> its outputs, stored at y[pixel * c_total]. Interior outputs
- * (window inside the image) use constant loop bounds and bias + input_offset * sum(w) folded once: for them
- * sum_t w_t * (x_t + off) = sum_t w_t * x_t + off * sum_t w_t exactly (wrapping int32). Border outputs add the
- * offset per tap over their clipped window, as mcu_k_conv_s8 does. */
+/* One channel's plane (n * h * w bytes, row-major) -> its outputs, stored at y[pixel * c_total]: every output over
+ * its window with the taps outside the image skipped, as mcu_k_conv_s8 does (loops of constant trip count that
+ * LLVM unrolls; the bounds checks are cheap next to a per-channel setup, which is why small planes use this). */
 static inline __attribute__((always_inline)) void dw_plane_channel(const mcu_k_conv_params_t *p, const int8_t *plane,
-                                                                   const int32_t *wc, int32_t bias, int32_t mult,
+                                                                   const int8_t *wc, int32_t bias, int32_t mult,
                                                                    int32_t shift, int8_t *y, int32_t c_total) {
-  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w, W = p->w;
-  int32_t sum_w = 0;
-  for (int32_t t = 0; t < kh * kw; ++t) sum_w += wc[t];
-  const int32_t bias_in = mcu_fx_add_wrap(bias, mcu_fx_i32((uint32_t)sum_w * (uint32_t)p->input_offset));
-  /* Output columns whose window is inside the image horizontally: [ox_lo, ox_hi). */
-  const int32_t ox_lo = mcu_dw_first_at_least(-p->pad_left, p->stride_w, 0, p->ow);
-  const int32_t ox_hi = mcu_dw_end_at_most(-p->pad_left, p->stride_w, W - 1 - (kw - 1) * dw, p->ow);
-  for (int32_t b = 0; b < p->n; ++b) {
-    const int8_t *pb = plane + (size_t)b * p->h * W;
-    for (int32_t oy = 0; oy < p->oh; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_top;
-      const int32_t ky_lo = mcu_dw_first_at_least(y0, dh, 0, kh), ky_hi = mcu_dw_end_at_most(y0, dh, p->h - 1, kh);
-      int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * c_total;
-      const int full_rows = ky_lo == 0 && ky_hi == kh;
+  for (int32_t b = 0; b < p->n; ++b)
+    for (int32_t oy = 0; oy < p->oh; ++oy)
       for (int32_t ox = 0; ox < p->ow; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_left;
-        int32_t acc;
-        if (full_rows && ox >= ox_lo && ox < ox_hi) {
-          const int8_t *q = pb + (size_t)y0 * W + x0;
-          acc = bias_in;
-          for (int32_t ky = 0; ky < kh; ++ky)
-            for (int32_t kx = 0; kx < kw; ++kx)
-              acc = mcu_fx_add_wrap(acc, wc[ky * kw + kx] * (int32_t)q[ky * dh * W + kx * dw]);
-        } else {
-          const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, W - 1, kw);
-          acc = bias;
-          for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
-            const int8_t *r = pb + (size_t)(y0 + ky * dh) * W;
-            for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
-              acc = mcu_fx_add_wrap(acc, wc[ky * kw + kx] * ((int32_t)r[x0 + kx * dw] + p->input_offset));
+        const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
+        int32_t acc = bias;
+        for (int32_t ky = 0; ky < p->kh; ++ky) {
+          const int32_t iy = y0 + ky * p->dilation_h;
+          if (iy < 0 || iy >= p->h) continue;
+          for (int32_t kx = 0; kx < p->kw; ++kx) {
+            const int32_t ix = x0 + kx * p->dilation_w;
+            if (ix < 0 || ix >= p->w) continue;
+            acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * p->kw + kx] *
+                                           ((int32_t)plane[(b * p->h + iy) * p->w + ix] + p->input_offset));
           }
         }
-        yr[(size_t)ox * c_total] = mcu_dw_out(p, acc, mult, shift);
+        y[((size_t)(b * p->oh + oy) * p->ow + ox) * c_total] =
+            (int8_t)mcu_fx_clamp(mcu_fx_mbqm(acc, mult, shift) + p->output_offset, p->act_min, p->act_max);
+      }
+}
+
+/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input rows
+ * copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
+static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
+                                                                  const int8_t *x, const int8_t *w,
+                                                                  const int32_t *mult, const int32_t *shift,
+                                                                  const int32_t *bias, int8_t *y, int8_t *ring) {
+  const int32_t C = p->c, T = p->kh * p->kw, G = g->g, slot_bytes = g->pw * G, zero_slot = g->slots * slot_bytes;
+  const int8_t zp = (int8_t)(-p->input_offset);
+  for (int32_t c0 = 0; c0 < C; c0 += G) {
+    const int32_t cn = C - c0 < G ? C - c0 : G;
+    for (int32_t i = 0; i < (g->slots + 1) * slot_bytes; ++i) ring[i] = zp;
+    for (int32_t b = 0; b < p->n; ++b) {
+      int32_t next = 0;
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        const int32_t y0 = oy * p->stride_h - p->pad_top;
+        int32_t last = y0 + (p->kh - 1) * p->dilation_h;
+        if (last > p->h - 1) last = p->h - 1;
+        for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r) {
+          const int8_t *src = x + ((size_t)(b * p->h + r) * p->w) * C + c0;
+          int8_t *dst = ring + (size_t)(r % g->slots) * slot_bytes + (size_t)p->pad_left * G;
+          if (cn == 4)
+            for (int32_t ix = 0; ix < p->w; ++ix) memcpy(dst + (size_t)ix * 4, src + (size_t)ix * C, 4);
+          else
+            for (int32_t ix = 0; ix < p->w; ++ix)
+              for (int32_t k = 0; k < cn; ++k) dst[ix * G + k] = src[(size_t)ix * C + k];
+        }
+        if (last + 1 > next) next = last + 1;
+        int32_t rp[MCU_DW_KMAX];
+        for (int32_t ky = 0; ky < p->kh; ++ky) {
+          const int32_t iy = y0 + ky * p->dilation_h;
+          rp[ky] = iy >= 0 && iy < p->h ? (iy % g->slots) * slot_bytes : zero_slot;
+        }
+        int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * C + c0;
+        const int8_t *wg = w + (size_t)c0 * T;
+        const int32_t *bg = bias ? bias + c0 : NULL;
+        if (cn == 4) /* separate copies with constant channel counts */
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 4, G, wg, mult + c0, shift + c0, bg,
+                                 yr + (size_t)ox * C);
+        else if (cn == 1)
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg,
+                                 yr + (size_t)ox * C);
+        else
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg,
+                                 yr + (size_t)ox * C);
       }
     }
   }
-}
-
-/* Windows of more than DW_TMAX taps: every output over its clipped window, weights read from the filter. */
-static void dw_plane_channel_big(const mcu_k_conv_params_t *p, const int8_t *plane, const int8_t *wc, int32_t bias,
-                                 int32_t mult, int32_t shift, int8_t *y, int32_t c_total) {
-  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w, W = p->w;
-  for (int32_t b = 0; b < p->n; ++b)
-    for (int32_t oy = 0; oy < p->oh; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_top;
-      const int32_t ky_lo = mcu_dw_first_at_least(y0, dh, 0, kh), ky_hi = mcu_dw_end_at_most(y0, dh, p->h - 1, kh);
-      for (int32_t ox = 0; ox < p->ow; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_left;
-        const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, W - 1, kw);
-        int32_t acc = bias;
-        for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *r = plane + (size_t)(b * p->h + y0 + ky * dh) * W;
-          for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
-            acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * kw + kx] * ((int32_t)r[x0 + kx * dw] + p->input_offset));
-        }
-        y[((size_t)(b * p->oh + oy) * p->ow + ox) * c_total] = mcu_dw_out(p, acc, mult, shift);
-      }
-    }
 }
 
 /* mcu_k_conv_dw_inplace_s8: the depthwise case of mcu_k_conv_s8 (groups == c == o, depth multiplier 1, filter
@@ -155,16 +165,14 @@ void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *
   int8_t *y = (int8_t *)out;
   int8_t *plane = (int8_t *)scratch;
   const int32_t c_total = p->c, n_pix = p->n * p->h * p->w, T = p->kh * p->kw;
+  const mcu_dw_ring_t g = mcu_dw_inplace_ring(p);
+  if (g.ok) {
+    dw_inplace_ring(p, &g, x, w, mult, shift, bias, y, (int8_t *)scratch);
+    return;
+  }
   for (int32_t c = 0; c < c_total; ++c) {
     const int8_t *xc = x + c;
     for (int32_t i = 0; i < n_pix; ++i) plane[i] = xc[(size_t)i * c_total];
-    /* The window's weights as int32 in a local array: it cannot alias the int8 stores, so they stay in registers. */
-    int32_t wl[DW_TMAX];
-    const int32_t tn = T < DW_TMAX ? T : DW_TMAX;
-    for (int32_t t = 0; t < tn; ++t) wl[t] = w[(size_t)c * T + t];
-    if (T <= DW_TMAX)
-      dw_plane_channel(p, plane, wl, bias ? bias[c] : 0, mult[c], shift[c], y + c, c_total);
-    else
-      dw_plane_channel_big(p, plane, w + (size_t)c * T, bias ? bias[c] : 0, mult[c], shift[c], y + c, c_total);
+    dw_plane_channel(p, plane, w + (size_t)c * T, bias ? bias[c] : 0, mult[c], shift[c], y + c, c_total);
   }
 }

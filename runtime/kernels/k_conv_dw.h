@@ -39,6 +39,10 @@
 #include <arm_acle.h>
 #endif
 
+/* An empty asm that takes the four accumulators in registers: LLVM must finish all four sums before the first
+ * requantization (otherwise it sinks three of them past the first one's branch and spills their inputs). */
+#define MCU_DW_KEEP4(a, b, c, d) __asm__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d))
+
 #define MCU_DW_KMAX 8 /* kernel heights up to this run the fast paths (a row-pointer array of this size) */
 
 /* Low and high signed 16-bit lane of a 32-bit pattern. */
@@ -79,6 +83,13 @@ static inline uint32_t mcu_dw_load4(const int8_t *p) {
   return v;
 }
 
+/* Four output bytes with one (unaligned) 32-bit store. */
+static inline void mcu_dw_store4(int8_t *p, int8_t b0, int8_t b1, int8_t b2, int8_t b3) {
+  const uint32_t v = (uint32_t)(uint8_t)b0 | (uint32_t)(uint8_t)b1 << 8 | (uint32_t)(uint8_t)b2 << 16 |
+                     (uint32_t)(uint8_t)b3 << 24;
+  memcpy(p, &v, 4);
+}
+
 /* mcu_fx_mbqm(x, m, shift), with a short exact path. When -30 <= shift <= -1 and -2^30 <= x < 2^30:
  * 2x fits int32, so ((2x * m + 2^31) >> 32) = floor((x * m + 2^30) / 2^31) = srdhm(x, m) (x is not INT32_MIN:
  * no saturation case); one SMMULR on the Cortex-M7. Its result t has |t| <= 2^30, so t + 2^(e-1) cannot overflow
@@ -86,7 +97,7 @@ static inline uint32_t mcu_dw_load4(const int8_t *p) {
  * term carries into the quotient exactly when r >= 2^(e-1) + [t < 0], i.e. r > gemmlowp's threshold
  * 2^(e-1) - 1 + [t < 0]. Every other case goes through mcu_fx_mbqm itself. */
 static inline int32_t mcu_dw_mbqm(int32_t x, int32_t m, int32_t shift) {
-  if (shift <= -1 && shift >= -30 && (uint32_t)x + 0x40000000u < 0x80000000u) {
+  if ((uint32_t)shift + 30u < 30u && (uint32_t)x + 0x40000000u < 0x80000000u) {
     const int32_t x2 = mcu_fx_i32((uint32_t)x << 1);
     const int32_t t = (int32_t)mcu_fx_asr64((int64_t)x2 * m + ((int64_t)1 << 31), 32);
     const int e = -shift;
@@ -128,10 +139,9 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_s8(const mcu_k_co
         a3 = mcu_dw_smlatb(xo, wt[3 * T], a3);
       }
     }
-    out[c] = mcu_dw_out(d, a0, mult[c], shift[c]);
-    out[c + 1] = mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]);
-    out[c + 2] = mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]);
-    out[c + 3] = mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]);
+    MCU_DW_KEEP4(a0, a1, a2, a3);
+    mcu_dw_store4(out + c, mcu_dw_out(d, a0, mult[c], shift[c]), mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]),
+                  mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]), mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]));
   }
   for (; c < C; ++c) {
     int32_t acc = bias ? bias[c] : 0;
@@ -141,6 +151,56 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_s8(const mcu_k_co
       for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
         acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * kw + kx] *
                                        ((int32_t)r[(ptrdiff_t)(x0 + kx * d->dilation_w) * C] + d->input_offset));
+    }
+    out[c] = mcu_dw_out(d, acc, mult[c], shift[c]);
+  }
+}
+
+/* A pixel whose window is complete: mcu_dw_pixel_s8 with the loops fully unrolled (constant trip counts once the
+ * params are constants), the tap addresses constant offsets from the row pointers. Kept a separate body so that
+ * LLVM does not merge it with the clipped copy. Channels [0, cn) of rows whose pixels are cs bytes apart (cs = c
+ * for NHWC rows; the in-place kernel's ring holds a slice of 4 channels); w, mult, shift, bias, out start at the
+ * first of those channels. */
+static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu_k_conv_params_t *d,
+                                                                       const int8_t *rows, const int32_t *rp,
+                                                                       int32_t x0, int32_t cn, int32_t cs,
+                                                                       const int8_t *w, const int32_t *mult,
+                                                                       const int32_t *shift, const int32_t *bias,
+                                                                       int8_t *out) {
+  const int32_t C = cn, kh = d->kh, kw = d->kw, T = d->kh * d->kw, step = d->dilation_w * cs;
+  const uint32_t off2 = ((uint32_t)d->input_offset & 0xffffu) * 0x10001u;
+  int32_t c = 0;
+  for (; c + 4 <= C; c += 4) {
+    int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
+    int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;
+    const int8_t *wc = w + (size_t)c * T;
+
+    for (int32_t ky = 0; ky < kh; ++ky) {
+      const int8_t *r = rows + rp[ky] + (ptrdiff_t)x0 * cs + c;
+      const int8_t *wt = wc + ky * kw;
+
+      for (int32_t kx = 0; kx < kw; ++kx) {
+        const uint32_t xv = mcu_dw_load4(r + kx * step);
+        const uint32_t xe = mcu_dw_sxtab16(off2, xv), xo = mcu_dw_sxtab16(off2, (xv >> 8) | (xv << 24));
+        a0 = mcu_dw_smlabb(xe, wt[kx], a0);
+        a1 = mcu_dw_smlabb(xo, wt[T + kx], a1);
+        a2 = mcu_dw_smlatb(xe, wt[2 * T + kx], a2);
+        a3 = mcu_dw_smlatb(xo, wt[3 * T + kx], a3);
+      }
+    }
+    MCU_DW_KEEP4(a0, a1, a2, a3);
+    mcu_dw_store4(out + c, mcu_dw_out(d, a0, mult[c], shift[c]), mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]),
+                  mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]), mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]));
+  }
+  for (; c < C; ++c) {
+    int32_t acc = bias ? bias[c] : 0;
+    const int8_t *wc = w + (size_t)c * T;
+
+    for (int32_t ky = 0; ky < kh; ++ky) {
+      const int8_t *r = rows + rp[ky] + (ptrdiff_t)x0 * cs + c;
+
+      for (int32_t kx = 0; kx < kw; ++kx)
+        acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * kw + kx] * ((int32_t)r[kx * step] + d->input_offset));
     }
     out[c] = mcu_dw_out(d, acc, mult[c], shift[c]);
   }
@@ -160,8 +220,9 @@ static inline int32_t mcu_dw_end_at_most(int32_t start, int32_t step, int32_t hi
   return k < n ? k : n;
 }
 
-/* See the top of this file. */
-static inline void mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, int32_t y0,
+/* See the top of this file. Always inlined: each layer gets its own copy specialised on its constant params (an
+ * out-of-line copy shared by several layers would run with run-time shapes). */
+static inline __attribute__((always_inline)) void mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, int32_t y0,
                                  int32_t ox0, int32_t npix, const int8_t *w, const int32_t *mult,
                                  const int32_t *shift, const int32_t *bias, int8_t *out) {
   const int32_t C = d->c, kh = d->kh, kw = d->kw, dh = d->dilation_h, dw = d->dilation_w;
@@ -175,7 +236,7 @@ static inline void mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *row
       const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, d->w - 1, kw);
       int8_t *o = out + (size_t)p * C;
       if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw)
-        mcu_dw_pixel_s8(d, rows, rp, x0, 0, kh, 0, kw, w, mult, shift, bias, o);
+        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, mult, shift, bias, o);
       else
         mcu_dw_pixel_s8(d, rows, rp, x0, ky_lo, ky_hi, kx_lo, kx_hi, w, mult, shift, bias, o);
     }
@@ -196,6 +257,55 @@ static inline void mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *row
       out[(size_t)p * C + c] = mcu_dw_out(d, acc, mult[c], shift[c]);
     }
   }
+}
+
+/* ---- The in-place kernel's ring (k_conv_dw.c, mcu_k_conv_dw_inplace_s8); shared with its prepare. ---- */
+
+/* Geometry of the ring: `slots` input rows of a slice of `g` channels (1 <= g <= 4), each row padded to `pw` pixels
+ * of g bytes (pl columns of the zero point on the left, enough on the right for the last window), plus one row of
+ * the zero point standing for the rows above and below the image: (slots + 1) * pw * g bytes of scratch. The slice
+ * is the widest (up to 4 channels) whose ring fits in the plane scratch n * h * w bytes, so the ring never needs
+ * more scratch than the plane variant. ok: the ring variant is used (kernel height <= MCU_DW_KMAX, a slice of at
+ * least two channels fit (with one, the plane variant is faster), and the copy schedule is safe in place, see mcu_dw_inplace_ring_safe); otherwise the
+ * kernel gathers one channel plane (n * h * w bytes). */
+typedef struct mcu_dw_ring {
+  int32_t slots, pw, g, ok;
+  int64_t bytes; /* scratch bytes of the variant chosen */
+} mcu_dw_ring_t;
+
+/* Whether every input row the in-place ring kernel copies is still intact when it copies it: at output row oy of
+ * batch b the kernel has written output pixels [0, (b * oh + oy) * ow) (of the current channel slice), which
+ * overwrite the input pixels with the same flat index; it then copies input rows [from, last] (those of the window
+ * not copied yet); row `from` starts at input pixel (b * h + from) * w. Safe iff that is >= the pixels written,
+ * for every copy (same schedule as the kernel's loop). */
+static inline __attribute__((always_inline)) int mcu_dw_inplace_ring_safe(const mcu_k_conv_params_t *p) {
+  for (int32_t b = 0; b < p->n; ++b) {
+    int32_t next = 0;
+    for (int32_t oy = 0; oy < p->oh; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_top;
+      int32_t last = y0 + (p->kh - 1) * p->dilation_h;
+      if (last > p->h - 1) last = p->h - 1;
+      const int32_t from = next > y0 ? next : (y0 > 0 ? y0 : 0);
+      if (from <= last && ((int64_t)b * p->h + from) * p->w < ((int64_t)b * p->oh + oy) * p->ow) return 0;
+      if (last + 1 > next) next = last + 1;
+    }
+  }
+  return 1;
+}
+
+static inline __attribute__((always_inline)) mcu_dw_ring_t mcu_dw_inplace_ring(const mcu_k_conv_params_t *p) {
+  mcu_dw_ring_t g;
+  const int32_t reach = (p->kh - 1) * p->dilation_h + 1;
+  g.slots = reach < p->h ? reach : p->h;
+  const int32_t last_col = (p->ow - 1) * p->stride_w - p->pad_left + (p->kw - 1) * p->dilation_w;
+  const int32_t pr = last_col > p->w - 1 ? last_col - (p->w - 1) : 0;
+  g.pw = p->pad_left + p->w + pr;
+  const int64_t row = ((int64_t)g.slots + 1) * g.pw, plane = (int64_t)p->n * p->h * p->w;
+  const int64_t fit = plane / row;
+  g.g = fit >= 4 ? 4 : (int32_t)fit;
+  g.ok = p->kh <= MCU_DW_KMAX && g.g >= 2 && mcu_dw_inplace_ring_safe(p);
+  g.bytes = g.ok ? row * g.g : plane;
+  return g;
 }
 
 #endif

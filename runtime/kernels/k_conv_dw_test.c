@@ -14,12 +14,14 @@
  * up to +-2^31 or none, random activation ranges) and requires, for every byte of the output:
  *   mcu_k_conv_dw_s8 == mcu_k_conv_s8;
  *   multiplier 1: mcu_k_conv_dw_inplace_s8 with a separate output and run in place (out == in0, the buffer the
- *   larger of input and output, scratch filled with garbage) == mcu_k_conv_s8;
+ *   larger of input and output, scratch of the size prepare gives, filled with garbage) == mcu_k_conv_s8, both
+ *   variants (ring and plane) being exercised;
  *   multiplier 1: mcu_dw_row_s8 reading the rows from a ring of min(R, h) slots (R = window height), filled the
  *   way the streamed block fills it (row r in slot r % ring, each row written once, as late as possible), one
  *   pixel per call, == mcu_k_conv_s8. A few fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
 
 static uint32_t g_rng = 88172645u;
+static int g_variant[2]; /* in-place cases run by the plane / the ring variant */
 static int32_t rnd(int32_t lo, int32_t hi) {
   g_rng ^= g_rng << 13;
   g_rng ^= g_rng >> 17;
@@ -125,7 +127,8 @@ static int check_case(const dw_case_t *k, const char *what) {
         p->n, p->h, p->w, p->c, p->o, p->kh, p->kw, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w,
         p->pad_top, p->pad_left);
   if (p->o == p->c) {
-    const size_t plane = (size_t)p->n * p->h * p->w;
+    const size_t plane = (size_t)mcu_dw_inplace_ring(p).bytes; /* the scratch prepare gives it */
+    ++g_variant[mcu_dw_inplace_ring(p).ok];
     int8_t *scratch = malloc(plane);
     memset(scratch, 0x7f, plane);
     memset(got, 0x33, ny);
@@ -197,5 +200,7 @@ int main(void) {
     check_case(&k, "tall");
     free_case(&k);
   }
+  CHECK(g_variant[0] > 100 && g_variant[1] > 100, "in-place variants: plane %d, ring %d cases", g_variant[0],
+        g_variant[1]);
   return mcu_test_finish();
 }
