@@ -8,14 +8,16 @@
 #include "k_mem.h"
 #include "k_tflite.h"
 
+#define DW_TMAX 64 /* windows up to 8x8 are gathered into a local array (multiplier > 1) */
+
 /* mcu_k_conv_dw_s8: mcu_k_conv_s8 (k_conv.c) restricted to depthwise convolutions (groups == c, filter
  * [o, kh, kw, 1], o = c * M for a depth multiplier M >= 1; output channel o reads input channel o / M), computing
  * the same bytes faster. Why: depthwise layers are a large share of a MobileNet's instructions and the general
  * kernel spends ~12 instructions per MAC on them (index arithmetic and a general requantization per output).
  * Algorithm: M == 1: each output row is one mcu_dw_row_s8 call over the whole row (k_conv_dw.h: channels by 4
  * with SXTAB16 / SMLABB, complete windows unrolled, border windows clipped). M > 1 (TF Lite's first layer of a
- * one-channel image, for instance): per output pixel and input channel, the window's clipped bounds are computed
- * once and shared by its M output channels. Exactness: the sums are mcu_k_conv_s8's (int32 wrapping sums are
+ * one-channel image, for instance): per output pixel and input channel, the window (x + input_offset, zeros for
+ * the taps outside the image) is read once into a local array and shared by its M output channels. Exactness: the sums are mcu_k_conv_s8's (int32 wrapping sums are
  * order-independent), the requantization is mcu_fx_mbqm's value (mcu_dw_mbqm). Params, aux and inputs as for
  * mcu_k_conv_s8 (aux0: int32 mult[o], aux1: int32 shift[o], in1: int8 filter [o, kh, kw, 1], in2: int32 bias [o]
  * or NULL); scratch: none. Weakness: M > 1 is plain scalar C; out must not overlap in0. */
@@ -26,7 +28,7 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
   const int8_t *x = (const int8_t *)in0, *w = (const int8_t *)in1;
   const int32_t *mult = (const int32_t *)aux0, *shift = (const int32_t *)aux1, *bias = (const int32_t *)in2;
   int8_t *y = (int8_t *)out;
-  const int32_t C = p->c, O = p->o, M = p->o / p->c, kh = p->kh, kw = p->kw;
+  const int32_t C = p->c, O = p->o, M = p->o / p->c, kh = p->kh, kw = p->kw, T = kh * kw;
   for (int32_t b = 0; b < p->n; ++b) {
     const int8_t *xb = x + (size_t)b * p->h * p->w * C;
     for (int32_t oy = 0; oy < p->oh; ++oy) {
@@ -42,17 +44,36 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
         const int32_t x0 = ox * p->stride_w - p->pad_left;
         const int32_t kx_lo = mcu_dw_first_at_least(x0, p->dilation_w, 0, kw);
         const int32_t kx_hi = mcu_dw_end_at_most(x0, p->dilation_w, p->w - 1, kw);
-        for (int32_t o = 0; o < O; ++o) {
-          const int32_t ci = o / M;
-          int32_t acc = bias ? bias[o] : 0;
-          for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
-            const int8_t *r = xb + (size_t)(y0 + ky * p->dilation_h) * p->w * C + ci;
-            const int8_t *wr = w + ((size_t)o * kh + ky) * kw;
-            for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
-              acc = mcu_fx_add_wrap(acc, (int32_t)wr[kx] *
-                                             ((int32_t)r[(ptrdiff_t)(x0 + kx * p->dilation_w) * C] + p->input_offset));
+        for (int32_t ci = 0; ci < C; ++ci) {
+          if (T <= DW_TMAX) {
+            /* The window of input channel ci once, x + input_offset, 0 for the taps outside the image (a zero
+             * term adds nothing, so the sum is the clipped one), then its M output channels from it. */
+            int32_t xw[DW_TMAX];
+            for (int32_t t = 0; t < T; ++t) xw[t] = 0;
+            for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
+              const int8_t *r = xb + (size_t)(y0 + ky * p->dilation_h) * p->w * C + ci;
+              for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
+                xw[ky * kw + kx] = (int32_t)r[(ptrdiff_t)(x0 + kx * p->dilation_w) * C] + p->input_offset;
+            }
+            for (int32_t o = ci * M; o < ci * M + M; ++o) {
+              int32_t acc = bias ? bias[o] : 0;
+              const int8_t *wo = w + (size_t)o * T;
+              for (int32_t t = 0; t < T; ++t) acc = mcu_fx_add_wrap(acc, (int32_t)wo[t] * xw[t]);
+              yr[(size_t)ox * O + o] = mcu_dw_out(p, acc, mult[o], shift[o]);
+            }
+            continue;
           }
-          yr[(size_t)ox * O + o] = mcu_dw_out(p, acc, mult[o], shift[o]);
+          for (int32_t o = ci * M; o < ci * M + M; ++o) {
+            int32_t acc = bias ? bias[o] : 0;
+            for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
+              const int8_t *r = xb + (size_t)(y0 + ky * p->dilation_h) * p->w * C + ci;
+              const int8_t *wr = w + ((size_t)o * kh + ky) * kw;
+              for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
+                acc = mcu_fx_add_wrap(acc, (int32_t)wr[kx] * ((int32_t)r[(ptrdiff_t)(x0 + kx * p->dilation_w) * C] +
+                                                              p->input_offset));
+            }
+            yr[(size_t)ox * O + o] = mcu_dw_out(p, acc, mult[o], shift[o]);
+          }
         }
       }
     }
