@@ -161,23 +161,33 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
 /* mcu_k_conv_dw_inplace_s8: the depthwise case of mcu_k_conv_s8 (groups == c == o, depth multiplier 1, filter
  * [o, kh, kw, 1]) computing exactly the same values, written so that `out` may be the same buffer as `in0` (it may
  * also be a separate one). Why: TinyEngine's in-place depthwise trick, exact: the layer then needs one buffer of
- * max(input, output) bytes plus a scratch plane instead of input + output.
- * Algorithm: for each channel c in order: copy the input plane x[:, :, :, c] (n * h * w bytes) into `scratch`, then
- * compute every output y[b, oy, ox, c] from the scratch (dw_plane_channel: the channel's weights, bias, multiplier
- * and shift loaded once; interior outputs with an unrolled window and the input offset folded into the bias,
- * border outputs over their clipped window) and store it. Proof that out == in0 is safe: the store of
- * y[b, oy, ox, c] goes to byte e = ((b * oh + oy) * ow + ox) * c_total + c, so e % c_total == c: it can only
- * overwrite an input byte of channel c (e < n*h*w*c_total) or a byte past the input. The input bytes of channel c
- * were all copied to the scratch before the first store of channel c, and the computation of channel c reads only
- * the scratch; channels c' > c, whose input is still needed, occupy bytes e' with e' % c_total == c' != c, never
- * written while processing c. So every input value is read (from in0 or the scratch) before anything overwrites
- * it. The per-output arithmetic is mcu_k_conv_s8's: its int32 sum over the window in another order (order-free
- * modulo 2^32; the folded form equals the per-tap form since every tap of an interior window is inside), bias,
- * MultiplyByQuantizedMultiplier (mcu_dw_mbqm, exact), offset, clamp; so the bytes equal mcu_k_conv_s8's.
- * Params: mcu_k_conv_params_t with groups == c == o; aux0/aux1/in1/in2 as for mcu_k_conv_s8; scratch: n * h * w
- * bytes (any alignment). out must hold n * oh * ow * o bytes; when out == in0 the buffer must hold the larger of
- * the input and output sizes. Weakness: the gather is one strided byte read per input value and channel, and the
- * window sum is scalar (about 2 instructions per MAC), no SIMD across output pixels yet. */
+ * max(input, output) bytes plus a small scratch instead of input + output.
+ * Algorithm, two variants (mcu_dw_inplace_ring, k_conv_dw.h, picks one from the constant params; prepare sizes the
+ * scratch with the same function):
+ *  - ring (when a slice of g >= 2 channels fits in n * h * w bytes, kh <= MCU_DW_KMAX and the schedule is safe):
+ *    for each slice of g channels in order, for each output row: the input rows of its window not copied yet are
+ *    copied (g bytes per pixel) into a ring of zero-point-padded rows (the padding and an extra all-zero-point row
+ *    stand for the taps outside the image: x + input_offset == 0 there, so they add nothing), then every output
+ *    pixel of the row is a complete window (mcu_dw_pixel_full_s8: SXTAB16 / SMLABB, fully unrolled).
+ *  - plane (otherwise): for each channel c in order: copy the input plane x[:, :, :, c] (n * h * w bytes) into
+ *    `scratch`, then compute every output of channel c from it with the taps outside the image skipped.
+ * Proof that out == in0 is safe. A store of output (b, oy, ox, c) goes to byte e = P * c_total + c with
+ * P = (b * oh + oy) * ow + ox, the same byte as input pixel P of channel c: it only ever overwrites input bytes of
+ * the channels being processed (e % c_total == c), never those of later channels or slices, which are read only
+ * after. Plane: all input bytes of channel c are in the scratch before its first store and the computation reads
+ * only the scratch. Ring: the computation reads only the ring; an input row r of batch b is copied (at output row
+ * oy) before being overwritten iff (b * h + r) * w >= (b * oh + oy) * ow, the output pixels written so far in this
+ * slice; mcu_dw_inplace_ring_safe checks exactly that for every copy of the kernel's schedule, and the variant is
+ * only used when it holds (it does for every stride >= 1 with the usual paddings). The ring slots hold each needed
+ * row when it is read (the streamed block's argument: a row's slot is only reused by a row >= it + slots, beyond
+ * the window). The per-output arithmetic is mcu_k_conv_s8's: the same int32 sum (order-free modulo 2^32; the zero
+ * terms of the padding add nothing), bias, MultiplyByQuantizedMultiplier (mcu_dw_mbqm or mcu_fx_mbqm), offset,
+ * clamp; so the bytes equal mcu_k_conv_s8's (k_conv_dw_test.c checks both variants, in place and not).
+ * Params: mcu_k_conv_params_t with groups == c == o; aux0/aux1/in1/in2 as for mcu_k_conv_s8; scratch:
+ * mcu_dw_inplace_ring(p).bytes (never more than n * h * w; any alignment). out must hold n * oh * ow * o bytes; when
+ * out == in0 the buffer must hold the larger of the input and output sizes. Weakness: about 5 instructions per MAC
+ * for 3x3 in the ring variant (4 byte loads of weights per tap and slice, ~15 per output for the requantization);
+ * the plane variant (small planes) is scalar with bounds checks, about 7 per MAC. */
 void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0,
                               const void *in1, const void *in2, void *out, void *scratch) {
   const mcu_k_conv_params_t *p = (const mcu_k_conv_params_t *)params;

@@ -17,9 +17,10 @@
  * (dw_mbqm) takes an exact short path when it can (see there).
  * Exactness: each accumulator is the int32 (wrapping) sum of the same products as mcu_k_conv_s8's, in another
  * order; int32 addition modulo 2^32 is commutative and associative, so the sums are equal; the requantization is
- * mcu_fx_mbqm's value (proof at dw_mbqm), the offset and clamp are the same expressions.
+ * mcu_fx_mbqm's value (proof at mcu_dw_mbqm), the offset and clamp are the same expressions.
  * Weakness: the weights stay in their [c, kh, kw] layout (the flash blob is not duplicated), so the 4 weights of a
- * tap are 4 byte loads; about 2.75 instructions per MAC in the loop plus ~10 per output for the requantization.
+ * tap are 4 byte loads; about 2.75 instructions per MAC in the loop plus ~15 per output for the requantization, and
+ * border windows (clipped loops) cost about twice a complete one.
  *
  * Params: d: the depthwise conv's params (groups == c == o, all sizes >= 1). rows: the input rows of one batch
  * element, row r (0 <= r < d->h) at rows + (r % ring) * d->w * d->c (ring = d->h for a whole tensor; the ring of
@@ -83,7 +84,8 @@ static inline uint32_t mcu_dw_load4(const int8_t *p) {
   return v;
 }
 
-/* Four output bytes with one (unaligned) 32-bit store. */
+/* Four output bytes with one (unaligned) 32-bit store; byte k of the word is b_k in memory on a little-endian
+ * target (the Cortex-M7 build and every host this project builds on). */
 static inline void mcu_dw_store4(int8_t *p, int8_t b0, int8_t b1, int8_t b2, int8_t b3) {
   const uint32_t v = (uint32_t)(uint8_t)b0 | (uint32_t)(uint8_t)b1 << 8 | (uint32_t)(uint8_t)b2 << 16 |
                      (uint32_t)(uint8_t)b3 << 24;
