@@ -17,10 +17,11 @@
  * Algorithm: M == 1: each output row is one mcu_dw_row_s8 call over the whole row (k_conv_dw.h: channels by 4
  * with SXTAB16 / SMLABB, complete windows unrolled, border windows clipped). M > 1 (TF Lite's first layer of a
  * one-channel image, for instance): per output pixel and input channel, the window (x + input_offset, zeros for
- * the taps outside the image) is read once into a local array and shared by its M output channels. Exactness: the sums are mcu_k_conv_s8's (int32 wrapping sums are
- * order-independent), the requantization is mcu_fx_mbqm's value (mcu_dw_mbqm). Params, aux and inputs as for
- * mcu_k_conv_s8 (aux0: int32 mult[o], aux1: int32 shift[o], in1: int8 filter [o, kh, kw, 1], in2: int32 bias [o]
- * or NULL); scratch: none. Weakness: M > 1 is plain scalar C; out must not overlap in0. */
+ * the taps outside the image) is read once into a local array and shared by its M output channels. Exactness: the sums
+ * are mcu_k_conv_s8's (int32 wrapping sums are order-independent), the requantization is mcu_fx_mbqm's value
+ * (mcu_dw_mbqm). Params, aux and inputs as for mcu_k_conv_s8 (aux0: int32 mult[o], aux1: int32 shift[o], in1: int8
+ * filter [o, kh, kw, 1], in2: int32 bias [o] or NULL); scratch: none. Weakness: M > 1 is plain scalar C; out must not
+ * overlap in0. */
 void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
                       const void *in2, void *out, void *scratch) {
   (void)scratch;
@@ -49,7 +50,8 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
             /* The window of input channel ci once, x + input_offset, 0 for the taps outside the image (a zero
              * term adds nothing, so the sum is the clipped one), then its M output channels from it. */
             int32_t xw[DW_TMAX];
-            for (int32_t t = 0; t < T; ++t) xw[t] = 0;
+            for (int32_t t = 0; t < T; ++t)
+              xw[t] = 0;
             for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
               const int8_t *r = xb + (size_t)(y0 + ky * p->dilation_h) * p->w * C + ci;
               for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
@@ -58,7 +60,8 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
             for (int32_t o = ci * M; o < ci * M + M; ++o) {
               int32_t acc = bias ? bias[o] : 0;
               const int8_t *wo = w + (size_t)o * T;
-              for (int32_t t = 0; t < T; ++t) acc = mcu_fx_add_wrap(acc, (int32_t)wo[t] * xw[t]);
+              for (int32_t t = 0; t < T; ++t)
+                acc = mcu_fx_add_wrap(acc, (int32_t)wo[t] * xw[t]);
               yr[(size_t)ox * O + o] = mcu_dw_out(p, acc, mult[o], shift[o]);
             }
             continue;
@@ -69,8 +72,8 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
               const int8_t *r = xb + (size_t)(y0 + ky * p->dilation_h) * p->w * C + ci;
               const int8_t *wr = w + ((size_t)o * kh + ky) * kw;
               for (int32_t kx = kx_lo; kx < kx_hi; ++kx)
-                acc = mcu_fx_add_wrap(acc, (int32_t)wr[kx] * ((int32_t)r[(ptrdiff_t)(x0 + kx * p->dilation_w) * C] +
-                                                              p->input_offset));
+                acc = mcu_fx_add_wrap(
+                    acc, (int32_t)wr[kx] * ((int32_t)r[(ptrdiff_t)(x0 + kx * p->dilation_w) * C] + p->input_offset));
             }
             yr[(size_t)ox * O + o] = mcu_dw_out(p, acc, mult[o], shift[o]);
           }
@@ -93,10 +96,12 @@ static inline __attribute__((always_inline)) void dw_plane_channel(const mcu_k_c
         int32_t acc = bias;
         for (int32_t ky = 0; ky < p->kh; ++ky) {
           const int32_t iy = y0 + ky * p->dilation_h;
-          if (iy < 0 || iy >= p->h) continue;
+          if (iy < 0 || iy >= p->h)
+            continue;
           for (int32_t kx = 0; kx < p->kw; ++kx) {
             const int32_t ix = x0 + kx * p->dilation_w;
-            if (ix < 0 || ix >= p->w) continue;
+            if (ix < 0 || ix >= p->w)
+              continue;
             acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * p->kw + kx] *
                                            ((int32_t)plane[(b * p->h + iy) * p->w + ix] + p->input_offset));
           }
@@ -109,30 +114,35 @@ static inline __attribute__((always_inline)) void dw_plane_channel(const mcu_k_c
 /* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input rows
  * copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
 static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
-                                                                  const int8_t *x, const int8_t *w,
-                                                                  const int32_t *mult, const int32_t *shift,
-                                                                  const int32_t *bias, int8_t *y, int8_t *ring) {
+                                                                  const int8_t *x, const int8_t *w, const int32_t *mult,
+                                                                  const int32_t *shift, const int32_t *bias, int8_t *y,
+                                                                  int8_t *ring) {
   const int32_t C = p->c, T = p->kh * p->kw, G = g->g, slot_bytes = g->pw * G, zero_slot = g->slots * slot_bytes;
   const int8_t zp = (int8_t)(-p->input_offset);
   for (int32_t c0 = 0; c0 < C; c0 += G) {
     const int32_t cn = C - c0 < G ? C - c0 : G;
-    for (int32_t i = 0; i < (g->slots + 1) * slot_bytes; ++i) ring[i] = zp;
+    for (int32_t i = 0; i < (g->slots + 1) * slot_bytes; ++i)
+      ring[i] = zp;
     for (int32_t b = 0; b < p->n; ++b) {
       int32_t next = 0;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
         const int32_t y0 = oy * p->stride_h - p->pad_top;
         int32_t last = y0 + (p->kh - 1) * p->dilation_h;
-        if (last > p->h - 1) last = p->h - 1;
+        if (last > p->h - 1)
+          last = p->h - 1;
         for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r) {
           const int8_t *src = x + ((size_t)(b * p->h + r) * p->w) * C + c0;
           int8_t *dst = ring + (size_t)(r % g->slots) * slot_bytes + (size_t)p->pad_left * G;
           if (cn == 4)
-            for (int32_t ix = 0; ix < p->w; ++ix) memcpy(dst + (size_t)ix * 4, src + (size_t)ix * C, 4);
+            for (int32_t ix = 0; ix < p->w; ++ix)
+              memcpy(dst + (size_t)ix * 4, src + (size_t)ix * C, 4);
           else
             for (int32_t ix = 0; ix < p->w; ++ix)
-              for (int32_t k = 0; k < cn; ++k) dst[ix * G + k] = src[(size_t)ix * C + k];
+              for (int32_t k = 0; k < cn; ++k)
+                dst[ix * G + k] = src[(size_t)ix * C + k];
         }
-        if (last + 1 > next) next = last + 1;
+        if (last + 1 > next)
+          next = last + 1;
         int32_t rp[MCU_DW_KMAX];
         for (int32_t ky = 0; ky < p->kh; ++ky) {
           const int32_t iy = y0 + ky * p->dilation_h;
@@ -188,8 +198,8 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
  * out == in0 the buffer must hold the larger of the input and output sizes. Weakness: about 5 instructions per MAC
  * for 3x3 in the ring variant (4 byte loads of weights per tap and slice, ~15 per output for the requantization);
  * the plane variant (small planes) is scalar with bounds checks, about 7 per MAC. */
-void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0,
-                              const void *in1, const void *in2, void *out, void *scratch) {
+void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
+                              const void *in2, void *out, void *scratch) {
   const mcu_k_conv_params_t *p = (const mcu_k_conv_params_t *)params;
   const int8_t *x = (const int8_t *)in0, *w = (const int8_t *)in1;
   const int32_t *mult = (const int32_t *)aux0, *shift = (const int32_t *)aux1, *bias = (const int32_t *)in2;
@@ -203,7 +213,8 @@ void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *
   }
   for (int32_t c = 0; c < c_total; ++c) {
     const int8_t *xc = x + c;
-    for (int32_t i = 0; i < n_pix; ++i) plane[i] = xc[(size_t)i * c_total];
+    for (int32_t i = 0; i < n_pix; ++i)
+      plane[i] = xc[(size_t)i * c_total];
     dw_plane_channel(p, plane, w + (size_t)c * T, bias ? bias[c] : 0, mult[c], shift[c], y + c, c_total);
   }
 }

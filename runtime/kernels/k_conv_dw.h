@@ -87,8 +87,8 @@ static inline uint32_t mcu_dw_load4(const int8_t *p) {
 /* Four output bytes with one (unaligned) 32-bit store; byte k of the word is b_k in memory on a little-endian
  * target (the Cortex-M7 build and every host this project builds on). */
 static inline void mcu_dw_store4(int8_t *p, int8_t b0, int8_t b1, int8_t b2, int8_t b3) {
-  const uint32_t v = (uint32_t)(uint8_t)b0 | (uint32_t)(uint8_t)b1 << 8 | (uint32_t)(uint8_t)b2 << 16 |
-                     (uint32_t)(uint8_t)b3 << 24;
+  const uint32_t v =
+      (uint32_t)(uint8_t)b0 | (uint32_t)(uint8_t)b1 << 8 | (uint32_t)(uint8_t)b2 << 16 | (uint32_t)(uint8_t)b3 << 24;
   memcpy(p, &v, 4);
 }
 
@@ -116,12 +116,10 @@ static inline int8_t mcu_dw_out(const mcu_k_conv_params_t *d, int32_t acc, int32
 
 /* One output pixel, taps [ky_lo, ky_hi) x [kx_lo, kx_hi), row ky at rp[ky] (offset in bytes of the row start),
  * input column of tap kx: x0 + kx * dilation_w. */
-static inline __attribute__((always_inline)) void mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows,
-                                                                  const int32_t *rp, int32_t x0, int32_t ky_lo,
-                                                                  int32_t ky_hi, int32_t kx_lo, int32_t kx_hi,
-                                                                  const int8_t *w, const int32_t *mult,
-                                                                  const int32_t *shift, const int32_t *bias,
-                                                                  int8_t *out) {
+static inline __attribute__((always_inline)) void
+mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t *rp, int32_t x0, int32_t ky_lo,
+                int32_t ky_hi, int32_t kx_lo, int32_t kx_hi, const int8_t *w, const int32_t *mult, const int32_t *shift,
+                const int32_t *bias, int8_t *out) {
   const int32_t C = d->c, kw = d->kw, T = d->kh * d->kw;
   const uint32_t off2 = ((uint32_t)d->input_offset & 0xffffu) * 0x10001u;
   int32_t c = 0;
@@ -163,10 +161,9 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_s8(const mcu_k_co
  * LLVM does not merge it with the clipped copy. Channels [0, cn) of rows whose pixels are cs bytes apart (cs = c
  * for NHWC rows; the in-place kernel's ring holds a slice of 4 channels); w, mult, shift, bias, out start at the
  * first of those channels. */
-static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu_k_conv_params_t *d,
-                                                                       const int8_t *rows, const int32_t *rp,
-                                                                       int32_t x0, int32_t cn, int32_t cs,
-                                                                       const int8_t *w, const int32_t *mult,
+static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu_k_conv_params_t *d, const int8_t *rows,
+                                                                       const int32_t *rp, int32_t x0, int32_t cn,
+                                                                       int32_t cs, const int8_t *w, const int32_t *mult,
                                                                        const int32_t *shift, const int32_t *bias,
                                                                        int8_t *out) {
   const int32_t C = cn, kh = d->kh, kw = d->kw, T = d->kh * d->kw, step = d->dilation_w * cs;
@@ -210,29 +207,32 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
 
 /* The first k in [0, n) with lo <= start + k * step (step >= 1), or n. */
 static inline int32_t mcu_dw_first_at_least(int32_t start, int32_t step, int32_t lo, int32_t n) {
-  if (start >= lo) return 0;
+  if (start >= lo)
+    return 0;
   const int32_t k = (lo - start + step - 1) / step;
   return k < n ? k : n;
 }
 
 /* One past the last k in [0, n) with start + k * step <= hi (step >= 1), or 0. */
 static inline int32_t mcu_dw_end_at_most(int32_t start, int32_t step, int32_t hi, int32_t n) {
-  if (start > hi) return 0;
+  if (start > hi)
+    return 0;
   const int32_t k = (hi - start) / step + 1;
   return k < n ? k : n;
 }
 
 /* See the top of this file. Always inlined: each layer gets its own copy specialised on its constant params (an
  * out-of-line copy shared by several layers would run with run-time shapes). */
-static inline __attribute__((always_inline)) void mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, int32_t y0,
-                                 int32_t ox0, int32_t npix, const int8_t *w, const int32_t *mult,
-                                 const int32_t *shift, const int32_t *bias, int8_t *out) {
+static inline __attribute__((always_inline)) void
+mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, int32_t y0, int32_t ox0, int32_t npix,
+              const int8_t *w, const int32_t *mult, const int32_t *shift, const int32_t *bias, int8_t *out) {
   const int32_t C = d->c, kh = d->kh, kw = d->kw, dh = d->dilation_h, dw = d->dilation_w;
   const int32_t row_bytes = d->w * C;
   const int32_t ky_lo = mcu_dw_first_at_least(y0, dh, 0, kh), ky_hi = mcu_dw_end_at_most(y0, dh, d->h - 1, kh);
   if (kh <= MCU_DW_KMAX) {
     int32_t rp[MCU_DW_KMAX];
-    for (int32_t ky = ky_lo; ky < ky_hi; ++ky) rp[ky] = ((y0 + ky * dh) % ring) * row_bytes;
+    for (int32_t ky = ky_lo; ky < ky_hi; ++ky)
+      rp[ky] = ((y0 + ky * dh) % ring) * row_bytes;
     for (int32_t p = 0; p < npix; ++p) {
       const int32_t x0 = (ox0 + p) * d->stride_w - d->pad_left;
       const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, d->w - 1, kw);
@@ -268,8 +268,8 @@ static inline __attribute__((always_inline)) void mcu_dw_row_s8(const mcu_k_conv
  * the zero point standing for the rows above and below the image: (slots + 1) * pw * g bytes of scratch. The slice
  * is the widest (up to 4 channels) whose ring fits in the plane scratch n * h * w bytes, so the ring never needs
  * more scratch than the plane variant. ok: the ring variant is used (kernel height <= MCU_DW_KMAX, a slice of at
- * least two channels fit (with one, the plane variant is faster), and the copy schedule is safe in place, see mcu_dw_inplace_ring_safe); otherwise the
- * kernel gathers one channel plane (n * h * w bytes). */
+ * least two channels fit (with one, the plane variant is faster), and the copy schedule is safe in place, see
+ * mcu_dw_inplace_ring_safe); otherwise the kernel gathers one channel plane (n * h * w bytes). */
 typedef struct mcu_dw_ring {
   int32_t slots, pw, g, ok;
   int64_t bytes; /* scratch bytes of the variant chosen */
@@ -286,10 +286,13 @@ static inline __attribute__((always_inline)) int mcu_dw_inplace_ring_safe(const 
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int32_t last = y0 + (p->kh - 1) * p->dilation_h;
-      if (last > p->h - 1) last = p->h - 1;
+      if (last > p->h - 1)
+        last = p->h - 1;
       const int32_t from = next > y0 ? next : (y0 > 0 ? y0 : 0);
-      if (from <= last && ((int64_t)b * p->h + from) * p->w < ((int64_t)b * p->oh + oy) * p->ow) return 0;
-      if (last + 1 > next) next = last + 1;
+      if (from <= last && ((int64_t)b * p->h + from) * p->w < ((int64_t)b * p->oh + oy) * p->ow)
+        return 0;
+      if (last + 1 > next)
+        next = last + 1;
     }
   }
   return 1;

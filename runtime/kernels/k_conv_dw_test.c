@@ -36,9 +36,7 @@ typedef struct {
   int32_t *mult, *shift, *bias; /* bias may be NULL */
 } dw_case_t;
 
-static void free_case(dw_case_t *k) {
-  free(k->x), free(k->w), free(k->mult), free(k->shift), free(k->bias);
-}
+static void free_case(dw_case_t *k) { free(k->x), free(k->w), free(k->mult), free(k->shift), free(k->bias); }
 
 /* Fills k with a random case; kh/kw/stride/mult < 0: random. */
 static void make_case(dw_case_t *k, int32_t kh, int32_t kw, int32_t stride, int32_t m) {
@@ -57,8 +55,10 @@ static void make_case(dw_case_t *k, int32_t kh, int32_t kw, int32_t stride, int3
   p->w = rnd(1, 11);
   const int32_t pt = rnd(0, eh - 1), pl = rnd(0, ew - 1);
   int32_t pb = rnd(0, eh - 1), pr = rnd(0, ew - 1);
-  if (p->h + pt + pb < eh) pb = eh - p->h - pt; /* at least one output row */
-  if (p->w + pl + pr < ew) pr = ew - p->w - pl;
+  if (p->h + pt + pb < eh)
+    pb = eh - p->h - pt; /* at least one output row */
+  if (p->w + pl + pr < ew)
+    pr = ew - p->w - pl;
   p->pad_top = pt, p->pad_left = pl;
   p->oh = (p->h + pt + pb - eh) / p->stride_h + 1;
   p->ow = (p->w + pl + pr - ew) / p->stride_w + 1;
@@ -75,13 +75,16 @@ static void make_case(dw_case_t *k, int32_t kh, int32_t kw, int32_t stride, int3
   k->mult = malloc(sizeof(int32_t) * (size_t)p->o);
   k->shift = malloc(sizeof(int32_t) * (size_t)p->o);
   k->bias = rnd(0, 5) ? malloc(sizeof(int32_t) * (size_t)p->o) : NULL;
-  for (size_t i = 0; i < nx; ++i) k->x[i] = (int8_t)rnd(-128, 127);
-  for (size_t i = 0; i < nw; ++i) k->w[i] = (int8_t)rnd(-127, 127);
+  for (size_t i = 0; i < nx; ++i)
+    k->x[i] = (int8_t)rnd(-128, 127);
+  for (size_t i = 0; i < nw; ++i)
+    k->w[i] = (int8_t)rnd(-127, 127);
   const int wild = rnd(0, 4) == 0; /* exercise the long requantization path */
   for (int32_t o = 0; o < p->o; ++o) {
     k->mult[o] = rnd(0, 30) ? rnd(1 << 30, INT32_MAX) : 0;
     k->shift[o] = wild ? rnd(-31, 6) : rnd(-12, 0);
-    if (k->bias) k->bias[o] = wild && rnd(0, 1) ? rnd(INT32_MIN, INT32_MAX) : rnd(-40000, 40000);
+    if (k->bias)
+      k->bias[o] = wild && rnd(0, 1) ? rnd(INT32_MIN, INT32_MAX) : rnd(-40000, 40000);
   }
 }
 
@@ -93,7 +96,8 @@ static void run_ref(const dw_case_t *k, int8_t *y) {
 static void run_ring(const dw_case_t *k, int8_t *y) {
   const mcu_k_conv_params_t *p = &k->p;
   int32_t ring = (p->kh - 1) * p->dilation_h + 1;
-  if (ring > p->h) ring = p->h;
+  if (ring > p->h)
+    ring = p->h;
   const size_t row = (size_t)p->w * p->c;
   int8_t *rows = malloc((size_t)ring * row);
   memset(rows, 0x5a, (size_t)ring * row);
@@ -102,10 +106,12 @@ static void run_ring(const dw_case_t *k, int8_t *y) {
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int32_t last = y0 + (p->kh - 1) * p->dilation_h;
-      if (last > p->h - 1) last = p->h - 1;
+      if (last > p->h - 1)
+        last = p->h - 1;
       for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r)
         memcpy(rows + (size_t)(r % ring) * row, k->x + ((size_t)b * p->h + r) * row, row);
-      if (last + 1 > next) next = last + 1;
+      if (last + 1 > next)
+        next = last + 1;
       for (int32_t ox = 0; ox < p->ow; ++ox)
         mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, k->mult, k->shift, k->bias,
                       y + ((size_t)(b * p->oh + oy) * p->ow + ox) * p->c);
@@ -124,8 +130,8 @@ static int check_case(const dw_case_t *k, const char *what) {
   mcu_k_conv_dw_s8(&k->p, k->mult, k->shift, k->x, k->w, k->bias, got, NULL);
   ok &= !memcmp(ref, got, ny);
   CHECK(!memcmp(ref, got, ny), "%s: mcu_k_conv_dw_s8 differs (n%d h%d w%d c%d o%d k%dx%d s%d,%d d%d,%d p%d,%d)", what,
-        p->n, p->h, p->w, p->c, p->o, p->kh, p->kw, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w,
-        p->pad_top, p->pad_left);
+        p->n, p->h, p->w, p->c, p->o, p->kh, p->kw, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,
+        p->pad_left);
   if (p->o == p->c) {
     const size_t plane = (size_t)mcu_dw_inplace_ring(p).bytes; /* the scratch prepare gives it */
     ++g_variant[mcu_dw_inplace_ring(p).ok];
@@ -160,13 +166,15 @@ static int check_case(const dw_case_t *k, const char *what) {
 
 /* mcu_dw_mbqm against mcu_fx_mbqm on the edges of its short path and on random values. */
 static void test_mbqm(void) {
-  static const int32_t xs[] = {0, 1, -1, 255, -256, (1 << 30) - 1, -(1 << 30), 1 << 30, -(1 << 30) - 1, INT32_MAX,
-                               INT32_MIN, 12345678, -12345678};
+  static const int32_t xs[] = {
+      0,         1,         -1,       255,      -256, (1 << 30) - 1, -(1 << 30), 1 << 30, -(1 << 30) - 1,
+      INT32_MAX, INT32_MIN, 12345678, -12345678};
   static const int32_t ms[] = {0, 1 << 30, INT32_MAX, 1518500250, 1073741825};
   int bad = 0;
   for (size_t i = 0; i < sizeof xs / sizeof xs[0]; ++i)
     for (size_t j = 0; j < sizeof ms / sizeof ms[0]; ++j)
-      for (int32_t s = -31; s <= 31; ++s) bad += mcu_dw_mbqm(xs[i], ms[j], s) != mcu_fx_mbqm(xs[i], ms[j], s);
+      for (int32_t s = -31; s <= 31; ++s)
+        bad += mcu_dw_mbqm(xs[i], ms[j], s) != mcu_fx_mbqm(xs[i], ms[j], s);
   for (int i = 0; i < 200000; ++i) {
     const int32_t x = rnd(0, 1) ? rnd(-(1 << 20), 1 << 20) : rnd(INT32_MIN, INT32_MAX);
     const int32_t m = rnd(1 << 30, INT32_MAX), s = rnd(-31, 31);
