@@ -150,18 +150,21 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
         }
         int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * C + c0;
         const int8_t *wg = w + (size_t)c0 * T;
+        mcu_dw_rq_t rq[4]; /* the slice's requantization constants, once per row */
+        for (int32_t k = 0; k < cn; ++k)
+          rq[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
         const int32_t *bg = bias ? bias + c0 : NULL;
         if (cn == 4) /* separate copies with constant channel counts */
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 4, G, wg, mult + c0, shift + c0, bg,
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 4, G, wg, mult + c0, shift + c0, bg, rq,
                                  yr + (size_t)ox * C);
         else if (cn == 1)
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg,
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg, rq,
                                  yr + (size_t)ox * C);
         else
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg,
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg, rq,
                                  yr + (size_t)ox * C);
       }
     }

@@ -114,6 +114,32 @@ static inline int8_t mcu_dw_out(const mcu_k_conv_params_t *d, int32_t acc, int32
   return (int8_t)mcu_fx_clamp(v, d->act_min, d->act_max);
 }
 
+/* A channel's requantization constants worked out once (by a caller that reuses them for many outputs):
+ * e = -shift and k = 2^(e-1) when -30 <= shift <= -1 (mcu_dw_mbqm's short path applies), else e = 0. */
+typedef struct mcu_dw_rq {
+  int32_t m, s, e, k;
+} mcu_dw_rq_t;
+
+static inline mcu_dw_rq_t mcu_dw_rq_make(int32_t m, int32_t s) {
+  mcu_dw_rq_t q = {m, s, 0, 0};
+  if (s <= -1 && s >= -30)
+    q.e = -s, q.k = (int32_t)1 << (-s - 1);
+  return q;
+}
+
+/* mcu_dw_out with the constants of q: the same value (mcu_dw_mbqm's short path, else mcu_fx_mbqm). */
+static inline int8_t mcu_dw_out_rq(const mcu_k_conv_params_t *d, int32_t acc, const mcu_dw_rq_t *q) {
+  int32_t v;
+  if (q->e != 0 && (uint32_t)acc + 0x40000000u < 0x80000000u) {
+    const int32_t x2 = mcu_fx_i32((uint32_t)acc << 1);
+    const int32_t t = (int32_t)mcu_fx_asr64((int64_t)x2 * q->m + ((int64_t)1 << 31), 32);
+    v = mcu_fx_asr32(t + q->k - (int32_t)((uint32_t)t >> 31), q->e);
+  } else {
+    v = mcu_fx_mbqm(acc, q->m, q->s);
+  }
+  return (int8_t)mcu_fx_clamp(v + d->output_offset, d->act_min, d->act_max);
+}
+
 /* One output pixel, taps [ky_lo, ky_hi) x [kx_lo, kx_hi), row ky at rp[ky] (offset in bytes of the row start),
  * input column of tap kx: x0 + kx * dilation_w. */
 static inline __attribute__((always_inline)) void
@@ -160,12 +186,12 @@ mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t 
  * params are constants), the tap addresses constant offsets from the row pointers. Kept a separate body so that
  * LLVM does not merge it with the clipped copy. Channels [0, cn) of rows whose pixels are cs bytes apart (cs = c
  * for NHWC rows; the in-place kernel's ring holds a slice of 4 channels); w, mult, shift, bias, out start at the
- * first of those channels. */
+ * first of those channels. rq: the channels' requantization constants (mcu_dw_rq_make), or NULL: from mult/shift. */
 static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu_k_conv_params_t *d, const int8_t *rows,
                                                                        const int32_t *rp, int32_t x0, int32_t cn,
                                                                        int32_t cs, const int8_t *w, const int32_t *mult,
                                                                        const int32_t *shift, const int32_t *bias,
-                                                                       int8_t *out) {
+                                                                       const mcu_dw_rq_t *rq, int8_t *out) {
   const int32_t C = cn, kh = d->kh, kw = d->kw, T = d->kh * d->kw, step = d->dilation_w * cs;
   const uint32_t off2 = ((uint32_t)d->input_offset & 0xffffu) * 0x10001u;
   int32_t c = 0;
@@ -188,8 +214,12 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
       }
     }
     MCU_DW_KEEP4(a0, a1, a2, a3);
-    mcu_dw_store4(out + c, mcu_dw_out(d, a0, mult[c], shift[c]), mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]),
-                  mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]), mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]));
+    if (rq)
+      mcu_dw_store4(out + c, mcu_dw_out_rq(d, a0, &rq[c]), mcu_dw_out_rq(d, a1, &rq[c + 1]),
+                    mcu_dw_out_rq(d, a2, &rq[c + 2]), mcu_dw_out_rq(d, a3, &rq[c + 3]));
+    else
+      mcu_dw_store4(out + c, mcu_dw_out(d, a0, mult[c], shift[c]), mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]),
+                    mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]), mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]));
   }
   for (; c < C; ++c) {
     int32_t acc = bias ? bias[c] : 0;
@@ -201,7 +231,7 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
       for (int32_t kx = 0; kx < kw; ++kx)
         acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * kw + kx] * ((int32_t)r[kx * step] + d->input_offset));
     }
-    out[c] = mcu_dw_out(d, acc, mult[c], shift[c]);
+    out[c] = rq ? mcu_dw_out_rq(d, acc, &rq[c]) : mcu_dw_out(d, acc, mult[c], shift[c]);
   }
 }
 
@@ -238,7 +268,7 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
       const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, d->w - 1, kw);
       int8_t *o = out + (size_t)p * C;
       if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw)
-        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, mult, shift, bias, o);
+        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, mult, shift, bias, NULL, o);
       else
         mcu_dw_pixel_s8(d, rows, rp, x0, ky_lo, ky_hi, kx_lo, kx_hi, w, mult, shift, bias, o);
     }
