@@ -111,6 +111,52 @@ static inline __attribute__((always_inline)) void dw_plane_channel(const mcu_k_c
       }
 }
 
+/* SMLAD(a, b, acc): acc + lo16(a) * lo16(b) + hi16(a) * hi16(b), wrapping modulo 2^32. */
+static inline int32_t dw_smlad(uint32_t a, uint32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP)
+  return __smlad((int32_t)a, (int32_t)b, acc);
+#else
+  return mcu_fx_i32((uint32_t)acc + (uint32_t)(mcu_dw_lo16(a) * mcu_dw_lo16(b)) +
+                    (uint32_t)(mcu_dw_hi16(a) * mcu_dw_hi16(b)));
+#endif
+}
+
+/* One output pixel of a 4-channel ring slice (dw_inplace_ring), complete window, taps taken two at a time: the
+ * lanes of two taps' SXTAB16 results are regrouped per channel (PKHBT / PKHTB: (c@t, c@t+1)) and multiplied by
+ * the channel's packed weight pair (wp[j][t / 2] = (w_j[t], w_j[t + 1]) as int16) with one SMLAD; an odd last tap
+ * goes by SMLABB / SMLATB with ws[j] = w_j[T - 1]. Same products as mcu_dw_pixel_full_s8, so the same sums. */
+static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_conv_params_t *p, const int8_t *ring,
+                                                                 const int32_t *rp, int32_t x0,
+                                                                 const uint32_t (*wp)[DW_TMAX / 2], const int32_t *ws,
+                                                                 const int32_t *bias, const mcu_dw_rq_t *rq,
+                                                                 int8_t *out) {
+  const int32_t kw = p->kw, T = p->kh * p->kw, step = p->dilation_w * 4;
+  const uint32_t off2 = ((uint32_t)p->input_offset & 0xffffu) * 0x10001u;
+  int32_t a0 = bias ? bias[0] : 0, a1 = bias ? bias[1] : 0, a2 = bias ? bias[2] : 0, a3 = bias ? bias[3] : 0;
+  const int8_t *base = ring + (ptrdiff_t)x0 * 4;
+  for (int32_t t = 0; t + 1 < T; t += 2) {
+    const uint32_t v0 = mcu_dw_load4(base + rp[t / kw] + (t % kw) * step);
+    const uint32_t v1 = mcu_dw_load4(base + rp[(t + 1) / kw] + ((t + 1) % kw) * step);
+    const uint32_t e0 = mcu_dw_sxtab16(off2, v0), o0 = mcu_dw_sxtab16(off2, (v0 >> 8) | (v0 << 24));
+    const uint32_t e1 = mcu_dw_sxtab16(off2, v1), o1 = mcu_dw_sxtab16(off2, (v1 >> 8) | (v1 << 24));
+    a0 = dw_smlad((e0 & 0xffffu) | (e1 << 16), wp[0][t / 2], a0);
+    a1 = dw_smlad((o0 & 0xffffu) | (o1 << 16), wp[1][t / 2], a1);
+    a2 = dw_smlad((e1 & 0xffff0000u) | (e0 >> 16), wp[2][t / 2], a2);
+    a3 = dw_smlad((o1 & 0xffff0000u) | (o0 >> 16), wp[3][t / 2], a3);
+  }
+  if (T % 2) {
+    const uint32_t v = mcu_dw_load4(base + rp[(T - 1) / kw] + ((T - 1) % kw) * step);
+    const uint32_t e = mcu_dw_sxtab16(off2, v), o = mcu_dw_sxtab16(off2, (v >> 8) | (v << 24));
+    a0 = mcu_dw_smlabb(e, ws[0], a0);
+    a1 = mcu_dw_smlabb(o, ws[1], a1);
+    a2 = mcu_dw_smlatb(e, ws[2], a2);
+    a3 = mcu_dw_smlatb(o, ws[3], a3);
+  }
+  MCU_DW_KEEP4(a0, a1, a2, a3);
+  mcu_dw_store4(out, mcu_dw_out_rq(p, a0, &rq[0]), mcu_dw_out_rq(p, a1, &rq[1]), mcu_dw_out_rq(p, a2, &rq[2]),
+                mcu_dw_out_rq(p, a3, &rq[3]));
+}
+
 /* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input rows
  * copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
 static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
@@ -123,6 +169,18 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
     const int32_t cn = C - c0 < G ? C - c0 : G;
     for (int32_t i = 0; i < (g->slots + 1) * slot_bytes; ++i)
       ring[i] = zp;
+    /* The slice's weights as int16 pairs of consecutive taps per channel (and the odd last tap), for
+     * dw_ring4_pixel; a local array: it cannot alias the int8 stores. */
+    uint32_t wp[4][DW_TMAX / 2];
+    int32_t ws[4] = {0, 0, 0, 0};
+    if (cn == 4 && T <= DW_TMAX)
+      for (int32_t j = 0; j < 4; ++j) {
+        const int8_t *wj = w + (size_t)(c0 + j) * T;
+        for (int32_t t = 0; t + 1 < T; t += 2)
+          wp[j][t / 2] = ((uint32_t)(int32_t)wj[t] & 0xffffu) | ((uint32_t)(int32_t)wj[t + 1] << 16);
+        if (T % 2)
+          ws[j] = wj[T - 1];
+      }
     for (int32_t b = 0; b < p->n; ++b) {
       int32_t next = 0;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
@@ -154,7 +212,10 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
         for (int32_t k = 0; k < cn; ++k)
           rq[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
         const int32_t *bg = bias ? bias + c0 : NULL;
-        if (cn == 4) /* separate copies with constant channel counts */
+        if (cn == 4 && T <= DW_TMAX) /* taps in pairs (SMLAD) with the slice's packed weights */
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wp, ws, bg, rq, yr + (size_t)ox * C);
+        else if (cn == 4) /* separate copies with constant channel counts */
           for (int32_t ox = 0; ox < p->ow; ++ox)
             mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 4, G, wg, mult + c0, shift + c0, bg, rq,
                                  yr + (size_t)ox * C);

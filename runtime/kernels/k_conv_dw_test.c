@@ -21,7 +21,9 @@
  *   pixel per call, == mcu_k_conv_s8. A few fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
 
 static uint32_t g_rng = 88172645u;
-static int g_variant[2]; /* in-place cases run by the plane / the ring variant */
+static int g_variant[2];                    /* in-place cases run by the plane / the ring variant */
+static int g_slice4;                        /* ring cases with 4-channel slices (the SMLAD / SXTAB16 paths) */
+static int32_t g_min_hw = 1, g_max_hw = 11; /* spatial size range of make_case */
 static int32_t rnd(int32_t lo, int32_t hi) {
   g_rng ^= g_rng << 13;
   g_rng ^= g_rng >> 17;
@@ -51,8 +53,8 @@ static void make_case(dw_case_t *k, int32_t kh, int32_t kw, int32_t stride, int3
   p->dilation_h = rnd(0, 3) ? 1 : 2;
   p->dilation_w = rnd(0, 3) ? 1 : 2;
   const int32_t eh = (p->kh - 1) * p->dilation_h + 1, ew = (p->kw - 1) * p->dilation_w + 1;
-  p->h = rnd(1, 11);
-  p->w = rnd(1, 11);
+  p->h = rnd(g_min_hw, g_max_hw);
+  p->w = rnd(g_min_hw, g_max_hw);
   const int32_t pt = rnd(0, eh - 1), pl = rnd(0, ew - 1);
   int32_t pb = rnd(0, eh - 1), pr = rnd(0, ew - 1);
   if (p->h + pt + pb < eh)
@@ -135,6 +137,7 @@ static int check_case(const dw_case_t *k, const char *what) {
   if (p->o == p->c) {
     const size_t plane = (size_t)mcu_dw_inplace_ring(p).bytes; /* the scratch prepare gives it */
     ++g_variant[mcu_dw_inplace_ring(p).ok];
+    g_slice4 += mcu_dw_inplace_ring(p).ok && mcu_dw_inplace_ring(p).g == 4;
     int8_t *scratch = malloc(plane);
     memset(scratch, 0x7f, plane);
     memset(got, 0x33, ny);
@@ -201,6 +204,15 @@ int main(void) {
     failures += !check_case(&k, "random");
     free_case(&k);
   }
+  /* Larger planes, where the in-place ring takes 4-channel slices (the SMLAD pairs, odd and even tap counts). */
+  g_min_hw = 16, g_max_hw = 30;
+  for (int i = 0; i < 300; ++i) {
+    dw_case_t k;
+    make_case(&k, -1, -1, -1, 1);
+    check_case(&k, "large");
+    free_case(&k);
+  }
+  g_min_hw = 1, g_max_hw = 11;
   /* Kernels taller than MCU_DW_KMAX and wider windows than the in-place kernel's local weight array. */
   for (int i = 0; i < 10; ++i) {
     dw_case_t k;
@@ -208,6 +220,7 @@ int main(void) {
     check_case(&k, "tall");
     free_case(&k);
   }
+  CHECK(g_slice4 > 100, "only %d in-place cases with 4-channel slices", g_slice4);
   CHECK(g_variant[0] > 100 && g_variant[1] > 100, "in-place variants: plane %d, ring %d cases", g_variant[0],
         g_variant[1]);
   return mcu_test_finish();
