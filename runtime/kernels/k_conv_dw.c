@@ -242,7 +242,8 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
  *    for each slice of g channels in order, for each output row: the input rows of its window not copied yet are
  *    copied (g bytes per pixel) into a ring of zero-point-padded rows (the padding and an extra all-zero-point row
  *    stand for the taps outside the image: x + input_offset == 0 there, so they add nothing), then every output
- *    pixel of the row is a complete window (mcu_dw_pixel_full_s8: SXTAB16 / SMLABB, fully unrolled).
+ *    pixel of the row is a complete window (4-channel slices: dw_ring4_pixel, taps in pairs with SMLAD and the
+ *    slice's weights packed on the stack; narrower slices: mcu_dw_pixel_full_s8), fully unrolled.
  *  - plane (otherwise): for each channel c in order: copy the input plane x[:, :, :, c] (n * h * w bytes) into
  *    `scratch`, then compute every output of channel c from it with the taps outside the image skipped.
  * Proof that out == in0 is safe. A store of output (b, oy, ox, c) goes to byte e = P * c_total + c with
@@ -259,9 +260,9 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
  * clamp; so the bytes equal mcu_k_conv_s8's (k_conv_dw_test.c checks both variants, in place and not).
  * Params: mcu_k_conv_params_t with groups == c == o; aux0/aux1/in1/in2 as for mcu_k_conv_s8; scratch:
  * mcu_dw_inplace_ring(p).bytes (never more than n * h * w; any alignment). out must hold n * oh * ow * o bytes; when
- * out == in0 the buffer must hold the larger of the input and output sizes. Weakness: about 5 instructions per MAC
- * for 3x3 in the ring variant (4 byte loads of weights per tap and slice, ~15 per output for the requantization);
- * the plane variant (small planes) is scalar with bounds checks, about 7 per MAC. */
+ * out == in0 the buffer must hold the larger of the input and output sizes. Weakness: about 4.3 instructions per
+ * MAC for 3x3 in the ring variant with 4-channel slices (~12 per output for the requantization), ~6.6 with
+ * 2-channel slices; the plane variant (small planes) is scalar with bounds checks, about 7 per MAC. */
 void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
                               const void *in2, void *out, void *scratch) {
   const mcu_k_conv_params_t *p = (const mcu_k_conv_params_t *)params;
