@@ -58,56 +58,7 @@ void mcu_k_conv_s8(const void *params, const void *aux0, const void *aux1, const
       }
 }
 
-/* mcu_k_conv_dw_inplace_s8: the depthwise case of mcu_k_conv_s8 (groups == c == o, depth multiplier 1, filter
- * [o, kh, kw, 1]) computing exactly the same values, written so that `out` may be the same buffer as `in0` (it may
- * also be a separate one). Why: TinyEngine's in-place depthwise trick, exact: the layer then needs one buffer of
- * max(input, output) bytes plus a scratch plane instead of input + output.
- * Algorithm: for each channel c in order: copy the input plane x[:, :, :, c] (n * h * w bytes) into `scratch`, then
- * compute every output y[b, oy, ox, c] from the scratch and store it. Proof that out == in0 is safe: the store of
- * y[b, oy, ox, c] goes to byte e = ((b * oh + oy) * ow + ox) * c_total + c, so e % c_total == c: it can only
- * overwrite an input byte of channel c (e < n*h*w*c_total) or a byte past the input. The input bytes of channel c
- * were all copied to the scratch before the first store of channel c, and channels c' > c, whose input is still
- * needed, occupy bytes e' with e' % c_total == c' != c, never written while processing c. So every input value is
- * read (from in0 or the scratch) before anything overwrites it. The per-output arithmetic (the int32 sum over
- * the window, bias, MultiplyByQuantizedMultiplier, offset, clamp) is mcu_k_conv_s8's, and int32 sums do not depend
- * on the order of the terms, so the bytes equal mcu_k_conv_s8's.
- * Params: mcu_k_conv_params_t with groups == c == o; aux0/aux1/in1/in2 as for mcu_k_conv_s8; scratch: n * h * w
- * bytes (any alignment). out must hold n * oh * ow * o bytes; when out == in0 the buffer must hold the larger of
- * the input and output sizes. Weakness: one pass over the input per channel to gather the plane (strided reads). */
-void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0,
-                              const void *in1, const void *in2, void *out, void *scratch) {
-  const mcu_k_conv_params_t *p = (const mcu_k_conv_params_t *)params;
-  const int8_t *x = (const int8_t *)in0;
-  const int8_t *w = (const int8_t *)in1;
-  int8_t *y = (int8_t *)out;
-  int8_t *plane = (int8_t *)scratch;
-  const int32_t c_total = p->c;
-  for (int32_t c = 0; c < c_total; ++c) {
-    for (int32_t i = 0; i < p->n * p->h * p->w; ++i) plane[i] = x[(size_t)i * c_total + c];
-    const int32_t mult = mcu_km_i32(aux0, c), shift = mcu_km_i32(aux1, c);
-    const int32_t bias = in2 ? mcu_km_i32(in2, c) : 0;
-    for (int32_t b = 0; b < p->n; ++b)
-      for (int32_t oy = 0; oy < p->oh; ++oy)
-        for (int32_t ox = 0; ox < p->ow; ++ox) {
-          const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
-          int32_t acc = 0;
-          for (int32_t ky = 0; ky < p->kh; ++ky) {
-            const int32_t iy = y0 + ky * p->dilation_h;
-            if (!conv_inside(iy, p->h)) continue;
-            for (int32_t kx = 0; kx < p->kw; ++kx) {
-              const int32_t ix = x0 + kx * p->dilation_w;
-              if (!conv_inside(ix, p->w)) continue;
-              acc += (int32_t)w[(c * p->kh + ky) * p->kw + kx] *
-                     ((int32_t)plane[(b * p->h + iy) * p->w + ix] + p->input_offset);
-            }
-          }
-          acc += bias;
-          acc = mcu_fx_mbqm(acc, mult, shift);
-          acc += p->output_offset;
-          y[((size_t)(b * p->oh + oy) * p->ow + ox) * c_total + c] = (int8_t)mcu_fx_clamp(acc, p->act_min, p->act_max);
-        }
-  }
-}
+/* The depthwise kernels (mcu_k_conv_dw_s8, mcu_k_conv_dw_inplace_s8) are in k_conv_dw.c. */
 
 void mcu_k_conv_f32(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
                     const void *in2, void *out, void *scratch) {

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "k_conv_dw.h"
 #include "k_fixedpoint.h"
 #include "k_mem.h"
 #include "k_stream_block.h"
@@ -80,22 +81,8 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
         stream_expand_row(k, x, (const int8_t *)in1, in2, aux0, b, r, rows + (size_t)(r % ring) * d->w * ce);
       if (last + 1 > next) next = last + 1;
       for (int32_t ox = 0; ox < d->ow; ++ox) {
-        const int32_t x0 = ox * d->stride_w - d->pad_left;
-        for (int32_t c = 0; c < ce; ++c) {
-          int32_t acc = 0;
-          for (int32_t ky = 0; ky < d->kh; ++ky) {
-            const int32_t iy = y0 + ky * d->dilation_h;
-            if (iy < 0 || iy >= d->h) continue;
-            const int8_t *row = rows + (size_t)(iy % ring) * d->w * ce;
-            for (int32_t kx = 0; kx < d->kw; ++kx) {
-              const int32_t ix = x0 + kx * d->dilation_w;
-              if (ix < 0 || ix >= d->w) continue;
-              acc += (int32_t)wd[(c * d->kh + ky) * d->kw + kx] * ((int32_t)row[(size_t)ix * ce + c] + d->input_offset);
-            }
-          }
-          acc += d_tab[2 * ce + c];
-          dw[c] = stream_requant(acc, d, d_tab[c], d_tab[ce + c]);
-        }
+        /* The ce depthwise values of pixel (oy, ox) from the ring (k_conv_dw.h). */
+        mcu_dw_row_s8(d, rows, ring, y0, ox, 1, wd, d_tab, d_tab + ce, d_tab + 2 * ce, dw);
         int8_t *yp = y + ((size_t)(b * d->oh + oy) * d->ow + ox) * co;
         for (int32_t o = 0; o < co; ++o) {
           const int8_t *w = wp + (size_t)o * ce;

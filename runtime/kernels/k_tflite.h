@@ -115,6 +115,7 @@ typedef struct mcu_k_mean_params {
 
 MCU_K_TFLITE_FN(mcu_k_conv_s8);
 MCU_K_TFLITE_FN(mcu_k_conv_dw_inplace_s8);
+MCU_K_TFLITE_FN(mcu_k_conv_dw_s8);
 MCU_K_TFLITE_FN(mcu_k_conv_f32);
 MCU_K_TFLITE_FN(mcu_k_fc_s8);
 MCU_K_TFLITE_FN(mcu_k_fc_f32);

@@ -12,6 +12,7 @@ const mcu_kernel_entry_t mcu_kernels_tflite[] = {
     {"mcu_k_stream_block_s8", mcu_k_stream_block_s8, mcu_tfl_match_stream_block_s8, mcu_tfl_prepare_stream_block_s8},
     {"mcu_k_conv_dw_inplace_s8", mcu_k_conv_dw_inplace_s8, mcu_tfl_match_conv_dw_inplace_s8,
      mcu_tfl_prepare_conv_dw_inplace_s8},
+    {"mcu_k_conv_dw_s8", mcu_k_conv_dw_s8, mcu_tfl_match_conv_dw_s8, mcu_tfl_prepare_conv_s8},
     {"mcu_k_conv_s8", mcu_k_conv_s8, mcu_tfl_match_conv_s8, mcu_tfl_prepare_conv_s8},
     {"mcu_k_conv_f32", mcu_k_conv_f32, mcu_tfl_match_conv_f32, mcu_tfl_prepare_conv_f32},
     {"mcu_k_fc_s8", mcu_k_fc_s8, mcu_tfl_match_fc_s8, mcu_tfl_prepare_fc_s8},

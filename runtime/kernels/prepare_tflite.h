@@ -32,6 +32,7 @@ mcu_status_t mcu_tfl_count(const mcu_layer_t *l, const mcu_tensor_t *t, int32_t 
 
 MCU_TFL_ENTRY(conv_s8);        /* prepare_tflite_conv.c */
 MCU_TFL_ENTRY(conv_dw_inplace_s8);
+int mcu_tfl_match_conv_dw_s8(const mcu_program_t *p, const mcu_layer_t *l); /* prepare_tflite_dw.c */
 MCU_TFL_ENTRY(conv_f32);
 MCU_TFL_ENTRY(fc_s8);
 MCU_TFL_ENTRY(fc_f32);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k_conv_dw.h"
 #include "k_tflite.h"
 #include "prepare_tflite.h"
 #include "prepare_util.h"
@@ -98,7 +99,8 @@ int mcu_tfl_match_conv_dw_inplace_s8(const mcu_program_t *p, const mcu_layer_t *
          w->shape[3] == 1;
 }
 
-/* The same params as mcu_k_conv_s8; scratch: one input plane of every batch (n * h * w bytes). */
+/* The same params as mcu_k_conv_s8; scratch: the kernel's padded ring of 4-channel rows, or one input plane of
+ * every batch (n * h * w bytes) when the ring variant does not apply (mcu_dw_inplace_ring, k_conv_dw.h). */
 mcu_status_t mcu_tfl_prepare_conv_dw_inplace_s8(const mcu_program_t *p, const mcu_layer_t *l,
                                                 mcu_kernel_call_t *call) {
   mcu_status_t s = mcu_tfl_prepare_conv_s8(p, l, call);
@@ -107,9 +109,9 @@ mcu_status_t mcu_tfl_prepare_conv_dw_inplace_s8(const mcu_program_t *p, const mc
   memcpy(&k, call->params, sizeof k);
   if (k.groups != k.c || k.o != k.c)
     return mcu_status_errorf("layer '%s': the in-place conv2d must be depthwise with multiplier 1", l->name);
-  const int64_t plane = (int64_t)k.n * k.h * k.w;
-  if (plane > INT32_MAX) return mcu_status_errorf("layer '%s': input plane too large", l->name);
-  call->scratch_bytes = (uint32_t)plane;
+  const mcu_dw_ring_t g = mcu_dw_inplace_ring(&k); /* the ring or the plane scratch (k_conv_dw.h) */
+  if (g.bytes > INT32_MAX) return mcu_status_errorf("layer '%s': depthwise scratch too large", l->name);
+  call->scratch_bytes = (uint32_t)g.bytes;
   call->inplace_mask = 1u;
   return NULL;
 }
