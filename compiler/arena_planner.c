@@ -133,6 +133,43 @@ static uint64_t run_greedy(planner_t *P, mcu_arena_strategy_t s, uint64_t *out_o
   return place_in_order(P, P->order, s == MCU_ARENA_BEST_FIT, out_offsets);
 }
 
+/* ---- Local search ---- */
+
+/* Algorithm: start from the placement order of the best greedy strategy; repeatedly swap two positions of the
+ * order (pairs drawn by a fixed linear congruential sequence, so the result is deterministic) and place first fit;
+ * keep the swap when the peak does not grow (moves along a plateau let later swaps find the way down), undo it
+ * otherwise; stop at the lower bound or after the swap budget. Why: the greedy orders miss by a few bytes when a
+ * buffer just does not fit a hole another order would have left (patch buffers of different sizes, scratch); the
+ * exact search only covers small sets. Weakness: a local optimum is not a proof; the budget bounds compile time,
+ * not quality. */
+static uint64_t run_local(planner_t *P, const int *start, uint64_t lower_bound, uint64_t *out_offsets) {
+  memcpy(P->order, start, sizeof *P->order * (size_t)P->n);
+  uint64_t *trial = malloc(sizeof *trial * (size_t)P->n);
+  if (!trial) return UINT64_MAX;
+  uint64_t best = place_in_order(P, P->order, 0, out_offsets);
+  long swaps = P->n > 1 ? MCU_ARENA_LOCAL_WORK / P->n : 0;
+  if (swaps > MCU_ARENA_LOCAL_SWAPS) swaps = MCU_ARENA_LOCAL_SWAPS;
+  uint32_t rng = 2463534242u;
+  for (long it = 0; it < swaps && best > lower_bound; ++it) {
+    rng = rng * 1664525u + 1013904223u;
+    int i = (int)((rng >> 8) % (uint32_t)P->n);
+    rng = rng * 1664525u + 1013904223u;
+    int j = (int)((rng >> 8) % (uint32_t)P->n);
+    if (i == j) continue;
+    int t = P->order[i];
+    P->order[i] = P->order[j], P->order[j] = t;
+    uint64_t peak = place_in_order(P, P->order, 0, trial);
+    if (peak <= best) {
+      memcpy(out_offsets, trial, sizeof *trial * (size_t)P->n);
+      best = peak;
+    } else {
+      P->order[j] = P->order[i], P->order[i] = t;
+    }
+  }
+  free(trial);
+  return best;
+}
+
 /* ---- Exact search over at most MCU_ARENA_EXACT_MAX_BUFFERS nonzero buffers. ---- */
 
 enum { XMAX = MCU_ARENA_EXACT_MAX_BUFFERS };
@@ -240,6 +277,8 @@ const char *mcu_arena_strategy_name(mcu_arena_strategy_t s) {
     return "greedy_by_conflicts";
   case MCU_ARENA_BEST_FIT:
     return "best_fit";
+  case MCU_ARENA_LOCAL_SEARCH:
+    return "local_search";
   case MCU_ARENA_EXACT:
     return "exact";
   case MCU_ARENA_NUM_STRATEGIES:
@@ -311,9 +350,15 @@ static mcu_status_t plan(const mcu_arena_buffer_t *b, int n, unsigned mask, uint
     return mcu_status_errorf("arena planner: out of memory");
   }
   uint64_t best = UINT64_MAX;
+  int *best_order = malloc(sizeof *best_order * (size_t)n);
+  if (!best_order) {
+    free(P.spans), free(P.order), free(P.ranks), free(trial);
+    return mcu_status_errorf("arena planner: out of memory");
+  }
+  const unsigned search_mask = 1u << MCU_ARENA_EXACT | 1u << MCU_ARENA_LOCAL_SEARCH;
   for (int k = MCU_ARENA_GREEDY_BY_SIZE; k <= MCU_ARENA_BEST_FIT; ++k) {
-    /* The exact search starts from the best greedy placement, so it needs them even when not asked for. */
-    if (!(mask >> k & 1) && !(mask >> MCU_ARENA_EXACT & 1)) continue;
+    /* The searches start from the best greedy placement, so they need them even when not asked for. */
+    if (!(mask >> k & 1) && !(mask & search_mask)) continue;
     uint64_t peak = run_greedy(&P, (mcu_arena_strategy_t)k, trial);
     if (peak > out_plan->baseline) peak = no_reuse(b, n, trial); /* alignment padding in an unlucky order */
     if (mask >> k & 1) out_plan->strategy_peak[k] = peak;
@@ -321,6 +366,7 @@ static mcu_status_t plan(const mcu_arena_buffer_t *b, int n, unsigned mask, uint
       best = peak;
       out_plan->strategy = (mcu_arena_strategy_t)k;
       memcpy(out_offsets, trial, sizeof *trial * (size_t)n);
+      memcpy(best_order, P.order, sizeof *best_order * (size_t)n);
     }
   }
   if ((mask >> MCU_ARENA_EXACT & 1) && nonzero <= MCU_ARENA_EXACT_MAX_BUFFERS) {
@@ -329,6 +375,16 @@ static mcu_status_t plan(const mcu_arena_buffer_t *b, int n, unsigned mask, uint
     if (peak < best || mask == 1u << MCU_ARENA_EXACT) out_plan->strategy = MCU_ARENA_EXACT;
     best = peak;
   }
+  if ((mask >> MCU_ARENA_LOCAL_SEARCH & 1) && (best > out_plan->lower_bound || mask == 1u << MCU_ARENA_LOCAL_SEARCH)) {
+    uint64_t peak = run_local(&P, best_order, out_plan->lower_bound, trial);
+    out_plan->strategy_peak[MCU_ARENA_LOCAL_SEARCH] = peak;
+    if (peak < best || mask == 1u << MCU_ARENA_LOCAL_SEARCH) {
+      out_plan->strategy = MCU_ARENA_LOCAL_SEARCH;
+      memcpy(out_offsets, trial, sizeof *trial * (size_t)n);
+      best = peak;
+    }
+  }
+  free(best_order);
   out_plan->peak = best;
   free(P.spans), free(P.order), free(P.ranks), free(trial);
   return NULL;

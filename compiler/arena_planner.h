@@ -24,12 +24,18 @@ typedef enum mcu_arena_strategy {
   MCU_ARENA_GREEDY_BY_CONFLICTS = 1, /* most bytes live alongside first, lowest offset that fits */
   MCU_ARENA_BEST_FIT = 2,            /* in order of first use, the smallest gap that fits */
   MCU_ARENA_EXACT = 3,               /* branch and bound, only for <= MCU_ARENA_EXACT_MAX_BUFFERS buffers */
-  MCU_ARENA_NUM_STRATEGIES = 4,
+  MCU_ARENA_LOCAL_SEARCH = 4,        /* swaps in the best greedy order, kept when the peak does not grow */
+  MCU_ARENA_NUM_STRATEGIES = 5,
 } mcu_arena_strategy_t;
 
 /* The exact search runs when at most this many buffers have a nonzero size, within a budget of search nodes. */
 #define MCU_ARENA_EXACT_MAX_BUFFERS 12
 #define MCU_ARENA_EXACT_NODE_BUDGET 300000
+
+/* The local search tries at most this many swaps (fewer on large sets: MCU_ARENA_LOCAL_WORK / n), and only when
+ * no other strategy reached the lower bound. */
+#define MCU_ARENA_LOCAL_SWAPS 3000
+#define MCU_ARENA_LOCAL_WORK 300000
 
 /* Marks a strategy that did not run (the exact search on a large buffer set) in strategy_peak[]. */
 #define MCU_ARENA_NOT_RUN UINT64_MAX
@@ -65,7 +71,7 @@ mcu_status_t mcu_arena_plan_pools(const mcu_arena_buffer_t *buffers, const uint6
                                   const uint64_t *capacities, int num_pools, int *out_pool, uint64_t *out_offsets,
                                   mcu_arena_plan_t *out_plans);
 
-/* "greedy_by_size", "greedy_by_conflicts", "best_fit", "exact" ("?" otherwise). */
+/* "greedy_by_size", "greedy_by_conflicts", "best_fit", "exact", "local_search" ("?" otherwise). */
 const char *mcu_arena_strategy_name(mcu_arena_strategy_t s);
 
 #ifdef __cplusplus

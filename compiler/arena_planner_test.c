@@ -45,7 +45,7 @@ static void test_hand_case(void) {
 }
 
 /* Each strategy's result on the worked cases of test/passes/plan-memory-strategies.mlir and -best-fit.mlir. */
-static void check_peaks(const char *what, const mcu_arena_buffer_t *b, int n, const uint64_t expected[4],
+static void check_peaks(const char *what, const mcu_arena_buffer_t *b, int n, const uint64_t expected[5],
                         mcu_arena_strategy_t winner) {
   uint64_t off[8];
   mcu_arena_plan_t plan;
@@ -64,10 +64,12 @@ static void test_strategy_cases(void) {
   /* A 112 [0,1], B 64 [1,2], C 32 [2,3], D 96 [3,4], E 64 [4,6]: lower bound A + B = 176. Greedy by size: A 0,
    * D 0, B 112, E 96, C 176 (the hole [96,112) is too small): 208; the exact search reaches 176. */
   mcu_arena_buffer_t five[5] = {{112, 0, 1, 4}, {64, 1, 2, 4}, {32, 2, 3, 4}, {96, 3, 4, 4}, {64, 4, 6, 4}};
-  check_peaks("five buffers", five, 5, (const uint64_t[4]){208, 208, 192, 176}, MCU_ARENA_EXACT);
+  /* The local search does not run: the exact search reached the bound. */
+  check_peaks("five buffers", five, 5, (const uint64_t[5]){208, 208, 192, 176, MCU_ARENA_NOT_RUN}, MCU_ARENA_EXACT);
   /* A 128 [0,1], B 48 [1,2], C 80 [2,4], D 128 [3,4]: best fit puts C under B where A was: 208 = the bound. */
   mcu_arena_buffer_t four[4] = {{128, 0, 1, 4}, {48, 1, 2, 4}, {80, 2, 4, 4}, {128, 3, 4, 4}};
-  check_peaks("four buffers", four, 4, (const uint64_t[4]){256, 256, 208, 208}, MCU_ARENA_BEST_FIT);
+  check_peaks("four buffers", four, 4, (const uint64_t[5]){256, 256, 208, 208, MCU_ARENA_NOT_RUN},
+              MCU_ARENA_BEST_FIT);
 }
 
 static void test_bad_input(void) {
@@ -213,8 +215,13 @@ static void test_random(void) {
     CHECK(best.peak == peaks[first_min] && best.strategy == first_min, "trial %d: kept %s (%llu), expected %s (%llu)",
           trial, mcu_arena_strategy_name(best.strategy), (unsigned long long)best.peak,
           mcu_arena_strategy_name(first_min), (unsigned long long)peaks[first_min]);
+    /* All strategies together run the local search only when the others miss the lower bound; alone it always
+     * runs, from the same start, so it then gives the same peak. */
     for (int k = 0; k < MCU_ARENA_NUM_STRATEGIES; ++k)
-      CHECK(best.strategy_peak[k] == peaks[k], "trial %d: strategy_peak[%d]", trial, k);
+      CHECK(best.strategy_peak[k] == peaks[k] ||
+                (k == MCU_ARENA_LOCAL_SEARCH && best.strategy_peak[k] == MCU_ARENA_NOT_RUN &&
+                 best.peak == best.lower_bound),
+            "trial %d: strategy_peak[%d]", trial, k);
     if (peaks[MCU_ARENA_EXACT] != MCU_ARENA_NOT_RUN)
       for (int k = 0; k < MCU_ARENA_EXACT; ++k)
         CHECK(peaks[MCU_ARENA_EXACT] <= peaks[k], "trial %d: exact %llu above %s %llu", trial,
@@ -222,8 +229,8 @@ static void test_random(void) {
               (unsigned long long)peaks[k]);
     ++wins[best.strategy];
   }
-  printf("strategy wins over random sets: size %d, conflicts %d, best fit %d, exact %d\n", wins[0], wins[1], wins[2],
-         wins[3]);
+  printf("strategy wins over random sets: size %d, conflicts %d, best fit %d, exact %d, local search %d\n", wins[0],
+         wins[1], wins[2], wins[3], wins[4]);
 }
 
 /* Small sets: the exact search completes and equals the brute-force optimum; greedy results are never below. */
