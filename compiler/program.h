@@ -153,6 +153,12 @@ typedef struct mcu_layer {
    * this layer (0 bytes: none). Planned by plan-memory from mcu_kernel_prepare's scratch_bytes. */
   uint32_t scratch_bytes, scratch_offset;
   int scratch_pool; /* the pool holding the scratch (0 = the first or only pool) */
+
+  /* CONV2D / FULLY_CONNECTED: the kernel select-kernels chose (attributes mcu.kernel, mcu.tile; docs/ir.md):
+   * kernel_family is an mcu_kfamily_t of runtime/kernels/kernel_select.h (0 = none recorded: the prepare function
+   * asks the cost model), kernel_tile the register tile (output channels x pixels; 0 x 0 when the family has none). */
+  int32_t kernel_family;
+  int32_t kernel_tile[2];
 } mcu_layer_t;
 
 /* A memory pool (--pool NAME:SIZE[:ALIGN]): one zero-initialised global SYM_NAME in section .bss.SYM_NAME. */

@@ -227,6 +227,7 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
       fprintf(f, "%u", t->offset);
     else
       fprintf(f, "null");
+    fprintf(f, ", \"scratch_bytes\": %u", l->scratch_bytes);
     fprintf(f, ", \"live_bytes\": %llu}", (unsigned long long)live[i]);
   }
   fprintf(f, "\n  ]\n}\n");
