@@ -20,14 +20,14 @@
  * Params: mcu_k_gemm_params_t. aux0: int32 mult[O] then shift[O]; aux1: int32 bias'[O] = bias[O] (0 if none) +
  * input_offset * sum_k w[o, k] (wrapping int32). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
  * [O, kh, kw, c] (FC: [units, depth]); in2: unused (its bias is inside bias'). out: int8 [n, oh, ow, O].
- * scratch: tile_n * col_words * 4 bytes (4-byte aligned).
+ * scratch: one block of tile_n widened columns, mcu_gemm_block_words(k, tile_n) * 4 bytes (4-byte aligned).
  * Weakness: the column of a pixel whose window is entirely inside the image is still copied (widened) rather than
  * read in place, and the value-by-value path of the first layer costs ~5 instructions per value. */
 
-static inline void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, const int32_t *bias, const int8_t *x,
+MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, const int32_t *bias, const int8_t *x,
                              const int8_t *w, int8_t *y, uint32_t *cols, int im2col) {
   const mcu_k_conv_params_t *c = &g->c;
-  const int32_t k = g->k, cw = g->col_words, tn = g->tile_n, o_count = c->o;
+  const int32_t k = g->k, tn = g->tile_n, o_count = c->o;
   const int32_t pixels = c->n * c->oh * c->ow;
   const int16_t zp = (int16_t)(-c->input_offset);
   const uint32_t zp2 = ((uint32_t)(uint16_t)zp) | ((uint32_t)(uint16_t)zp << 16);
@@ -35,12 +35,11 @@ static inline void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, c
   for (int32_t p0 = 0; p0 < pixels; p0 += tn) {
     const int32_t nb = pixels - p0 < tn ? pixels - p0 : tn;
     for (int32_t j = 0; j < nb; ++j) {
-      uint32_t *col = cols + j * cw;
       if (!im2col) {
         const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
                                 ? x + (size_t)(p0 + j) * c->c
                                 : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
-        mcu_gemm_widen(src, k, col);
+        mcu_gemm_widen(src, k, cols, tn, j);
       } else {
         const int32_t y0 = oy * c->stride_h - c->pad_top, x0 = ox * c->stride_w - c->pad_left;
         for (int32_t ky = 0; ky < c->kh; ++ky) {
@@ -48,16 +47,16 @@ static inline void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, c
           for (int32_t kx = 0; kx < c->kw; ++kx) {
             const int32_t ix = x0 + kx * c->dilation_w;
             const int inside = iy >= 0 && iy < c->h && ix >= 0 && ix < c->w;
-            const int8_t *src = x + ((size_t)(b * c->h + iy) * c->w + ix) * c->c;
+            const int8_t *src = inside ? x + ((size_t)(b * c->h + iy) * c->w + ix) * c->c : x;
             const int32_t k0 = (ky * c->kw + kx) * c->c;
             if ((c->c & 3) == 0) { /* runs start on a group of 4: widen or fill whole words */
               if (inside) {
-                mcu_gemm_widen(src, c->c, col + k0 / 2);
+                mcu_gemm_widen(src, c->c, cols + 2 * tn * (k0 / 4), tn, j);
               } else {
-                for (int32_t i = 0; i < c->c / 2; ++i) col[k0 / 2 + i] = zp2;
+                mcu_gemm_fill(cols, tn, j, k0 / 4, c->c / 4, zp2);
               }
             } else {
-              for (int32_t i = 0; i < c->c; ++i) mcu_gemm_put(col, k, k0 + i, inside ? src[i] : zp);
+              for (int32_t i = 0; i < c->c; ++i) mcu_gemm_put(cols, k, tn, j, k0 + i, inside ? src[i] : zp);
             }
           }
         }
@@ -67,7 +66,7 @@ static inline void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, c
         if (++oy == c->oh) oy = 0, ++b;
       }
     }
-    mcu_gemm_block(w, cols, cw, k, o_count, nb, g->tile_m, tn, tab, bias, c, y + (size_t)p0 * o_count, o_count);
+    mcu_gemm_block(w, cols, k, o_count, nb, g->tile_m, tn, tab, bias, g->sat, c, y + (size_t)p0 * o_count, o_count);
   }
 }
 

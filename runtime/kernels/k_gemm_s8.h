@@ -15,9 +15,10 @@
  * times: per 4 k a 1x4 tile costs 1 LDR + 2 SXTB16 + 4 LDRD + 8 SMLAD for 16 MACs, a 2x2 tile 2 LDR + 4 SXTB16 + 2
  * LDRD + 8 SMLAD. Both fit the 14 usable registers (accumulators + operands + 2 pointers + bound).
  *
- * Widened column layout (4-byte aligned, col_words 32-bit words): for each full group of 4 values x0..x3 two
- * words, sxtb16(X) = (x0, x2) then sxtb16(X ror 8) = (x1, x3) (X the 4 bytes little-endian); then the k % 4 tail
- * values as int16 in order; col_words = 2 * (k / 4) + ceil((k % 4) / 2).
+ * Block of tn widened columns (4-byte aligned, tn * (2 * (k / 4) + 2) 32-bit words), interleaved so that one
+ * pointer walks it: group g (values 4g .. 4g + 3) of column j is the two words at 2 * tn * g + 2 * j:
+ * sxtb16(X) = (x0, x2) then sxtb16(X ror 8) = (x1, x3) (X the 4 bytes little-endian); after the k / 4 groups, each
+ * column's k % 4 tail values as int16 in order, column j's at word 2 * tn * (k / 4) + 2 * j.
  *
  * Weakness: the filter is re-read from flash for every column block (no blocking over K), the k % 4 tail is scalar,
  * and the requantization (TF Lite's double rounding, per channel) costs ~15 instructions per output, which dominates
@@ -29,80 +30,103 @@
 #include "k_fixedpoint.h"
 #include "k_tflite.h"
 
+/* Every helper of the core is forced inline: each call site then sees its layer's constant shapes (trip counts,
+ * strides, tile), which is what makes the loops tight; a shared out-of-line copy would run generic loops. */
+#define MCU_GEMM_INLINE static inline __attribute__((always_inline))
+
+/* The k loops stay loops (clang): fully unrolled with constant trip counts, LLVM hoists every column word out of
+ * the output-channel loop as an invariant and spills them all, which costs more than the loop's compare-branch. */
+#if defined(__clang__)
+#define MCU_GEMM_KLOOP _Pragma("clang loop unroll(disable)")
+#else
+#define MCU_GEMM_KLOOP
+#endif
+
 /* Params of the fast kernels (k_conv_gemm.c): the scalar conv's params plus the GEMM view. FULLY_CONNECTED runs as
  * a 1x1 conv: n = 1, h = oh = 1, w = ow = batches, c = depth, o = units, kh = kw = groups = strides = dilations = 1,
  * no padding. */
 typedef struct mcu_k_gemm_params {
   mcu_k_conv_params_t c; /* geometry and quantization, exactly as mcu_k_conv_s8 receives them (groups == 1) */
   int32_t k;             /* reduction length kh * kw * c (>= 1) */
-  int32_t col_words;     /* mcu_gemm_col_words(k) */
   int32_t tile_m, tile_n; /* register tile: 1x4, 2x2 or 1x1 (output channels x pixels) */
+  int32_t sat;            /* 1 when a multiplier is INT32_MIN (mcu_gemm_requant), else 0 */
 } mcu_k_gemm_params_t;
 
-/* Words of one widened column of k values. */
-static inline int32_t mcu_gemm_col_words(int32_t k) { return 2 * (k >> 2) + (((k & 3) + 1) >> 1); }
+/* Words of a block of tn widened columns of k values (layout above). */
+MCU_GEMM_INLINE int32_t mcu_gemm_block_words(int32_t k, int32_t tn) { return tn * (2 * (k >> 2) + 2); }
 
-/* Widens k contiguous int8 values at src into the column at dst (layout above). */
-static inline void mcu_gemm_widen(const int8_t *src, int32_t k, uint32_t *dst) {
+/* Widens k contiguous int8 values at src into column j of a block of tn columns. */
+MCU_GEMM_INLINE void mcu_gemm_widen(const int8_t *src, int32_t k, uint32_t *blk, int32_t tn, int32_t j) {
   const int32_t k4 = k >> 2;
+  uint32_t *d = blk + 2 * j;
+  MCU_GEMM_KLOOP
   for (int32_t i = 0; i < k4; ++i) {
     const uint32_t x = mcu_dsp_load32(src + 4 * i);
-    dst[2 * i] = mcu_dsp_sxtb16(x);
-    dst[2 * i + 1] = mcu_dsp_sxtb16_ror8(x);
+    d[0] = mcu_dsp_sxtb16(x);
+    d[1] = mcu_dsp_sxtb16_ror8(x);
+    d += 2 * tn;
   }
-  int16_t *t = (int16_t *)(dst + 2 * k4);
-  for (int32_t j = 0; j < (k & 3); ++j) t[j] = src[4 * k4 + j];
+  int16_t *t = (int16_t *)(blk + 2 * tn * k4 + 2 * j);
+  for (int32_t v = 0; v < (k & 3); ++v) t[v] = src[4 * k4 + v];
 }
 
-/* Stores value v as element k of a widened column of length k_total (any k, any order of calls). */
-static inline void mcu_gemm_put(uint32_t *col, int32_t k_total, int32_t k, int32_t v) {
-  int16_t *e = (int16_t *)col;
-  const int32_t idx = k < (k_total & ~3) ? ((k & ~3) | ((k & 1) << 1) | ((k & 2) >> 1)) : k;
-  e[idx] = (int16_t)v;
+/* Stores value v as element kk (0 <= kk < k) of column j of a block of tn columns (any order of calls). */
+MCU_GEMM_INLINE void mcu_gemm_put(uint32_t *blk, int32_t k, int32_t tn, int32_t j, int32_t kk, int32_t v) {
+  int16_t *e = (int16_t *)blk;
+  const int32_t k4 = k >> 2;
+  if (kk < 4 * k4) {
+    const int32_t within = (kk & 1) << 1 | (kk & 2) >> 1; /* k % 4 = 0, 1, 2, 3 -> 0, 2, 1, 3 */
+    e[2 * ((kk >> 2) * 2 * tn + 2 * j + (within >> 1)) + (within & 1)] = (int16_t)v;
+  } else {
+    e[2 * (2 * tn * k4 + 2 * j) + (kk - 4 * k4)] = (int16_t)v;
+  }
 }
 
-/* The k % 4 tail of a widened column (int16 values in order). */
-static inline const int16_t *mcu_gemm_tail(const uint32_t *col, int32_t k) {
-  return (const int16_t *)(col + 2 * (k >> 2));
+/* Fills the whole groups g0 .. g0 + n - 1 of column j with the int16 pair word zz. */
+MCU_GEMM_INLINE void mcu_gemm_fill(uint32_t *blk, int32_t tn, int32_t j, int32_t g0, int32_t n, uint32_t zz) {
+  uint32_t *d = blk + 2 * tn * g0 + 2 * j;
+  for (int32_t i = 0; i < n; ++i) d[0] = zz, d[1] = zz, d += 2 * tn;
 }
 
-/* Accumulates one filter row w (k int8) against TN = 4 columns (col, col + cw, ...). */
-static inline void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *col, int32_t cw, int32_t k, int32_t *acc) {
+/* Accumulates one filter row w (k int8) against the 4 columns of a block (tn = 4). */
+MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int32_t k, int32_t *acc) {
   const int32_t k4 = k >> 2;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  const uint32_t *c0 = col, *c1 = col + cw, *c2 = col + 2 * cw, *c3 = col + 3 * cw;
+  const uint32_t *b = blk;
+  MCU_GEMM_KLOOP
   for (int32_t i = 0; i < k4; ++i) {
     const uint32_t x = mcu_dsp_load32(w + 4 * i);
     const uint32_t wa = mcu_dsp_sxtb16(x), wb = mcu_dsp_sxtb16_ror8(x);
-    a0 = mcu_dsp_smlad(wa, c0[2 * i], a0);
-    a0 = mcu_dsp_smlad(wb, c0[2 * i + 1], a0);
-    a1 = mcu_dsp_smlad(wa, c1[2 * i], a1);
-    a1 = mcu_dsp_smlad(wb, c1[2 * i + 1], a1);
-    a2 = mcu_dsp_smlad(wa, c2[2 * i], a2);
-    a2 = mcu_dsp_smlad(wb, c2[2 * i + 1], a2);
-    a3 = mcu_dsp_smlad(wa, c3[2 * i], a3);
-    a3 = mcu_dsp_smlad(wb, c3[2 * i + 1], a3);
+    a0 = mcu_dsp_smlad(wa, b[0], a0);
+    a0 = mcu_dsp_smlad(wb, b[1], a0);
+    a1 = mcu_dsp_smlad(wa, b[2], a1);
+    a1 = mcu_dsp_smlad(wb, b[3], a1);
+    a2 = mcu_dsp_smlad(wa, b[4], a2);
+    a2 = mcu_dsp_smlad(wb, b[5], a2);
+    a3 = mcu_dsp_smlad(wa, b[6], a3);
+    a3 = mcu_dsp_smlad(wb, b[7], a3);
+    b += 8;
   }
-  const int16_t *t0 = mcu_gemm_tail(c0, k), *t1 = mcu_gemm_tail(c1, k), *t2 = mcu_gemm_tail(c2, k),
-                *t3 = mcu_gemm_tail(c3, k);
-  for (int32_t j = 0; j < (k & 3); ++j) {
-    const int32_t wv = w[4 * k4 + j];
-    a0 += wv * t0[j], a1 += wv * t1[j], a2 += wv * t2[j], a3 += wv * t3[j];
+  const int16_t *t = (const int16_t *)b; /* column j's tail at t + 4 * j */
+  for (int32_t v = 0; v < (k & 3); ++v) {
+    const int32_t wv = w[4 * k4 + v];
+    a0 += wv * t[v], a1 += wv * t[4 + v], a2 += wv * t[8 + v], a3 += wv * t[12 + v];
   }
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
-/* Accumulates two filter rows (w, w + k) against TN = 2 columns: acc[m * 2 + n]. */
-static inline void mcu_gemm_tile_2x2(const int8_t *w, const uint32_t *col, int32_t cw, int32_t k, int32_t *acc) {
+/* Accumulates two filter rows (w, w + k) against the 2 columns of a block (tn = 2): acc[m * 2 + n]. */
+MCU_GEMM_INLINE void mcu_gemm_tile_2x2(const int8_t *w, const uint32_t *blk, int32_t k, int32_t *acc) {
   const int32_t k4 = k >> 2;
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   const int8_t *w0 = w, *w1 = w + k;
-  const uint32_t *c0 = col, *c1 = col + cw;
+  const uint32_t *b = blk;
+  MCU_GEMM_KLOOP
   for (int32_t i = 0; i < k4; ++i) {
     const uint32_t x0 = mcu_dsp_load32(w0 + 4 * i), x1 = mcu_dsp_load32(w1 + 4 * i);
     const uint32_t w0a = mcu_dsp_sxtb16(x0), w0b = mcu_dsp_sxtb16_ror8(x0);
     const uint32_t w1a = mcu_dsp_sxtb16(x1), w1b = mcu_dsp_sxtb16_ror8(x1);
-    const uint32_t p0 = c0[2 * i], q0 = c0[2 * i + 1], p1 = c1[2 * i], q1 = c1[2 * i + 1];
+    const uint32_t p0 = b[0], q0 = b[1], p1 = b[2], q1 = b[3];
     a00 = mcu_dsp_smlad(w0a, p0, a00);
     a00 = mcu_dsp_smlad(w0b, q0, a00);
     a01 = mcu_dsp_smlad(w0a, p1, a01);
@@ -111,47 +135,80 @@ static inline void mcu_gemm_tile_2x2(const int8_t *w, const uint32_t *col, int32
     a10 = mcu_dsp_smlad(w1b, q0, a10);
     a11 = mcu_dsp_smlad(w1a, p1, a11);
     a11 = mcu_dsp_smlad(w1b, q1, a11);
+    b += 4;
   }
-  const int16_t *t0 = mcu_gemm_tail(c0, k), *t1 = mcu_gemm_tail(c1, k);
-  for (int32_t j = 0; j < (k & 3); ++j) {
-    const int32_t v0 = w0[4 * k4 + j], v1 = w1[4 * k4 + j];
-    a00 += v0 * t0[j], a01 += v0 * t1[j], a10 += v1 * t0[j], a11 += v1 * t1[j];
+  const int16_t *t = (const int16_t *)b;
+  for (int32_t v = 0; v < (k & 3); ++v) {
+    const int32_t v0 = w0[4 * k4 + v], v1 = w1[4 * k4 + v];
+    a00 += v0 * t[v], a01 += v0 * t[4 + v], a10 += v1 * t[v], a11 += v1 * t[4 + v];
   }
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 
-/* Accumulates one filter row against one column. */
-static inline int32_t mcu_gemm_dot(const int8_t *w, const uint32_t *col, int32_t k, int32_t acc) {
+/* Accumulates one filter row against column j of a block of tn columns. */
+MCU_GEMM_INLINE int32_t mcu_gemm_dot(const int8_t *w, const uint32_t *blk, int32_t tn, int32_t j, int32_t k,
+                                     int32_t acc) {
   const int32_t k4 = k >> 2;
+  const uint32_t *b = blk + 2 * j;
+  MCU_GEMM_KLOOP
   for (int32_t i = 0; i < k4; ++i) {
     const uint32_t x = mcu_dsp_load32(w + 4 * i);
-    acc = mcu_dsp_smlad(mcu_dsp_sxtb16(x), col[2 * i], acc);
-    acc = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(x), col[2 * i + 1], acc);
+    acc = mcu_dsp_smlad(mcu_dsp_sxtb16(x), b[0], acc);
+    acc = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(x), b[1], acc);
+    b += 2 * tn;
   }
-  const int16_t *t = mcu_gemm_tail(col, k);
-  for (int32_t j = 0; j < (k & 3); ++j) acc += (int32_t)w[4 * k4 + j] * t[j];
+  const int16_t *t = (const int16_t *)(blk + 2 * tn * k4 + 2 * j);
+  for (int32_t v = 0; v < (k & 3); ++v) acc += (int32_t)w[4 * k4 + v] * t[v];
   return acc;
 }
 
-/* The epilogue: MultiplyByQuantizedMultiplier (k_fixedpoint.h), + output_offset, clamp; the int8 byte. */
-static inline int8_t mcu_gemm_requant(int32_t acc, int32_t mult, int32_t shift, const mcu_k_conv_params_t *q) {
-  return (int8_t)mcu_fx_clamp(mcu_fx_mbqm(acc, mult, shift) + q->output_offset, q->act_min, q->act_max);
+/* The epilogue of one output channel: TF Lite's MultiplyByQuantizedMultiplier (double rounding, k_fixedpoint.h)
+ * with the channel's shift split once into left / right and the rounding mask of RoundingDivideByPOT precomputed,
+ * then + output_offset and the clamp. sat: the multiplier may be INT32_MIN (only a negative scale gives it), so
+ * SaturatingRoundingDoublingHighMul's one saturating case must be checked; otherwise a * m never overflows and the
+ * check is dropped (same values). */
+typedef struct mcu_gemm_rq {
+  int32_t mult, left, right, mask, half;
+} mcu_gemm_rq_t;
+
+MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift) {
+  mcu_gemm_rq_t r;
+  r.mult = mult;
+  r.left = shift > 0 ? shift : 0;
+  r.right = shift > 0 ? 0 : -shift;
+  r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
+  r.half = r.mask >> 1;
+  return r;
 }
 
-/* The block step shared by every fast kernel: nb (1..tn) widened columns at cols (cw words apart) times all O
- * filter rows; output column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32
- * mult[O], shift[O]; bias: int32 bias'[O]. tm x tn: 1x4, 2x2 or 1x1 (any other value runs as 1x1). */
-static inline void mcu_gemm_block(const int8_t *w, const uint32_t *cols, int32_t cw, int32_t k, int32_t o_count,
-                                  int32_t nb, int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias,
-                                  const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
+MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t sat,
+                                        const mcu_k_conv_params_t *q) {
+  const int32_t x = mcu_fx_shl_wrap(acc, r->left);
+  int32_t v;
+  if (sat) {
+    v = mcu_fx_srdhm(x, r->mult);
+  } else {
+    v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+  }
+  const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
+  v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
+  return (int8_t)mcu_fx_clamp(v + q->output_offset, q->act_min, q->act_max);
+}
+
+/* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
+ * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O]; bias:
+ * int32 bias'[O]; sat: see mcu_gemm_requant. tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1 dots). */
+MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
+                                    int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t sat,
+                                    const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
   const int32_t *mult = tab, *shift = tab + o_count;
   if (tm == 1 && tn == 4 && nb == 4) {
     for (int32_t o = 0; o < o_count; ++o) {
       const int32_t b = bias[o];
       int32_t acc[4] = {b, b, b, b};
-      mcu_gemm_tile_1x4(w + (size_t)o * k, cols, cw, k, acc);
-      const int32_t m = mult[o], s = shift[o];
-      for (int32_t j = 0; j < 4; ++j) y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], m, s, q);
+      mcu_gemm_tile_1x4(w + (size_t)o * k, blk, k, acc);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o]);
+      for (int32_t j = 0; j < 4; ++j) y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r, sat, q);
     }
     return;
   }
@@ -159,22 +216,25 @@ static inline void mcu_gemm_block(const int8_t *w, const uint32_t *cols, int32_t
     int32_t o = 0;
     for (; o + 1 < o_count; o += 2) {
       int32_t acc[4] = {bias[o], bias[o], bias[o + 1], bias[o + 1]};
-      mcu_gemm_tile_2x2(w + (size_t)o * k, cols, cw, k, acc);
+      mcu_gemm_tile_2x2(w + (size_t)o * k, blk, k, acc);
+      const mcu_gemm_rq_t r0 = mcu_gemm_rq(mult[o], shift[o]), r1 = mcu_gemm_rq(mult[o + 1], shift[o + 1]);
       for (int32_t j = 0; j < 2; ++j) {
-        y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], mult[o], shift[o], q);
-        y[(size_t)j * o_stride + o + 1] = mcu_gemm_requant(acc[2 + j], mult[o + 1], shift[o + 1], q);
+        y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r0, sat, q);
+        y[(size_t)j * o_stride + o + 1] = mcu_gemm_requant(acc[2 + j], &r1, sat, q);
       }
     }
-    if (o < o_count)
+    if (o < o_count) {
+      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o]);
       for (int32_t j = 0; j < 2; ++j)
-        y[(size_t)j * o_stride + o] =
-            mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, cols + j * cw, k, bias[o]), mult[o], shift[o], q);
+        y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, sat, q);
+    }
     return;
   }
-  for (int32_t j = 0; j < nb; ++j)
-    for (int32_t o = 0; o < o_count; ++o)
-      y[(size_t)j * o_stride + o] =
-          mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, cols + j * cw, k, bias[o]), mult[o], shift[o], q);
+  for (int32_t o = 0; o < o_count; ++o) {
+    const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o]);
+    for (int32_t j = 0; j < nb; ++j)
+      y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, sat, q);
+  }
 }
 
 #endif

@@ -50,16 +50,16 @@ static inline int8_t stream_requant(int32_t acc, const mcu_k_conv_params_t *q, i
 
 /* Expanded row r of batch b into `dst` ([w, ce]): the row's w pixels are a 1x1 conv on the GEMM core, tile_n
  * pixels at a time (widened into cols). */
-static void stream_expand_row(const mcu_k_stream_params_t *k, const int8_t *x, const int8_t *we, const int32_t *t,
+MCU_GEMM_INLINE void stream_expand_row(const mcu_k_stream_params_t *k, const int8_t *x, const int8_t *we, const int32_t *t,
                               int32_t b, int32_t r, int8_t *dst, uint32_t *cols) {
   const mcu_k_conv_params_t *e = &k->e;
-  const int32_t ce = e->o, co = k->p.o, cw = mcu_gemm_col_words(e->c), tn = k->tile_n;
+  const int32_t ce = e->o, co = k->p.o, tn = k->tile_n;
   const int32_t *bias = t + 5 * ce + 3 * co;
   const int8_t *row = x + (size_t)(b * e->h + r) * e->w * e->c;
   for (int32_t ix = 0; ix < e->w; ix += tn) {
     const int32_t nb = e->w - ix < tn ? e->w - ix : tn;
-    for (int32_t j = 0; j < nb; ++j) mcu_gemm_widen(row + (size_t)(ix + j) * e->c, e->c, cols + j * cw);
-    mcu_gemm_block(we, cols, cw, e->c, ce, nb, k->tile_m, tn, t, bias, e, dst + (size_t)ix * ce, ce);
+    for (int32_t j = 0; j < nb; ++j) mcu_gemm_widen(row + (size_t)(ix + j) * e->c, e->c, cols, tn, j);
+    mcu_gemm_block(we, cols, e->c, ce, nb, k->tile_m, tn, t, bias, k->sat, e, dst + (size_t)ix * ce, ce);
   }
 }
 
@@ -68,7 +68,7 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
   (void)in2;
   const mcu_k_stream_params_t *k = (const mcu_k_stream_params_t *)params;
   const mcu_k_conv_params_t *d = &k->d, *pj = &k->p;
-  const int32_t ce = d->c, co = pj->o, ring = k->ring_rows, tn = k->tile_n, cw = mcu_gemm_col_words(ce);
+  const int32_t ce = d->c, co = pj->o, ring = k->ring_rows, tn = k->tile_n;
   const int8_t *x = (const int8_t *)in0;
   const int8_t *wd = (const int8_t *)aux1, *wp = wd + (size_t)ce * d->kh * d->kw;
   const int32_t *t = (const int32_t *)aux0; /* 4-byte aligned tables (kernel_call.h) */
@@ -108,10 +108,10 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
             acc += d_tab[2 * ce + c];
             dw[c] = stream_requant(acc, d, d_tab[c], d_tab[ce + c]);
           }
-          mcu_gemm_widen(dw, ce, cols + j * cw);
+          mcu_gemm_widen(dw, ce, cols, tn, j);
         }
         int8_t *yp = y + ((size_t)(b * d->oh + oy) * d->ow + ox0) * co;
-        mcu_gemm_block(wp, cols, cw, ce, co, nb, k->tile_m, tn, p_tab, p_tab + 2 * co, pj, yp, co);
+        mcu_gemm_block(wp, cols, ce, co, nb, k->tile_m, tn, p_tab, p_tab + 2 * co, k->sat, pj, yp, co);
       }
     }
   }

@@ -153,10 +153,12 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
     const int32_t widest = k.e.c > ce ? k.e.c : ce;
     const int64_t cols_offset = (ring * k.d.w * ce + (int64_t)k.tile_n * ce + 3) / 4 * 4;
     k.cols_offset = (int32_t)(cols_offset > INT32_MAX ? 0 : cols_offset);
-    scratch = cols_offset + (int64_t)k.tile_n * mcu_gemm_col_words(widest) * 4;
+    scratch = cols_offset + (int64_t)mcu_gemm_block_words(widest, k.tile_n) * 4;
     if (scratch > INT32_MAX) s = mcu_status_errorf("layer '%s': stream block scratch too large", l->name);
   }
   k.ring_rows = (int32_t)ring;
+  for (int32_t i = 0; !s && i < ce; ++i) k.sat |= tab[i] == INT32_MIN;
+  for (int32_t o = 0; !s && o < co; ++o) k.sat |= p_tab[o] == INT32_MIN;
   if (!s) s = mcu_prep_set_params(l, call, &k, sizeof k);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 6 * ce + 3 * co);
   free(tab);

@@ -92,14 +92,14 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   const int64_t kk = (int64_t)k->kh * k->kw * k->c;
   if (kk > INT32_MAX / 4 || k->groups != 1) return mcu_status_errorf("layer '%s': reduction too long", l->name);
   g.k = (int32_t)kk;
-  g.col_words = mcu_gemm_col_words(g.k);
   g.tile_m = ch->tile_m, g.tile_n = ch->tile_n;
-  const int64_t scratch = (int64_t)g.tile_n * g.col_words * 4;
+  const int64_t scratch = (int64_t)g.tile_n * (2 * (g.k / 4) + 2) * 4; /* mcu_gemm_block_words */
   if (scratch > INT32_MAX) return mcu_status_errorf("layer '%s': im2col scratch too large", l->name);
   int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o);
   if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
   memcpy(tab, call->aux[0], 4 * (size_t)k->o);
   memcpy(tab + k->o, call->aux[1], 4 * (size_t)k->o);
+  for (int32_t o = 0; o < k->o; ++o) g.sat |= tab[o] == INT32_MIN;
   fold_bias((const int8_t *)w->data, b ? b->data : NULL, k->o, g.k, k->input_offset, tab + 2 * k->o);
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
