@@ -1,6 +1,5 @@
 /* lower.c: reads the planned @main function into an mcu_program_t (tensors with storage, layers in order). */
 #include "lower.h"
-#include "kernel_select.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -12,6 +11,8 @@
 
 #include "context.h"
 #include "kernel_call.h"
+#include "kernel_select.h"
+#include "prepare_tflite.h"
 
 typedef struct {
   mcu_program_t *p;
@@ -683,6 +684,8 @@ mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info) {
     }
   }
   if (!s) s = lower_op(&L, op, &weights_size);
+  if (!s && p->num_layers == 1)
+    out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
   if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
     mcu_kernel_call_t call;
     s = mcu_kernel_prepare(p, &p->layers[0], &call);

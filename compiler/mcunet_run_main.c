@@ -11,7 +11,8 @@
 
 static void usage(FILE *f) {
   fputs("usage: mcunet-run MODEL [--target=cortex-m7|host|ref] [--input FILE]... [--output FILE]... [--count]\n"
-        "                  [--name SYM] [--bind NAME=FILE.pb]... [--keep DIR] [--timeout SECONDS] [-v]\n"
+        "                  [--name SYM] [--bind NAME=FILE.pb]... [--keep DIR] [--timeout SECONDS]\n"
+        "                  [--kernel=FAMILY[:MxN]] [-v]\n"
         "Compiles MODEL, runs one inference and prints each output as \"outputJ [shape]: values\".\n"
         "  --target=T       cortex-m7 (QEMU mps2-an500, default), host (cc), ref (reference kernels)\n"
         "  --input FILE     one per model input, in order: raw bytes of the tensor, or an ONNX TensorProto .pb\n"
@@ -21,6 +22,8 @@ static void usage(FILE *f) {
         "  --bind NAME=FILE make graph input NAME the constant in the TensorProto FILE\n"
         "  --keep DIR       build and run in DIR and keep it (harness, firmware, logs)\n"
         "  --timeout S      kill the program after S seconds (default 600)\n"
+        "  --kernel=K       force kernel family K[:MxN] on every int8 conv / fully connected layer it applies to\n"
+        "                   (scalar, pointwise, im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1)\n"
         "  -v               print the commands run\n",
         f);
 }
@@ -67,6 +70,8 @@ int main(int argc, char **argv) {
       outputs[num_outputs++] = v;
     } else if ((v = option_value(argc, argv, &i, "--name", &error))) {
       o.name = v;
+    } else if ((v = option_value(argc, argv, &i, "--kernel", &error))) {
+      o.kernel = v;
     } else if ((v = option_value(argc, argv, &i, "--keep", &error))) {
       o.keep_dir = v;
     } else if ((v = option_value(argc, argv, &i, "--timeout", &error))) {

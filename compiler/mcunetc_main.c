@@ -25,6 +25,8 @@ static void usage(FILE *f) {
           "  --pool NAME:SIZE[:ALIGN] split the arena into pools, fastest first (repeatable): each is SYM_NAME in\n"
           "                          .bss.SYM_NAME, the most used buffers in the first (docs/memory.md)\n"
           "  --no-schedule           run the layers in the file's order (skips the schedule pass)\n"
+          "  --kernel=FAMILY[:MxN]   force a kernel family (scalar, pointwise, im2col, first, fc, depthwise) and tile\n"
+          "                          (1x4, 2x2, 1x1) on every int8 conv / fully connected layer it applies to\n"
           "  --help                  this text\n");
 }
 
@@ -88,6 +90,8 @@ int main(int argc, char **argv) {
         return 1;
       }
       ++o.num_pools;
+    } else if ((v = option_value(argc, argv, &i, "--kernel"))) {
+      o.kernel = v;
     } else if (!strcmp(a, "--no-inplace")) {
       o.no_inplace = 1;
     } else if (!strcmp(a, "--no-stream")) {

@@ -34,6 +34,7 @@ typedef struct mcu_run_options {
   const char *keep_dir;            /* work directory to create and keep; NULL: a temporary one, removed */
   int verbose;                     /* print every command to stderr */
   unsigned timeout_seconds;        /* for the emulator or host program; 0 means 600 */
+  const char *kernel;              /* --kernel=FAMILY[:MxN] (mcu_compile_options_t.kernel), or NULL */
 } mcu_run_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", no count, 600 s). */

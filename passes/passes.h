@@ -39,6 +39,7 @@ void mcu_pass_fuse_pad(MlirOperation module, MlirExternalPass pass, void *user_d
 void mcu_pass_schedule(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *user_data);
 void mcu_pass_stream_blocks(MlirOperation module, MlirExternalPass pass, void *user_data);
+void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *user_data);
 
 #ifdef __cplusplus
 }

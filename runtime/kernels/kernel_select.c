@@ -83,7 +83,8 @@ int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, in
 }
 
 mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force, int32_t force_tm, int32_t force_tn) {
-  static const int32_t tiles[4][2] = {{0, 0}, {1, 4}, {2, 2}, {1, 1}};
+  /* On equal estimates the earlier tile wins: the smaller scratch. */
+  static const int32_t tiles[4][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 4}};
   mcu_ksel_choice_t best = {MCU_KF_SCALAR, 0, 0, 1, mcu_ksel_cost(s, MCU_KF_SCALAR, 0, 0)};
   int forced_applies = 0;
   if (force != MCU_KF_AUTO)
