@@ -12,7 +12,7 @@
 static void usage(FILE *f) {
   fputs("usage: mcunet-run MODEL [--target=cortex-m7|host|ref] [--input FILE]... [--output FILE]... [--count]\n"
         "                  [--name SYM] [--bind NAME=FILE.pb]... [--keep DIR] [--timeout SECONDS]\n"
-        "                  [--kernel=FAMILY[:MxN]] [-v]\n"
+        "                  [--kernel=FAMILY[:MxN]] [--no-stream] [-v]\n"
         "Compiles MODEL, runs one inference and prints each output as \"outputJ [shape]: values\".\n"
         "  --target=T       cortex-m7 (QEMU mps2-an500, default), host (cc), ref (reference kernels)\n"
         "  --input FILE     one per model input, in order: raw bytes of the tensor, or an ONNX TensorProto .pb\n"
@@ -24,6 +24,7 @@ static void usage(FILE *f) {
         "  --timeout S      kill the program after S seconds (default 600)\n"
         "  --kernel=K       force kernel family K[:MxN] on every int8 conv / fully connected layer it applies to\n"
         "                   (scalar, pointwise, im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1)\n"
+        "  --no-stream      never fuse expand/depthwise/project convs into row-streamed blocks\n"
         "  -v               print the commands run\n",
         f);
 }
@@ -101,6 +102,8 @@ int main(int argc, char **argv) {
       break;
     } else if (strcmp(a, "--count") == 0) {
       o.count = 1;
+    } else if (strcmp(a, "--no-stream") == 0) {
+      o.no_stream = 1;
     } else if (strcmp(a, "-v") == 0) {
       o.verbose = 1;
     } else if (a[0] == '-' && a[1] != 0) {

@@ -622,6 +622,7 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   co.bindings = o->bindings;
   co.num_bindings = o->num_bindings;
   co.kernel = o->kernel;
+  co.no_stream = o->no_stream;
   mcu_program_t *p = NULL;
   char dir[RUN_PATH_MAX] = "", obj[RUN_PATH_MAX] = "", hdr[RUN_PATH_MAX] = "";
   int temporary = 0;

@@ -35,6 +35,7 @@ typedef struct mcu_run_options {
   int verbose;                     /* print every command to stderr */
   unsigned timeout_seconds;        /* for the emulator or host program; 0 means 600 */
   const char *kernel;              /* --kernel=FAMILY[:MxN] (mcu_compile_options_t.kernel), or NULL */
+  int no_stream;                   /* --no-stream (mcu_compile_options_t.no_stream) */
 } mcu_run_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", no count, 600 s). */

@@ -66,7 +66,7 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
         if (++oy == c->oh) oy = 0, ++b;
       }
     }
-    mcu_gemm_block(w, cols, k, o_count, nb, g->tile_m, tn, tab, bias, g->sat, c, y + (size_t)p0 * o_count, o_count);
+    mcu_gemm_block(w, cols, k, o_count, nb, g->tile_m, tn, tab, bias, g->rq_mode, c, y + (size_t)p0 * o_count, o_count);
   }
 }
 

@@ -55,6 +55,15 @@ static inline int32_t mcu_dsp_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #endif
 }
 
+/* SSAT #8: v saturated to [-128, 127]. */
+static inline int32_t mcu_dsp_ssat8(int32_t v) {
+#if defined(__ARM_FEATURE_DSP)
+  return __ssat(v, 8);
+#else
+  return v < -128 ? -128 : v > 127 ? 127 : v;
+#endif
+}
+
 /* An unaligned little-endian 32-bit load (a plain LDR on Cortex-M7, which allows unaligned word loads). */
 static inline uint32_t mcu_dsp_load32(const void *p) {
   uint32_t v;

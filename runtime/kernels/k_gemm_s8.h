@@ -49,7 +49,7 @@ typedef struct mcu_k_gemm_params {
   mcu_k_conv_params_t c; /* geometry and quantization, exactly as mcu_k_conv_s8 receives them (groups == 1) */
   int32_t k;             /* reduction length kh * kw * c (>= 1) */
   int32_t tile_m, tile_n; /* register tile: 1x4, 2x2 or 1x1 (output channels x pixels) */
-  int32_t sat;            /* 1 when a multiplier is INT32_MIN (mcu_gemm_requant), else 0 */
+  int32_t rq_mode;        /* MCU_GEMM_RQ_* (mcu_gemm_requant), from mcu_gemm_rq_mode at compile time */
 } mcu_k_gemm_params_t;
 
 /* Words of a block of tn widened columns of k values (layout above). */
@@ -162,44 +162,80 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot(const int8_t *w, const uint32_t *blk, int32
   return acc;
 }
 
-/* The epilogue of one output channel: TF Lite's MultiplyByQuantizedMultiplier (double rounding, k_fixedpoint.h)
- * with the channel's shift split once into left / right and the rounding mask of RoundingDivideByPOT precomputed,
- * then + output_offset and the clamp. sat: the multiplier may be INT32_MIN (only a negative scale gives it), so
- * SaturatingRoundingDoublingHighMul's one saturating case must be checked; otherwise a * m never overflows and the
- * check is dropped (same values). */
+/* The epilogue of one output channel: TF Lite's MultiplyByQuantizedMultiplier (double rounding, k_fixedpoint.h),
+ * + output_offset, the clamp. Three modes (rq_mode, a compile-time constant of the layer):
+ *  MCU_GEMM_RQ_EXACT: the shift split once per channel into left / right, RoundingDivideByPOT's mask precomputed.
+ *  MCU_GEMM_RQ_SAT: the same with SaturatingRoundingDoublingHighMul's saturation check (a multiplier may be
+ *    INT32_MIN, which only a negative scale gives); without it a * m never overflows and the check is dropped.
+ *  MCU_GEMM_RQ_FAST: every channel has shift <= -1 (right shift R >= 1, no left shift) and multiplier m >= 0 (the
+ *    usual case, checked at compile time). Both roundings become one 64-bit add and shift:
+ *      v = floor((a m + 2^30) / 2^31) (SRDHM); result = floor((v + 2^(R-1) - [v < 0]) / 2^R) (RDBPOT, which rounds
+ *      half away from zero); floor(floor(y) / n) = floor(y / n) for integer n, so
+ *      result = floor((a m + 2^30 + 2^(30+R) - [v < 0] 2^31) / 2^(31+R)).
+ *    [v < 0] may be replaced by [a < 0]: they differ only when -2^30 <= a m < 0, where v = 0 and both forms give 0
+ *    (the numerator is then in [2^(30+R) - 2^31, 2^(30+R)), inside [0, 2^(31+R)) for R >= 1). |a m| < 2^62, so the
+ *    sum fits int64; the result is (int32)(N >> 32) >> (R - 1) (one SMLAL, one ASR). Tested against
+ *    mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c). */
+#define MCU_GEMM_RQ_EXACT 0
+#define MCU_GEMM_RQ_SAT 1
+#define MCU_GEMM_RQ_FAST 2
+
 typedef struct mcu_gemm_rq {
   int32_t mult, left, right, mask, half;
+  int64_t npos, nneg; /* MCU_GEMM_RQ_FAST: the nudges for a >= 0 and a < 0 */
 } mcu_gemm_rq_t;
 
-MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift) {
+MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift, int32_t mode) {
   mcu_gemm_rq_t r;
   r.mult = mult;
   r.left = shift > 0 ? shift : 0;
   r.right = shift > 0 ? 0 : -shift;
   r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
   r.half = r.mask >> 1;
+  r.npos = r.nneg = 0;
+  if (mode == MCU_GEMM_RQ_FAST) {
+    r.npos = ((int64_t)1 << 30) + ((int64_t)1 << (30 + r.right));
+    r.nneg = r.npos - ((int64_t)1 << 31);
+  }
   return r;
 }
 
-MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t sat,
+MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
                                         const mcu_k_conv_params_t *q) {
-  const int32_t x = mcu_fx_shl_wrap(acc, r->left);
   int32_t v;
-  if (sat) {
-    v = mcu_fx_srdhm(x, r->mult);
+  if (mode == MCU_GEMM_RQ_FAST) {
+    const int64_t n = (int64_t)acc * (int64_t)r->mult + (acc < 0 ? r->nneg : r->npos);
+    v = mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r->right - 1);
   } else {
-    v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+    const int32_t x = mcu_fx_shl_wrap(acc, r->left);
+    if (mode == MCU_GEMM_RQ_SAT) {
+      v = mcu_fx_srdhm(x, r->mult);
+    } else {
+      v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+    }
+    const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
+    v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
   }
-  const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
-  v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
-  return (int8_t)mcu_fx_clamp(v + q->output_offset, q->act_min, q->act_max);
+  v += q->output_offset;
+  if (q->act_min == -128 && q->act_max == 127) return (int8_t)mcu_dsp_ssat8(v);
+  return (int8_t)mcu_fx_clamp(v, q->act_min, q->act_max);
+}
+
+/* The requantization mode of a layer from its mult[n] and shift[n] tables. */
+MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shift, int32_t n) {
+  int32_t fast = 1;
+  for (int32_t i = 0; i < n; ++i) {
+    if (mult[i] == INT32_MIN) return MCU_GEMM_RQ_SAT;
+    if (mult[i] < 0 || shift[i] > -1 || shift[i] < -31) fast = 0;
+  }
+  return fast ? MCU_GEMM_RQ_FAST : MCU_GEMM_RQ_EXACT;
 }
 
 /* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
  * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O]; bias:
- * int32 bias'[O]; sat: see mcu_gemm_requant. tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1 dots). */
+ * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1 dots). */
 MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
-                                    int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t sat,
+                                    int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t mode,
                                     const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
   const int32_t *mult = tab, *shift = tab + o_count;
   if (tm == 1 && tn == 4 && nb == 4) {
@@ -207,8 +243,8 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
       const int32_t b = bias[o];
       int32_t acc[4] = {b, b, b, b};
       mcu_gemm_tile_1x4(w + (size_t)o * k, blk, k, acc);
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o]);
-      for (int32_t j = 0; j < 4; ++j) y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r, sat, q);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+      for (int32_t j = 0; j < 4; ++j) y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r, mode, q);
     }
     return;
   }
@@ -217,23 +253,23 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
     for (; o + 1 < o_count; o += 2) {
       int32_t acc[4] = {bias[o], bias[o], bias[o + 1], bias[o + 1]};
       mcu_gemm_tile_2x2(w + (size_t)o * k, blk, k, acc);
-      const mcu_gemm_rq_t r0 = mcu_gemm_rq(mult[o], shift[o]), r1 = mcu_gemm_rq(mult[o + 1], shift[o + 1]);
+      const mcu_gemm_rq_t r0 = mcu_gemm_rq(mult[o], shift[o], mode), r1 = mcu_gemm_rq(mult[o + 1], shift[o + 1], mode);
       for (int32_t j = 0; j < 2; ++j) {
-        y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r0, sat, q);
-        y[(size_t)j * o_stride + o + 1] = mcu_gemm_requant(acc[2 + j], &r1, sat, q);
+        y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r0, mode, q);
+        y[(size_t)j * o_stride + o + 1] = mcu_gemm_requant(acc[2 + j], &r1, mode, q);
       }
     }
     if (o < o_count) {
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o]);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
       for (int32_t j = 0; j < 2; ++j)
-        y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, sat, q);
+        y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
     }
     return;
   }
   for (int32_t o = 0; o < o_count; ++o) {
-    const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o]);
+    const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
     for (int32_t j = 0; j < nb; ++j)
-      y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, sat, q);
+      y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
   }
 }
 

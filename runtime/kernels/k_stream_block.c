@@ -59,7 +59,7 @@ MCU_GEMM_INLINE void stream_expand_row(const mcu_k_stream_params_t *k, const int
   for (int32_t ix = 0; ix < e->w; ix += tn) {
     const int32_t nb = e->w - ix < tn ? e->w - ix : tn;
     for (int32_t j = 0; j < nb; ++j) mcu_gemm_widen(row + (size_t)(ix + j) * e->c, e->c, cols, tn, j);
-    mcu_gemm_block(we, cols, e->c, ce, nb, k->tile_m, tn, t, bias, k->sat, e, dst + (size_t)ix * ce, ce);
+    mcu_gemm_block(we, cols, e->c, ce, nb, k->tile_m, tn, t, bias, k->e_rq_mode, e, dst + (size_t)ix * ce, ce);
   }
 }
 
@@ -111,7 +111,7 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
           mcu_gemm_widen(dw, ce, cols, tn, j);
         }
         int8_t *yp = y + ((size_t)(b * d->oh + oy) * d->ow + ox0) * co;
-        mcu_gemm_block(wp, cols, ce, co, nb, k->tile_m, tn, p_tab, p_tab + 2 * co, k->sat, pj, yp, co);
+        mcu_gemm_block(wp, cols, ce, co, nb, k->tile_m, tn, p_tab, p_tab + 2 * co, k->p_rq_mode, pj, yp, co);
       }
     }
   }

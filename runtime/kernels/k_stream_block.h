@@ -19,7 +19,7 @@ typedef struct mcu_k_stream_params {
   int32_t ring_rows;      /* min((d.kh - 1) * d.dilation_h + 1, d.h): expanded rows kept in the scratch */
   int32_t tile_m, tile_n; /* GEMM register tile of the expand and the projection (1x4, 2x2 or 1x1) */
   int32_t cols_offset;    /* byte offset of the widened columns in the scratch */
-  int32_t sat;            /* 1 when an expand or projection multiplier is INT32_MIN (mcu_gemm_requant) */
+  int32_t e_rq_mode, p_rq_mode; /* requantization modes of the expand and the projection (mcu_gemm_requant) */
 } mcu_k_stream_params_t;
 
 MCU_K_TFLITE_FN(mcu_k_stream_block_s8);

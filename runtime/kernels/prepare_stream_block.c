@@ -157,8 +157,7 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
     if (scratch > INT32_MAX) s = mcu_status_errorf("layer '%s': stream block scratch too large", l->name);
   }
   k.ring_rows = (int32_t)ring;
-  for (int32_t i = 0; !s && i < ce; ++i) k.sat |= tab[i] == INT32_MIN;
-  for (int32_t o = 0; !s && o < co; ++o) k.sat |= p_tab[o] == INT32_MIN;
+  if (!s) k.e_rq_mode = mcu_gemm_rq_mode(tab, tab + ce, ce), k.p_rq_mode = mcu_gemm_rq_mode(p_tab, p_tab + co, co);
   if (!s) s = mcu_prep_set_params(l, call, &k, sizeof k);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 6 * ce + 3 * co);
   free(tab);

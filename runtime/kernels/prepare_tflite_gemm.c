@@ -99,7 +99,7 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
   memcpy(tab, call->aux[0], 4 * (size_t)k->o);
   memcpy(tab + k->o, call->aux[1], 4 * (size_t)k->o);
-  for (int32_t o = 0; o < k->o; ++o) g.sat |= tab[o] == INT32_MIN;
+  g.rq_mode = mcu_gemm_rq_mode(tab, tab + k->o, k->o);
   fold_bias((const int8_t *)w->data, b ? b->data : NULL, k->o, g.k, k->input_offset, tab + 2 * k->o);
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
