@@ -92,9 +92,9 @@ MCU_GEMM_INLINE void mcu_gemm_fill(uint32_t *blk, int32_t tn, int32_t j, int32_t
 
 /* Accumulates one filter row w (k int8) against the 4 columns of a block (tn = 4). On the DSP target the groups
  * are taken two at a time by a hand-scheduled loop (inline assembly, the same SXTB16 / SMLAD operations in the same
- * order as the C loop, so the same int32 values): per two groups 2 LDR + 8 LDRD (post-increment) + 4 SXTB16 +
- * 16 SMLAD + CMP/BNE, 32 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21 per group (it
- * re-derives addresses and rarely pairs the column loads). */
+ * order as the C loop, so the same int32 values): per two groups 2 LDR + 4 LDM (four column words each, written
+ * back) + 4 SXTB16 + 16 SMLAD + CMP/BNE, 28 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21
+ * per group (it re-derives addresses and rarely pairs the column loads). */
 MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int32_t k, int32_t *acc) {
   const int32_t k4 = k >> 2;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -103,43 +103,40 @@ MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int
 #if defined(__ARM_FEATURE_DSP) && defined(__clang__)
   if (k4 >= 2) {
     const int8_t *wp = w, *wend = w + 8 * (k4 >> 1);
-    uint32_t wa, wb, t0, t1, t2, t3;
+    uint32_t wa, wb;
+    /* LDM needs its registers in ascending order: the four column words live in r8..r11. */
+    register uint32_t t0 __asm__("r8"), t1 __asm__("r9"), t2 __asm__("r10"), t3 __asm__("r11");
     __asm__ volatile("1:\n\t"
                      "ldr %[wa], [%[wp]], #4\n\t"
-                     "ldrd %[t0], %[t1], [%[b]], #8\n\t"
+                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
                      "sxtb16 %[wb], %[wa], ror #8\n\t"
                      "sxtb16 %[wa], %[wa]\n\t"
-                     "ldrd %[t2], %[t3], [%[b]], #8\n\t"
-                     "smlad %[a0], %[wa], %[t0], %[a0]\n\t"
-                     "smlad %[a0], %[wb], %[t1], %[a0]\n\t"
-                     "ldrd %[t0], %[t1], [%[b]], #8\n\t"
-                     "smlad %[a1], %[wa], %[t2], %[a1]\n\t"
-                     "smlad %[a1], %[wb], %[t3], %[a1]\n\t"
-                     "ldrd %[t2], %[t3], [%[b]], #8\n\t"
-                     "smlad %[a2], %[wa], %[t0], %[a2]\n\t"
-                     "smlad %[a2], %[wb], %[t1], %[a2]\n\t"
-                     "ldrd %[t0], %[t1], [%[b]], #8\n\t"
-                     "smlad %[a3], %[wa], %[t2], %[a3]\n\t"
-                     "smlad %[a3], %[wb], %[t3], %[a3]\n\t"
+                     "smlad %[a0], %[wa], r8, %[a0]\n\t"
+                     "smlad %[a0], %[wb], r9, %[a0]\n\t"
+                     "smlad %[a1], %[wa], r10, %[a1]\n\t"
+                     "smlad %[a1], %[wb], r11, %[a1]\n\t"
+                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
+                     "smlad %[a2], %[wa], r8, %[a2]\n\t"
+                     "smlad %[a2], %[wb], r9, %[a2]\n\t"
+                     "smlad %[a3], %[wa], r10, %[a3]\n\t"
+                     "smlad %[a3], %[wb], r11, %[a3]\n\t"
                      "ldr %[wa], [%[wp]], #4\n\t"
-                     "ldrd %[t2], %[t3], [%[b]], #8\n\t"
+                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
                      "sxtb16 %[wb], %[wa], ror #8\n\t"
                      "sxtb16 %[wa], %[wa]\n\t"
-                     "smlad %[a0], %[wa], %[t0], %[a0]\n\t"
-                     "smlad %[a0], %[wb], %[t1], %[a0]\n\t"
-                     "ldrd %[t0], %[t1], [%[b]], #8\n\t"
-                     "smlad %[a1], %[wa], %[t2], %[a1]\n\t"
-                     "smlad %[a1], %[wb], %[t3], %[a1]\n\t"
-                     "ldrd %[t2], %[t3], [%[b]], #8\n\t"
-                     "smlad %[a2], %[wa], %[t0], %[a2]\n\t"
-                     "smlad %[a2], %[wb], %[t1], %[a2]\n\t"
-                     "smlad %[a3], %[wa], %[t2], %[a3]\n\t"
-                     "smlad %[a3], %[wb], %[t3], %[a3]\n\t"
+                     "smlad %[a0], %[wa], r8, %[a0]\n\t"
+                     "smlad %[a0], %[wb], r9, %[a0]\n\t"
+                     "smlad %[a1], %[wa], r10, %[a1]\n\t"
+                     "smlad %[a1], %[wb], r11, %[a1]\n\t"
+                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
+                     "smlad %[a2], %[wa], r8, %[a2]\n\t"
+                     "smlad %[a2], %[wb], r9, %[a2]\n\t"
+                     "smlad %[a3], %[wa], r10, %[a3]\n\t"
+                     "smlad %[a3], %[wb], r11, %[a3]\n\t"
                      "cmp %[wp], %[wend]\n\t"
                      "bne 1b\n\t"
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp), [b] "+r"(b),
-                       [wa] "=&r"(wa), [wb] "=&r"(wb), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
-                       [t3] "=&r"(t3)
+                       [wa] "=&r"(wa), [wb] "=&r"(wb), "=&r"(t0), "=&r"(t1), "=&r"(t2), "=&r"(t3)
                      : [wend] "r"(wend)
                      : "cc", "memory");
     i = 2 * (k4 >> 1);
