@@ -20,7 +20,9 @@
  * Params: mcu_k_gemm_params_t. aux0: int32 mult[O] then shift[O]; aux1: int32 bias'[O] = bias[O] (0 if none) +
  * input_offset * sum_k w[o, k] (wrapping int32). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
  * [O, kh, kw, c] (FC: [units, depth]); in2: unused (its bias is inside bias'). out: int8 [n, oh, ow, O].
- * scratch: one block of tile_n widened columns, mcu_gemm_block_words(k, tile_n) * 4 bytes (4-byte aligned).
+ * scratch: one block of tile_n widened columns, mcu_gemm_block_words(k, tile_n) * 4 bytes (4-byte aligned); none
+ * for the 1x1 tile of mcu_k_conv_pw_s8 / mcu_k_fc_gemm_s8, which reads the input in place (a fully connected
+ * layer's one long row would otherwise need 2 bytes of scratch per input value).
  * Weakness: the column of a pixel whose window is entirely inside the image is still copied (widened) rather than
  * read in place, and the value-by-value path of the first layer costs ~5 instructions per value. */
 
@@ -32,6 +34,23 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
   const int16_t zp = (int16_t)(-c->input_offset);
   const uint32_t zp2 = ((uint32_t)(uint16_t)zp) | ((uint32_t)(uint16_t)zp << 16);
   int32_t b = 0, oy = 0, ox = 0;
+  if (!im2col && tn == 1) { /* the 1x1 tile of a 1x1 conv / fully connected layer: no scratch, x read in place */
+    for (int32_t p0 = 0; p0 < pixels; ++p0) {
+      const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
+                              ? x + (size_t)p0 * c->c
+                              : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
+      int8_t *yp = y + (size_t)p0 * o_count;
+      for (int32_t o = 0; o < o_count; ++o) {
+        const mcu_gemm_rq_t r = mcu_gemm_rq(tab[o], tab[o_count + o], g->rq_mode);
+        yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, bias[o]), &r, g->rq_mode, c);
+      }
+      if (++ox == c->ow) {
+        ox = 0;
+        if (++oy == c->oh) oy = 0, ++b;
+      }
+    }
+    return;
+  }
   for (int32_t p0 = 0; p0 < pixels; p0 += tn) {
     const int32_t nb = pixels - p0 < tn ? pixels - p0 : tn;
     for (int32_t j = 0; j < nb; ++j) {

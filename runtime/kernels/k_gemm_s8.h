@@ -211,6 +211,20 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot(const int8_t *w, const uint32_t *blk, int32
   return acc;
 }
 
+/* Accumulates one filter row against k int8 input values read in place (no widened column: both operands are
+ * widened on the fly, 8 instructions per 4 values instead of 6, but no scratch). */
+MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, int32_t k, int32_t acc) {
+  const int32_t k4 = k >> 2;
+  MCU_GEMM_KLOOP
+  for (int32_t i = 0; i < k4; ++i) {
+    const uint32_t a = mcu_dsp_load32(w + 4 * i), b = mcu_dsp_load32(x + 4 * i);
+    acc = mcu_dsp_smlad(mcu_dsp_sxtb16(a), mcu_dsp_sxtb16(b), acc);
+    acc = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(a), mcu_dsp_sxtb16_ror8(b), acc);
+  }
+  for (int32_t v = 4 * k4; v < k; ++v) acc += (int32_t)w[v] * x[v];
+  return acc;
+}
+
 /* The epilogue of one output channel: TF Lite's MultiplyByQuantizedMultiplier (double rounding, k_fixedpoint.h),
  * + output_offset, the clamp. Three modes (rq_mode, a compile-time constant of the layer):
  *  MCU_GEMM_RQ_EXACT: the shift split once per channel into left / right, RoundingDivideByPOT's mask precomputed.

@@ -37,6 +37,8 @@ int mcu_ksel_applies(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int
   if (gemm_family(f)) {
     if (!((tm == 1 && tn == 4) || (tm == 2 && tn == 2) || (tm == 1 && tn == 1))) return 0;
     if (!s->fast_numerics) return 0;
+    /* a block wider than the layer's pixels (a fully connected layer of one row) only wastes scratch */
+    if (tn > 1 && (int64_t)s->n * s->oh * s->ow < tn) return 0;
   } else if (tm != 0 || tn != 0) {
     return 0;
   }
@@ -65,6 +67,10 @@ int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, in
   if (f == MCU_KF_DEPTHWISE) return macs * 5 + outputs * (epilogue + 6);
   /* column build per pixel */
   int64_t col;
+  if ((f == MCU_KF_POINTWISE || f == MCU_KF_FC) && tn == 1) { /* read in place, both operands widened per use */
+    const int64_t dot_direct = (k / 4) * 10 + (k % 4) * 4 + 6;
+    return pixels * o * dot_direct + outputs * epilogue;
+  }
   if (f == MCU_KF_POINTWISE || f == MCU_KF_FC) col = widen_cost(k);
   else if (cpg % 4 == 0) col = (int64_t)s->kh * s->kw * (widen_cost(cpg) + 8);
   else col = k * 6 + (int64_t)s->kh * s->kw * 6;

@@ -83,6 +83,7 @@ static void fold_bias(const int8_t *w, const uint8_t *bias, int32_t o_count, int
  * bias'). */
 static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const mcu_k_conv_params_t *k,
                             const mcu_ksel_choice_t *ch, mcu_kernel_call_t *call) {
+  const int direct = ch->tile_n == 1 && (ch->family == MCU_KF_POINTWISE || ch->family == MCU_KF_FC);
   const mcu_tensor_t *w = mcu_tfl_in(p, l, 1), *b = l->num_inputs > 2 ? mcu_tfl_in(p, l, 2) : NULL;
   if (!w->data || (b && !b->data))
     return mcu_status_errorf("layer '%s': the fast kernels need a constant filter and bias", l->name);
@@ -93,7 +94,8 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   if (kk > INT32_MAX / 4 || k->groups != 1) return mcu_status_errorf("layer '%s': reduction too long", l->name);
   g.k = (int32_t)kk;
   g.tile_m = ch->tile_m, g.tile_n = ch->tile_n;
-  const int64_t scratch = (int64_t)g.tile_n * (2 * (g.k / 4) + 2) * 4; /* mcu_gemm_block_words */
+  /* mcu_gemm_block_words; the 1x1 tile of the pointwise and fully connected kernels reads the input in place */
+  const int64_t scratch = direct ? 0 : (int64_t)g.tile_n * (2 * (g.k / 4) + 2) * 4;
   if (scratch > INT32_MAX) return mcu_status_errorf("layer '%s': im2col scratch too large", l->name);
   int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o);
   if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
