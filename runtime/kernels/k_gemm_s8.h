@@ -296,7 +296,8 @@ MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shi
 
 /* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
  * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O]; bias:
- * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1 dots). */
+ * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1
+ * dots). */
 MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
                                     int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t mode,
                                     const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
@@ -325,14 +326,16 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
     if (o < o_count) {
       const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
       for (int32_t j = 0; j < 2; ++j)
-        y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
+        y[(size_t)j * o_stride + o] =
+            mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
     }
     return;
   }
   for (int32_t o = 0; o < o_count; ++o) {
     const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
     for (int32_t j = 0; j < nb; ++j)
-      y[(size_t)j * o_stride + o] = mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
+      y[(size_t)j * o_stride + o] =
+          mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
   }
 }
 

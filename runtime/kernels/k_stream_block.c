@@ -50,8 +50,8 @@ static inline int8_t stream_requant(int32_t acc, const mcu_k_conv_params_t *q, i
 
 /* Expanded row r of batch b into `dst` ([w, ce]): the row's w pixels are a 1x1 conv on the GEMM core, tile_n
  * pixels at a time (widened into cols). */
-MCU_GEMM_INLINE void stream_expand_row(const mcu_k_stream_params_t *k, const int8_t *x, const int8_t *we, const int32_t *t,
-                              int32_t b, int32_t r, int8_t *dst, uint32_t *cols) {
+MCU_GEMM_INLINE void stream_expand_row(const mcu_k_stream_params_t *k, const int8_t *x, const int8_t *we,
+                                       const int32_t *t, int32_t b, int32_t r, int8_t *dst, uint32_t *cols) {
   const mcu_k_conv_params_t *e = &k->e;
   const int32_t ce = e->o, co = k->p.o, tn = k->tile_n;
   const int32_t *bias = t + 5 * ce + 3 * co;

@@ -59,8 +59,8 @@ static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t 
   const size_t ny = (size_t)mcu_tensor_bytes(&p->tensors[l->output]);
   uint8_t *y = malloc(ny + 1), *scratch = c.scratch_bytes ? malloc(c.scratch_bytes) : NULL;
   if (scratch) memset(scratch, 0xa5, c.scratch_bytes);
-  fn(c.params, c.aux[0], c.aux[1], bufs[l->inputs[0]], bufs[l->inputs[1]], l->num_inputs > 2 ? bufs[l->inputs[2]] : NULL,
-     y, scratch);
+  const void *bias = l->num_inputs > 2 ? bufs[l->inputs[2]] : NULL;
+  fn(c.params, c.aux[0], c.aux[1], bufs[l->inputs[0]], bufs[l->inputs[1]], bias, y, scratch);
   *out_fn = c.function;
   free(scratch);
   mcu_kernel_call_release(&c);
