@@ -230,22 +230,23 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, in
  *  MCU_GEMM_RQ_EXACT: the shift split once per channel into left / right, RoundingDivideByPOT's mask precomputed.
  *  MCU_GEMM_RQ_SAT: the same with SaturatingRoundingDoublingHighMul's saturation check (a multiplier may be
  *    INT32_MIN, which only a negative scale gives); without it a * m never overflows and the check is dropped.
- *  MCU_GEMM_RQ_FAST: every channel has shift <= -1 (right shift R >= 1, no left shift) and multiplier m >= 0 (the
- *    usual case, checked at compile time). Both roundings become one 64-bit add and shift:
+ *  MCU_GEMM_RQ_FAST: every channel has shift <= -2 (right shift R >= 2, no left shift) and multiplier m >= 0 (the
+ *    usual case, checked at compile time). Both roundings become one 64-bit multiply-accumulate and a shift:
  *      v = floor((a m + 2^30) / 2^31) (SRDHM); result = floor((v + 2^(R-1) - [v < 0]) / 2^R) (RDBPOT, which rounds
  *      half away from zero); floor(floor(y) / n) = floor(y / n) for integer n, so
  *      result = floor((a m + 2^30 + 2^(30+R) - [v < 0] 2^31) / 2^(31+R)).
- *    [v < 0] may be replaced by [a < 0]: they differ only when -2^30 <= a m < 0, where v = 0 and both forms give 0
- *    (the numerator is then in [2^(30+R) - 2^31, 2^(30+R)), inside [0, 2^(31+R)) for R >= 1). |a m| < 2^62, so the
- *    sum fits int64; the result is (int32)(N >> 32) >> (R - 1) (one SMLAL, one ASR). Tested against
- *    mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c). */
+ *    [v < 0] may be replaced by s = [a < 0]: they differ only when -2^30 <= a m < 0, where v = 0 and both forms give
+ *    0 (the numerator is then in [2^(30+R) - 2^31, 2^(30+R)), inside [0, 2^(31+R)) for R >= 1). The nudge
+ *    2^(30+R) + 2^30 - s 2^31 is, as a 64-bit value hi:lo, hi = 2^(R-2) - s and lo = 2^30 + s 2^31 (R >= 2), so
+ *    one SMLAL accumulates a m onto it; |a m| < 2^62, no overflow; the result is hi >> (R - 1) (N >> (31 + R)).
+ *    Tested against mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c). */
 #define MCU_GEMM_RQ_EXACT 0
 #define MCU_GEMM_RQ_SAT 1
 #define MCU_GEMM_RQ_FAST 2
 
 typedef struct mcu_gemm_rq {
   int32_t mult, left, right, mask, half;
-  int64_t npos, nneg; /* MCU_GEMM_RQ_FAST: the nudges for a >= 0 and a < 0 */
+  int32_t hbase; /* MCU_GEMM_RQ_FAST: 2^(R-2), the high word of the nudge for a >= 0 */
 } mcu_gemm_rq_t;
 
 MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift, int32_t mode) {
@@ -255,11 +256,7 @@ MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift, int32_t m
   r.right = shift > 0 ? 0 : -shift;
   r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
   r.half = r.mask >> 1;
-  r.npos = r.nneg = 0;
-  if (mode == MCU_GEMM_RQ_FAST) {
-    r.npos = ((int64_t)1 << 30) + ((int64_t)1 << (30 + r.right));
-    r.nneg = r.npos - ((int64_t)1 << 31);
-  }
+  r.hbase = mode == MCU_GEMM_RQ_FAST ? (int32_t)((uint32_t)1 << (r.right - 2)) : 0;
   return r;
 }
 
@@ -267,7 +264,11 @@ MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int
                                         const mcu_k_conv_params_t *q) {
   int32_t v;
   if (mode == MCU_GEMM_RQ_FAST) {
-    const int64_t n = (int64_t)acc * (int64_t)r->mult + (acc < 0 ? r->nneg : r->npos);
+    const int32_t sgn = mcu_fx_asr32(acc, 31); /* -s */
+    const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
+    const uint32_t hi = (uint32_t)r->hbase + (uint32_t)sgn;
+    const uint64_t nudge = ((uint64_t)hi << 32) | lo;
+    const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)r->mult));
     v = mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r->right - 1);
   } else {
     const int32_t x = mcu_fx_shl_wrap(acc, r->left);
@@ -289,7 +290,7 @@ MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shi
   int32_t fast = 1;
   for (int32_t i = 0; i < n; ++i) {
     if (mult[i] == INT32_MIN) return MCU_GEMM_RQ_SAT;
-    if (mult[i] < 0 || shift[i] > -1 || shift[i] < -31) fast = 0;
+    if (mult[i] < 0 || shift[i] > -2 || shift[i] < -31) fast = 0;
   }
   return fast ? MCU_GEMM_RQ_FAST : MCU_GEMM_RQ_EXACT;
 }

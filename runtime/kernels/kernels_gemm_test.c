@@ -220,7 +220,7 @@ static void requant_modes(void) {
     q.output_offset = off, q.act_min = rnd(0, 3) ? -128 : rnd(-128, 0), q.act_max = rnd(0, 3) ? 127 : rnd(0, 127);
     if (q.act_max < q.act_min) q.act_max = q.act_min;
     const int32_t want = mcu_fx_clamp(mcu_fx_mbqm(acc, mult, shift) + off, q.act_min, q.act_max);
-    for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= MCU_GEMM_RQ_FAST; ++mode) {
+    for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= (shift <= -2 ? MCU_GEMM_RQ_FAST : MCU_GEMM_RQ_SAT); ++mode) {
       const mcu_gemm_rq_t r = mcu_gemm_rq(mult, shift, mode);
       const int32_t got = mcu_gemm_requant(acc, &r, mode, &q);
       if (got != want && bad++ < 5)
@@ -234,7 +234,7 @@ static void requant_modes(void) {
       CHECK(0, "requant left shift %d: acc %d mult %d", ls, acc, mult);
   }
   CHECK(bad == 0, "%d requantizations differ", bad);
-  const int32_t m1[2] = {1 << 30, INT32_MAX}, s1[2] = {-1, -31}, s2[2] = {-1, 0}, m3[2] = {1 << 30, INT32_MIN};
+  const int32_t m1[2] = {1 << 30, INT32_MAX}, s1[2] = {-2, -31}, s2[2] = {-1, -5}, m3[2] = {1 << 30, INT32_MIN};
   CHECK(mcu_gemm_rq_mode(m1, s1, 2) == MCU_GEMM_RQ_FAST && mcu_gemm_rq_mode(m1, s2, 2) == MCU_GEMM_RQ_EXACT &&
             mcu_gemm_rq_mode(m3, s1, 2) == MCU_GEMM_RQ_SAT,
         "requantization mode choice");
