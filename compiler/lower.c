@@ -11,6 +11,8 @@
 
 #include "context.h"
 #include "kernel_call.h"
+#include "kernel_select.h"
+#include "prepare_tflite.h"
 
 typedef struct {
   mcu_program_t *p;
@@ -188,6 +190,21 @@ static mcu_status_t lower_common_attrs(MlirOperation op, mcu_layer_t *l, int is_
       l->numerics = MCU_NUMERICS_ONNX;
     else
       return mcu_status_errorf("numerics must be \"onnx\" or \"tflite\"");
+  }
+  MlirAttribute kf = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.kernel"));
+  if (!mlirAttributeIsNull(kf)) {
+    char name[32] = "";
+    MlirStringRef v = mlirAttributeIsAString(kf) ? mlirStringAttrGetValue(kf) : mlirStringRefCreateFromCString("");
+    if (v.length < sizeof name) memcpy(name, v.data, v.length), name[v.length] = 0;
+    const int f = mcu_kfamily_parse(name);
+    if (f <= MCU_KF_AUTO) return mcu_status_errorf("mcu.kernel \"%s\" names no kernel family", name);
+    int64_t t[2] = {0, 0};
+    MlirAttribute ta = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.tile"));
+    if (!mlirAttributeIsNull(ta) &&
+        (mcu_op_get_i64_array(op, "mcu.tile", t, 2) != 2 || t[0] < 0 || t[1] < 0 || t[0] > 64 || t[1] > 64))
+      return mcu_status_errorf("mcu.tile must be two values in [0, 64]");
+    l->kernel_family = f;
+    l->kernel_tile[0] = (int32_t)t[0], l->kernel_tile[1] = (int32_t)t[1];
   }
   if (is_int) {
     int64_t mn = mcu_op_get_i64(op, "act_min", lo), mx = mcu_op_get_i64(op, "act_max", hi);
@@ -719,6 +736,8 @@ mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *vie
         memcpy(l->pad, view->pad, sizeof l->pad);
     }
   }
+  if (!s && p->num_layers == 1)
+    out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
   if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
     mcu_kernel_call_t call;
     s = mcu_kernel_prepare(p, &p->layers[0], &call);

@@ -4,6 +4,7 @@
 
 #include <mlir-c/IR.h>
 
+#include "kernel_select.h"
 #include "program.h"
 #include "status.h"
 
@@ -21,6 +22,10 @@ typedef struct mcu_op_kernel {
   int handled;            /* 1 when the op becomes one layer run by the kernel library */
   uint32_t scratch_bytes; /* that call's scratch_bytes (kernel_call.h) */
   uint32_t inplace_mask;  /* that call's inplace_mask */
+  /* select-kernels: 1 when the op is an int8 TF Lite conv / fully connected layer, with its shape as the cost
+   * model sees it (runtime/kernels/kernel_select.h); set even when the op has no kernel-library call. */
+  int kernel_shape_ok;
+  mcu_ksel_shape_t kernel_shape;
 } mcu_op_kernel_t;
 
 /* Lowers `op` alone (its non-constant operands become arena tensors, its constant operands constants with their

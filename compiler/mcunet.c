@@ -17,6 +17,7 @@
 #include "lower.h"
 #include "memory_svg.h"
 #include "onnx_import.h"
+#include "kernel_select.h"
 #include "passes.h"
 #include "report.h"
 #include "tflite_import.h"
@@ -194,6 +195,20 @@ static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o
   return mcu_status_errorf("%s: unknown model format (expected .onnx, .tflite or .mlir)", o->model_path);
 }
 
+/* --kernel: the module attribute select-kernels reads (mcu.force_kernel). */
+static mcu_status_t set_force_kernel(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
+  if (!o->kernel) return NULL;
+  mcu_kfamily_t f;
+  int32_t tm, tn;
+  if (mcu_ksel_parse_force(o->kernel, &f, &tm, &tn) || f == MCU_KF_AUTO)
+    return mcu_status_errorf("--kernel=%s: expected FAMILY or FAMILY:MxN (families scalar, pointwise, im2col, "
+                             "first, fc, depthwise; tiles 1x4, 2x2, 1x1)", o->kernel);
+  mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
+                                             mlirStringRefCreateFromCString("mcu.force_kernel"),
+                                             mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(o->kernel)));
+  return NULL;
+}
+
 /* The pass pipeline, in order. Each runs alone so that --dump-after can show the IR between passes. */
 static const char *const pipeline[] = {
     "fold-constants",      /* weights' layout changes, reshapes, quantizations */
@@ -205,6 +220,7 @@ static const char *const pipeline[] = {
     "fuse-activation",
     "fold-constants",      /* constants the passes above made (fold-qdq's transposed filters) */
     "stream-blocks",       /* skipped with --no-stream; before schedule, which then orders the fused blocks */
+    "select-kernels",      /* before schedule and plan-memory, which size each layer's scratch from the choice */
     "schedule",            /* skipped with --no-schedule; before the marks, which do not depend on the order */
     "mark-aliases",
     "mark-inplace",        /* skipped with --no-inplace */
@@ -240,7 +256,8 @@ static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, 
   MlirModule module;
   mcu_status_t s = import_model(ctx, o, &module);
   if (s) return s;
-  if (!(s = set_pools(ctx, module, o)) && !(s = set_patch_request(ctx, module, o)) && !(s = run_pipeline(ctx, module, o)) && out_program) {
+  if (!(s = set_pools(ctx, module, o)) && !(s = set_patch_request(ctx, module, o)) &&
+      !(s = set_force_kernel(ctx, module, o)) && !(s = run_pipeline(ctx, module, o)) && out_program) {
     s = mcu_lower_module(module, o->name, out_program);
     if (s) s = mcu_status_annotatef(s, "%s: ", o->model_path);
   }

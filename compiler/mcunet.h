@@ -89,6 +89,9 @@ typedef struct mcu_compile_options {
   int no_stream;               /* --no-stream: skip stream-blocks (inverted-residual blocks stay three convs) */
   int no_schedule;             /* --no-schedule: skip schedule (the ops run in the file's order) */
   mcu_patches_t patches;       /* --patches (zero: auto) */
+  /* --kernel=FAMILY[:MxN]: every int8 conv / fully connected layer the family applies to takes it (select-kernels,
+   * kernel_select.h); NULL: the cost model decides. */
+  const char *kernel;
   /* --pool (repeatable): the arena split into these pools, fastest first; 0: one pool, SYM_arena. */
   const mcu_pool_spec_t *pools;
   int num_pools;

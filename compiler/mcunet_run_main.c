@@ -12,7 +12,7 @@
 static void usage(FILE *f) {
   fputs("usage: mcunet-run MODEL [--target=cortex-m7|cortex-m4|host|ref] [--input FILE]... [--output FILE]...\n"
         "                  [--count [--per-layer]] [--name SYM] [--bind NAME=FILE.pb]... [--keep DIR]\n"
-        "                  [--timeout SECONDS] [-v]\n"
+        "                  [--timeout SECONDS] [--kernel=FAMILY[:MxN]] [-v]\n"
         "Compiles MODEL, runs one inference and prints each output as \"outputJ [shape]: values\".\n"
         "  --target=T       cortex-m7 (QEMU mps2-an500, default), cortex-m4 (QEMU mps2-an386), host (cc),\n"
         "                   ref (reference kernels)\n"
@@ -27,7 +27,9 @@ static void usage(FILE *f) {
         "  --timeout S      kill the program after S seconds (default 600)\n"
         "  --no-inplace, --no-stream, --no-schedule, --patches=auto|off|RxC[@START[+LEN]], --pool NAME:SIZE[:ALIGN]\n"
         "                   compile with that memory schedule (as mcunetc does): the outputs must not change\n"
-        "  -v               print the commands run\n",
+        "  --kernel=K       force kernel family K[:MxN] on every int8 conv / fully connected layer it applies to\n"
+        "                   (scalar, pointwise, im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1)\n"
+                "  -v               print the commands run\n",
         f);
 }
 
@@ -74,6 +76,8 @@ int main(int argc, char **argv) {
       outputs[num_outputs++] = v;
     } else if ((v = option_value(argc, argv, &i, "--name", &error))) {
       o.name = v;
+    } else if ((v = option_value(argc, argv, &i, "--kernel", &error))) {
+      o.kernel = v;
     } else if ((v = option_value(argc, argv, &i, "--keep", &error))) {
       o.keep_dir = v;
     } else if ((v = option_value(argc, argv, &i, "--timeout", &error))) {

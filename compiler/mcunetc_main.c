@@ -32,6 +32,8 @@ static void usage(FILE *f) {
           "                          patch-based execution of the first layers: chosen by the cost model (auto,\n"
           "                          default), never (off), or forced to R x C patches, optionally on the stage\n"
           "                          starting at layer START and LEN layers long (docs/memory.md)\n"
+          "  --kernel=FAMILY[:MxN]   force a kernel family (scalar, pointwise, im2col, first, fc, depthwise) and tile\n"
+          "                          (1x4, 2x2, 1x1) on every int8 conv / fully connected layer it applies to\n"
           "  --help                  this text\n");
 }
 
@@ -97,6 +99,8 @@ int main(int argc, char **argv) {
         return 1;
       }
       ++o.num_pools;
+    } else if ((v = option_value(argc, argv, &i, "--kernel"))) {
+      o.kernel = v;
     } else if (!strcmp(a, "--no-inplace")) {
       o.no_inplace = 1;
     } else if (!strcmp(a, "--no-stream")) {

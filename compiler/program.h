@@ -159,6 +159,12 @@ typedef struct mcu_layer {
   /* A patch stage's first / last layer: the last patch_buf_bytes of its scratch are the gather buffer of its
    * input region / the staging buffer of its output region (mcu_patch_gathers / mcu_patch_scatters); 0: none. */
   uint32_t patch_buf_bytes;
+
+  /* CONV2D / FULLY_CONNECTED: the kernel select-kernels chose (attributes mcu.kernel, mcu.tile; docs/ir.md):
+   * kernel_family is an mcu_kfamily_t of runtime/kernels/kernel_select.h (0 = none recorded: the prepare function
+   * asks the cost model), kernel_tile the register tile (output channels x pixels; 0 x 0 when the family has none). */
+  int32_t kernel_family;
+  int32_t kernel_tile[2];
 } mcu_layer_t;
 
 /* Patch-based execution (passes/patch_stages.c, compiler/patch_plan.h): layers first..last (consecutive, a chain

@@ -262,7 +262,7 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
     else
       fprintf(f, "null");
     /* The kernel's scratch (with a patch stage's gather/staging buffer at its end), live at this layer only. */
-    fprintf(f, ", \"live_bytes\": %llu, \"scratch\": ", (unsigned long long)live[i]);
+    fprintf(f, ", \"scratch_bytes\": %u, \"live_bytes\": %llu, \"scratch\": ", l->scratch_bytes, (unsigned long long)live[i]);
     if (l->scratch_bytes) {
       fprintf(f, "{\"offset\": %u, \"bytes\": %u, \"patch_buffer_bytes\": %u", l->scratch_offset, l->scratch_bytes,
               l->patch_buf_bytes);

@@ -858,6 +858,7 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   co.no_inplace = o->no_inplace, co.no_stream = o->no_stream, co.no_schedule = o->no_schedule;
   co.patches = o->patches;
   co.pools = o->pools, co.num_pools = o->num_pools;
+  co.kernel = o->kernel;
   mcu_program_t *p = NULL;
   char dir[RUN_PATH_MAX] = "", obj[RUN_PATH_MAX] = "", hdr[RUN_PATH_MAX] = "";
   int temporary = 0;

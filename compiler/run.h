@@ -42,6 +42,7 @@ typedef struct mcu_run_options {
   mcu_patches_t patches;
   const mcu_pool_spec_t *pools;
   int num_pools;
+  const char *kernel;              /* --kernel=FAMILY[:MxN] (mcu_compile_options_t.kernel), or NULL */
 } mcu_run_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", no count, 600 s). */

@@ -51,6 +51,7 @@ int mcu_patch_stage_of(MlirOperation op, int64_t out_v[3]);
 /* The most scratch bytes the kernel call of layer k (op) of a stage (ls[0..n-1], rows x cols) needs in any patch:
  * what plan-memory reserves and code generation's patch calls use (0: no library kernel). */
 uint32_t mcu_patch_layer_scratch(MlirOperation op, const mcu_patch_layer_t *ls, int n, int k, int rows, int cols);
+void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *user_data);
 
 #ifdef __cplusplus
 }

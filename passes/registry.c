@@ -17,6 +17,10 @@ const mcu_pass_info_t mcu_passes[] = {
     {"fuse-pad", "Fold an mcu.pad of H and W with the zero point into the following conv2d's pads", mcu_pass_fuse_pad},
     {"fuse-activation", "Fold mcu.clamp (Relu, Clip) into the conv2d/matmul that produces its input",
      mcu_pass_fuse_activation},
+    {"select-kernels",
+     "Record each int8 conv / fully connected op's kernel family, im2col, tile and unroll (mcu.kernel, ...) from "
+     "the cost model",
+     mcu_pass_select_kernels},
     {"schedule", "Reorder @main's ops to lower the peak of live activation bytes (mcu.schedule_peak_before/after)",
      mcu_pass_schedule},
     {"stream-blocks", "Fuse expand 1x1 -> depthwise -> project 1x1 conv2d chains into a row-streamed mcu.stream_block",

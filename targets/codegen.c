@@ -20,6 +20,7 @@ static mcu_status_t make_target_machine(mcu_target_t target, LLVMTargetMachineRe
   LLVMInitializeARMTarget();
   LLVMInitializeARMTargetMC();
   LLVMInitializeARMAsmPrinter();
+  LLVMInitializeARMAsmParser(); /* the kernel library's inline assembly (k_gemm_s8.h) is assembled in-process */
   LLVMInitializeX86TargetInfo();
   LLVMInitializeX86Target();
   LLVMInitializeX86TargetMC();

@@ -124,13 +124,28 @@ static void check_m7_ir(const char *name, const char *ll) {
 }
 
 /* Skips the case (returns 0) unless the library handles every TFLite-numerics layer of it. */
-static int handled(const mcu_program_t *p) {
-  for (int i = 0; i < p->num_layers; ++i)
-    if (p->layers[i].numerics == MCU_NUMERICS_TFLITE && !mcu_kernel_handles(p, &p->layers[i])) {
-      printf("%-20s skipped: the library does not handle layer %d (%s) yet\n", p->name, i,
-             mcu_op_name(p->layers[i].op));
+/* Also plans each kernel layer's scratch (plan-memory's job in the compiler) after the arena's end. */
+static int handled(mcu_program_t *p) {
+  for (int i = 0; i < p->num_layers; ++i) {
+    mcu_layer_t *l = &p->layers[i];
+    if (l->numerics == MCU_NUMERICS_TFLITE && !mcu_kernel_handles(p, l)) {
+      printf("%-20s skipped: the library does not handle layer %d (%s) yet\n", p->name, i, mcu_op_name(l->op));
       return 0;
     }
+    if (!mcu_kernel_handles(p, l)) continue;
+    mcu_kernel_call_t call;
+    mcu_status_t s = mcu_kernel_prepare(p, l, &call);
+    if (s) {
+      mcu_status_free(s);
+      continue; /* the emission reports it */
+    }
+    if (call.scratch_bytes > 0) {
+      l->scratch_offset = (p->arena_size + 15) & ~15u;
+      l->scratch_bytes = call.scratch_bytes;
+      p->arena_size = l->scratch_offset + call.scratch_bytes;
+    }
+    mcu_kernel_call_release(&call);
+  }
   return 1;
 }
 

@@ -4,6 +4,7 @@
 
 #include "k_conv_dw.h"
 #include "k_fixedpoint.h"
+#include "k_gemm_s8.h"
 #include "k_mem.h"
 #include "k_stream_block.h"
 
@@ -35,41 +36,41 @@
  * e.h/w == d.h/w, d.oh/ow == p.h/w). aux0/aux1 as documented there. in0: int8 input NHWC, in1: int8 expand filter
  * [ce, 1, 1, c], in2: int32 expand bias [ce] or NULL, out: int8 [n, oh, ow, co]. scratch: R' * w * ce + ce bytes
  * (R' = ring_rows).
+ * Expand and projection run on the GEMM core (k_gemm_s8.h, bit-exact with mcu_k_conv_s8 through the folded
+ * bias'): a row's pixels tile_n at a time for the expand; for the projection, the depthwise values of tile_n
+ * output pixels are computed first (tile_n * ce bytes instead of ce) and projected as one block, so each widened
+ * projection filter word serves tile_n pixels. Trade-off: the scratch grows by (tile_n - 1) * ce bytes plus
+ * tile_n widened columns (~2 * tile_n * max(c, ce) bytes).
  * Weakness: rows a stride skips over are never expanded, and no expanded row is computed twice, so the MACs equal
- * the unfused chain's; but the projection re-reads its whole filter for every pixel (no blocking) and the
- * expand re-reads the input pixel per output channel, so it is slower than a tiled kernel. */
+ * the unfused chain's; the depthwise step (mcu_dw_row_s8, k_conv_dw.h) re-derives each pixel's window. */
 
-static inline int8_t stream_requant(int32_t acc, const mcu_k_conv_params_t *q, int32_t mult, int32_t shift) {
-  acc = mcu_fx_mbqm(acc, mult, shift) + q->output_offset;
-  return (int8_t)mcu_fx_clamp(acc, q->act_min, q->act_max);
-}
-
-/* Expanded row r of batch b into `dst` ([w, ce]). */
-static void stream_expand_row(const mcu_k_stream_params_t *k, const int8_t *x, const int8_t *we, const void *be,
-                              const void *aux0, int32_t b, int32_t r, int8_t *dst) {
+/* Expanded row r of batch b into `dst` ([w, ce]): the row's w pixels are a 1x1 conv on the GEMM core, tile_n
+ * pixels at a time (widened into cols). */
+MCU_GEMM_INLINE void stream_expand_row(const mcu_k_stream_params_t *k, const int8_t *x, const int8_t *we,
+                                       const int32_t *t, int32_t b, int32_t r, int8_t *dst, uint32_t *cols) {
   const mcu_k_conv_params_t *e = &k->e;
-  for (int32_t ix = 0; ix < e->w; ++ix) {
-    const int8_t *xp = x + ((size_t)(b * e->h + r) * e->w + ix) * e->c;
-    for (int32_t o = 0; o < e->o; ++o) {
-      const int8_t *wp = we + (size_t)o * e->c;
-      int32_t acc = 0;
-      for (int32_t ic = 0; ic < e->c; ++ic) acc += (int32_t)wp[ic] * ((int32_t)xp[ic] + e->input_offset);
-      if (be) acc += mcu_km_i32(be, o);
-      dst[(size_t)ix * e->o + o] = stream_requant(acc, e, mcu_km_i32(aux0, o), mcu_km_i32(aux0, e->o + o));
-    }
+  const int32_t ce = e->o, co = k->p.o, tn = k->tile_n;
+  const int32_t *bias = t + 5 * ce + 3 * co;
+  const int8_t *row = x + (size_t)(b * e->h + r) * e->w * e->c;
+  for (int32_t ix = 0; ix < e->w; ix += tn) {
+    const int32_t nb = e->w - ix < tn ? e->w - ix : tn;
+    for (int32_t j = 0; j < nb; ++j) mcu_gemm_widen(row + (size_t)(ix + j) * e->c, e->c, cols, tn, j);
+    mcu_gemm_block(we, cols, e->c, ce, nb, k->tile_m, tn, t, bias, k->e_rq_mode, e, dst + (size_t)ix * ce, ce);
   }
 }
 
 void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux1, const void *in0,
                            const void *in1, const void *in2, void *out, void *scratch) {
+  (void)in2;
   const mcu_k_stream_params_t *k = (const mcu_k_stream_params_t *)params;
   const mcu_k_conv_params_t *d = &k->d, *pj = &k->p;
-  const int32_t ce = d->c, co = pj->o, ring = k->ring_rows;
+  const int32_t ce = d->c, co = pj->o, ring = k->ring_rows, tn = k->tile_n;
   const int8_t *x = (const int8_t *)in0;
   const int8_t *wd = (const int8_t *)aux1, *wp = wd + (size_t)ce * d->kh * d->kw;
   const int32_t *t = (const int32_t *)aux0; /* 4-byte aligned tables (kernel_call.h) */
   const int32_t *d_tab = t + 2 * ce, *p_tab = t + 5 * ce;
-  int8_t *rows = (int8_t *)scratch, *dw = rows + (size_t)ring * d->w * ce;
+  int8_t *rows = (int8_t *)scratch, *dw_block = rows + (size_t)ring * d->w * ce;
+  uint32_t *cols = (uint32_t *)(void *)(rows + k->cols_offset); /* 4-byte aligned (prepare) */
   int8_t *y = (int8_t *)out;
   for (int32_t b = 0; b < d->n; ++b) {
     int32_t next = 0; /* rows [0, next) were expanded (or skipped for good) */
@@ -78,19 +79,18 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
       int32_t last = y0 + (d->kh - 1) * d->dilation_h;
       if (last > d->h - 1) last = d->h - 1;
       for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r)
-        stream_expand_row(k, x, (const int8_t *)in1, in2, aux0, b, r, rows + (size_t)(r % ring) * d->w * ce);
+        stream_expand_row(k, x, (const int8_t *)in1, t, b, r, rows + (size_t)(r % ring) * d->w * ce, cols);
       if (last + 1 > next) next = last + 1;
-      for (int32_t ox = 0; ox < d->ow; ++ox) {
-        /* The ce depthwise values of pixel (oy, ox) from the ring (k_conv_dw.h). */
-        mcu_dw_row_s8(d, rows, ring, y0, ox, 1, wd, d_tab, d_tab + ce, d_tab + 2 * ce, dw);
-        int8_t *yp = y + ((size_t)(b * d->oh + oy) * d->ow + ox) * co;
-        for (int32_t o = 0; o < co; ++o) {
-          const int8_t *w = wp + (size_t)o * ce;
-          int32_t acc = 0;
-          for (int32_t c = 0; c < ce; ++c) acc += (int32_t)w[c] * ((int32_t)dw[c] + pj->input_offset);
-          acc += p_tab[2 * co + o];
-          yp[o] = stream_requant(acc, pj, p_tab[o], p_tab[co + o]);
+      /* tile_n output pixels at a time: their depthwise values (ce bytes each, dw_block; k_conv_dw.h), then the
+       * projection of the block on the GEMM core. */
+      for (int32_t ox0 = 0; ox0 < d->ow; ox0 += tn) {
+        const int32_t nb = d->ow - ox0 < tn ? d->ow - ox0 : tn;
+        mcu_dw_row_s8(d, rows, ring, y0, ox0, nb, wd, d_tab, d_tab + ce, d_tab + 2 * ce, dw_block);
+        for (int32_t j = 0; j < nb; ++j) {
+          mcu_gemm_widen(dw_block + (size_t)j * ce, ce, cols, tn, j);
         }
+        int8_t *yp = y + ((size_t)(b * d->oh + oy) * d->ow + ox0) * co;
+        mcu_gemm_block(wp, cols, ce, co, nb, k->tile_m, tn, p_tab, p_tab + 2 * co, k->p_rq_mode, pj, yp, co);
       }
     }
   }

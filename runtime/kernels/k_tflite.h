@@ -119,6 +119,9 @@ MCU_K_TFLITE_FN(mcu_k_conv_dw_s8);
 MCU_K_TFLITE_FN(mcu_k_conv_f32);
 MCU_K_TFLITE_FN(mcu_k_fc_s8);
 MCU_K_TFLITE_FN(mcu_k_fc_f32);
+MCU_K_TFLITE_FN(mcu_k_conv_pw_s8); /* k_conv_gemm.c (params: mcu_k_gemm_params_t, k_gemm_s8.h) */
+MCU_K_TFLITE_FN(mcu_k_conv_im2col_s8);
+MCU_K_TFLITE_FN(mcu_k_fc_gemm_s8);
 MCU_K_TFLITE_FN(mcu_k_requantize);
 MCU_K_TFLITE_FN(mcu_k_quantize_f32);
 MCU_K_TFLITE_FN(mcu_k_dequantize_f32);

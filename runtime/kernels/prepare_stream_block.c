@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k_gemm_s8.h"
 #include "k_stream_block.h"
 #include "prepare_stream_block.h"
 #include "prepare_tflite.h"
@@ -97,6 +98,18 @@ static mcu_status_t prepare_sub(const unfolded_t *u, int i, mcu_k_conv_params_t 
   return s;
 }
 
+/* bias'[o] += input_offset * sum_k w[o, k] (wrapping int32, as the GEMM core's accumulator). */
+static void fold_bias(const int8_t *w, int32_t o_count, int32_t k, int32_t input_offset, int32_t *inout_bias) {
+  for (int32_t o = 0; o < o_count; ++o) {
+    uint32_t sum = 0;
+    for (int32_t i = 0; i < k; ++i) sum += (uint32_t)(int32_t)w[(size_t)o * k + i];
+    uint32_t v;
+    memcpy(&v, &inout_bias[o], 4);
+    v += sum * (uint32_t)input_offset;
+    memcpy(&inout_bias[o], &v, 4);
+  }
+}
+
 mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
   unfolded_t u;
   mcu_status_t s = unfold(p, l, &u);
@@ -109,7 +122,7 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
   const int32_t co = wp->shape[0];
   mcu_k_stream_params_t k;
   memset(&k, 0, sizeof k);
-  int32_t *tab = calloc((size_t)(5 * ce + 3 * co), sizeof *tab);
+  int32_t *tab = calloc((size_t)(6 * ce + 3 * co), sizeof *tab);
   if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
   int32_t *d_tab = tab + 2 * ce, *p_tab = tab + 5 * ce;
   if (!(s = prepare_sub(&u, 0, &k.e, tab)) && !(s = prepare_sub(&u, 1, &k.d, d_tab)))
@@ -117,21 +130,36 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
   if (!s && (k.e.o != ce || k.d.c != ce || k.d.o != ce || k.d.groups != ce || k.p.c != ce || k.p.o != co ||
              k.e.h != k.d.h || k.e.w != k.d.w || k.d.oh != k.p.h || k.d.ow != k.p.w))
     s = mcu_status_errorf("layer '%s': inconsistent stream block shapes", l->name);
-  /* Biases: the depthwise's and the projection's go to aux0 after their multipliers (the expand's stays in2). */
+  /* Biases: the depthwise's and the projection's go to aux0 after their multipliers, then the expand's (folded). */
   if (!s && (!u.t[5].data || !u.t[8].data || !wd->data || !wp->data))
     s = mcu_status_errorf("layer '%s': stream block filters and biases must be constants", l->name);
   for (int32_t c = 0; !s && c < ce; ++c) memcpy(&d_tab[2 * ce + c], u.t[5].data + 4 * (size_t)c, 4);
   for (int32_t o = 0; !s && o < co; ++o) memcpy(&p_tab[2 * co + o], u.t[8].data + 4 * (size_t)o, 4);
+  /* The GEMM core's folded biases (k_gemm_s8.h): p.bias' in place of p.bias, e.bias' after the projection's. */
+  if (!s && (!we->data || (u.t[2].data == NULL)))
+    s = mcu_status_errorf("layer '%s': stream block expand filter and bias must be constants", l->name);
+  if (!s) {
+    fold_bias((const int8_t *)wp->data, co, ce, k.p.input_offset, &p_tab[2 * co]);
+    int32_t *e_bias = tab + 5 * ce + 3 * co;
+    for (int32_t c = 0; c < ce; ++c) memcpy(&e_bias[c], u.t[2].data + 4 * (size_t)c, 4);
+    fold_bias((const int8_t *)we->data, ce, k.e.c, k.e.input_offset, e_bias);
+  }
   int64_t ring = 0, scratch = 0;
   if (!s) {
     ring = (int64_t)(k.d.kh - 1) * k.d.dilation_h + 1;
     if (ring > k.d.h) ring = k.d.h; /* the window's rows inside the image span at most h rows */
-    scratch = ring * k.d.w * ce + ce;
+    /* ring, tile_n depthwise pixels, then (4-aligned) tile_n widened columns of max(c, ce) values */
+    k.tile_m = 1, k.tile_n = 4;
+    const int32_t widest = k.e.c > ce ? k.e.c : ce;
+    const int64_t cols_offset = (ring * k.d.w * ce + (int64_t)k.tile_n * ce + 3) / 4 * 4;
+    k.cols_offset = (int32_t)(cols_offset > INT32_MAX ? 0 : cols_offset);
+    scratch = cols_offset + (int64_t)mcu_gemm_block_words(widest, k.tile_n) * 4;
     if (scratch > INT32_MAX) s = mcu_status_errorf("layer '%s': stream block scratch too large", l->name);
   }
   k.ring_rows = (int32_t)ring;
+  if (!s) k.e_rq_mode = mcu_gemm_rq_mode(tab, tab + ce, ce), k.p_rq_mode = mcu_gemm_rq_mode(p_tab, p_tab + co, co);
   if (!s) s = mcu_prep_set_params(l, call, &k, sizeof k);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 5 * ce + 3 * co);
+  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 6 * ce + 3 * co);
   free(tab);
   void *filters = NULL;
   const int64_t nd = (int64_t)ce * k.d.kh * k.d.kw, np = (int64_t)co * ce;

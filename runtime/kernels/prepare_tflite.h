@@ -25,6 +25,14 @@ void mcu_tfl_act_range_f32(const mcu_layer_t *l, float *out_lo, float *out_hi);
 /* Element count of t as int32 (error when it does not fit). */
 mcu_status_t mcu_tfl_count(const mcu_layer_t *l, const mcu_tensor_t *t, int32_t *out_n);
 
+/* ---- kernel selection (prepare_tflite_gemm.c; kernel_select.h) ---- */
+struct mcu_ksel_shape;
+struct mcu_ksel_choice;
+/* Fills *out with the layer as the cost model sees it; 0 when l is no int8 TF Lite conv / fully connected layer. */
+int mcu_tfl_ksel_shape(const mcu_program_t *p, const mcu_layer_t *l, struct mcu_ksel_shape *out);
+/* The layer's kernel family and tile: the recorded one (select-kernels) when it applies, else the cost model's. */
+struct mcu_ksel_choice mcu_tfl_kernel_choice(const mcu_program_t *p, const mcu_layer_t *l);
+
 /* ---- table entries: matches / prepare per kernel ---- */
 #define MCU_TFL_ENTRY(name)                                                                                        \
   int mcu_tfl_match_##name(const mcu_program_t *p, const mcu_layer_t *l);                                          \
@@ -36,6 +44,9 @@ int mcu_tfl_match_conv_dw_s8(const mcu_program_t *p, const mcu_layer_t *l); /* p
 MCU_TFL_ENTRY(conv_f32);
 MCU_TFL_ENTRY(fc_s8);
 MCU_TFL_ENTRY(fc_f32);
+MCU_TFL_ENTRY(conv_pw_s8);     /* prepare_tflite_gemm.c: the GEMM-core kernels of k_conv_gemm.c */
+MCU_TFL_ENTRY(conv_im2col_s8);
+MCU_TFL_ENTRY(fc_gemm_s8);
 MCU_TFL_ENTRY(requantize);     /* prepare_tflite_eltwise.c */
 MCU_TFL_ENTRY(quantize_f32);
 MCU_TFL_ENTRY(dequantize_f32);

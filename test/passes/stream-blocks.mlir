@@ -26,9 +26,10 @@
 // CHECK-SAME: -> tensor<1x6x6x8x
 // CHECK-NOT: mcu.conv2d
 // CHECK: return %[[S]]
-// The block's scratch: 3 rows of 12 x 16 bytes plus one pixel of 16 (the expanded tensor would take 2304 bytes).
+// The block's scratch: 3 rows of 12 x 16 bytes, 4 depthwise pixels of 16, a block of 4 widened columns of 16
+// values (160 bytes): 800 (the expanded tensor would take 2304 bytes).
 // PLAN: "mcu.stream_block"
-// PLAN-SAME: mcu.scratch = array<i64: {{[0-9]+}}, 592>
+// PLAN-SAME: mcu.scratch = array<i64: {{[0-9]+}}, 800>
 func.func @main(%in: tensor<1x12x12x4x!x>) -> tensor<1x6x6x8x!y> {
   %we = "mcu.constant"() {value = dense<3> : tensor<16x1x1x4xi8>} : () -> tensor<16x1x1x4x!w>
   %be = "mcu.constant"() {value = dense<7> : tensor<16xi32>} : () -> tensor<16xi32>

@@ -1,0 +1,111 @@
+/* k_conv_gemm.c: fast int8 convolutions (pointwise, im2col) and fully connected on the GEMM core (k_gemm_s8.h). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k_gemm_s8.h"
+
+/* The three kernels compute exactly what mcu_k_conv_s8 / mcu_k_fc_s8 compute (groups == 1, filter zero point 0),
+ * through the GEMM core: columns of tile_n output pixels are widened into the scratch, then multiplied by every
+ * filter row (k_gemm_s8.h explains the bit-exactness: the input offset is folded into bias' at compile time).
+ *
+ * mcu_k_conv_pw_s8: 1x1 filter, no padding, any stride: column j is the input pixel (b, oy * stride_h,
+ *   ox * stride_w), its c bytes widened in place of an im2col copy.
+ * mcu_k_conv_im2col_s8: any kh x kw, stride, dilation, padding (groups 1): column j is the pixel's receptive field in
+ *   filter order (ky, kx, ic); a position outside the image holds the input zero point z = -input_offset, whose
+ *   term w * z cancels against the folded input_offset * w (w * (z + input_offset) = 0), which is the same as TF Lite
+ *   Micro skipping it. Also the first layer of a network (few input channels: k = kh * kw * c is small and not a
+ *   multiple of 4 per position; the column is built value by value).
+ * mcu_k_fc_gemm_s8: FULLY_CONNECTED as a 1x1 conv (mcu_k_gemm_params_t), weights zero point 0.
+ *
+ * Params: mcu_k_gemm_params_t. aux0: int32 mult[O] then shift[O]; aux1: int32 bias'[O] = bias[O] (0 if none) +
+ * input_offset * sum_k w[o, k] (wrapping int32). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
+ * [O, kh, kw, c] (FC: [units, depth]); in2: unused (its bias is inside bias'). out: int8 [n, oh, ow, O].
+ * scratch: one block of tile_n widened columns, mcu_gemm_block_words(k, tile_n) * 4 bytes (4-byte aligned); none
+ * for the 1x1 tile of mcu_k_conv_pw_s8 / mcu_k_fc_gemm_s8, which reads the input in place (a fully connected
+ * layer's one long row would otherwise need 2 bytes of scratch per input value).
+ * Weakness: the column of a pixel whose window is entirely inside the image is still copied (widened) rather than
+ * read in place, and the value-by-value path of the first layer costs ~5 instructions per value. */
+
+MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, const int32_t *bias, const int8_t *x,
+                             const int8_t *w, int8_t *y, uint32_t *cols, int im2col) {
+  const mcu_k_conv_params_t *c = &g->c;
+  const int32_t k = g->k, tn = g->tile_n, o_count = c->o;
+  const int32_t pixels = c->n * c->oh * c->ow;
+  const int16_t zp = (int16_t)(-c->input_offset);
+  const uint32_t zp2 = ((uint32_t)(uint16_t)zp) | ((uint32_t)(uint16_t)zp << 16);
+  int32_t b = 0, oy = 0, ox = 0;
+  if (!im2col && tn == 1) { /* the 1x1 tile of a 1x1 conv / fully connected layer: no scratch, x read in place */
+    for (int32_t p0 = 0; p0 < pixels; ++p0) {
+      const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
+                              ? x + (size_t)p0 * c->c
+                              : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
+      int8_t *yp = y + (size_t)p0 * o_count;
+      for (int32_t o = 0; o < o_count; ++o) {
+        const mcu_gemm_rq_t r = mcu_gemm_rq(tab[o], tab[o_count + o], g->rq_mode);
+        yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, bias[o]), &r, g->rq_mode, c);
+      }
+      if (++ox == c->ow) {
+        ox = 0;
+        if (++oy == c->oh) oy = 0, ++b;
+      }
+    }
+    return;
+  }
+  for (int32_t p0 = 0; p0 < pixels; p0 += tn) {
+    const int32_t nb = pixels - p0 < tn ? pixels - p0 : tn;
+    for (int32_t j = 0; j < nb; ++j) {
+      if (!im2col) {
+        const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
+                                ? x + (size_t)(p0 + j) * c->c
+                                : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
+        mcu_gemm_widen(src, k, cols, tn, j);
+      } else {
+        const int32_t y0 = oy * c->stride_h - c->pad_top, x0 = ox * c->stride_w - c->pad_left;
+        for (int32_t ky = 0; ky < c->kh; ++ky) {
+          const int32_t iy = y0 + ky * c->dilation_h;
+          for (int32_t kx = 0; kx < c->kw; ++kx) {
+            const int32_t ix = x0 + kx * c->dilation_w;
+            const int inside = iy >= 0 && iy < c->h && ix >= 0 && ix < c->w;
+            const int8_t *src = inside ? x + ((size_t)(b * c->h + iy) * c->w + ix) * c->c : x;
+            const int32_t k0 = (ky * c->kw + kx) * c->c;
+            if ((c->c & 3) == 0) { /* runs start on a group of 4: widen or fill whole words */
+              if (inside) {
+                mcu_gemm_widen(src, c->c, cols + 2 * tn * (k0 / 4), tn, j);
+              } else {
+                mcu_gemm_fill(cols, tn, j, k0 / 4, c->c / 4, zp2);
+              }
+            } else {
+              for (int32_t i = 0; i < c->c; ++i) mcu_gemm_put(cols, k, tn, j, k0 + i, inside ? src[i] : zp);
+            }
+          }
+        }
+      }
+      if (++ox == c->ow) {
+        ox = 0;
+        if (++oy == c->oh) oy = 0, ++b;
+      }
+    }
+    mcu_gemm_block(w, cols, k, o_count, nb, g->tile_m, tn, tab, bias, g->rq_mode, c, y + (size_t)p0 * o_count, o_count);
+  }
+}
+
+void mcu_k_conv_pw_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
+                      const void *in2, void *out, void *scratch) {
+  (void)in2;
+  gemm_conv((const mcu_k_gemm_params_t *)params, (const int32_t *)aux0, (const int32_t *)aux1, (const int8_t *)in0,
+            (const int8_t *)in1, (int8_t *)out, (uint32_t *)scratch, 0);
+}
+
+void mcu_k_conv_im2col_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
+                          const void *in2, void *out, void *scratch) {
+  (void)in2;
+  gemm_conv((const mcu_k_gemm_params_t *)params, (const int32_t *)aux0, (const int32_t *)aux1, (const int8_t *)in0,
+            (const int8_t *)in1, (int8_t *)out, (uint32_t *)scratch, 1);
+}
+
+void mcu_k_fc_gemm_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
+                      const void *in2, void *out, void *scratch) {
+  (void)in2;
+  gemm_conv((const mcu_k_gemm_params_t *)params, (const int32_t *)aux0, (const int32_t *)aux1, (const int8_t *)in0,
+            (const int8_t *)in1, (int8_t *)out, (uint32_t *)scratch, 0);
+}
