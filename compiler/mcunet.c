@@ -140,8 +140,14 @@ static mcu_status_t set_pools(MlirContext ctx, MlirModule module, const mcu_comp
   return NULL;
 }
 
-/* --patches=RxC[@START[+LEN]]: the request patch-stages reads (mcu.patch_request). */
+/* What patch-stages reads: --patches=RxC[@START[+LEN]] as mcu.patch_request; with --patches=auto and a board, the
+ * board's SRAM as mcu.patch_budget (patches only when the unpatched peak is above it). */
 static mcu_status_t set_patch_request(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
+  const mcu_board_t *b = o->board ? mcu_board_find(o->board) : NULL;
+  if (o->patches.mode == MCU_PATCHES_AUTO && b && b->sram_bytes <= INT64_MAX)
+    mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
+                                               mlirStringRefCreateFromCString("mcu.patch_budget"),
+                                               mcu_attr_i64(ctx, (int64_t)b->sram_bytes));
   if (o->patches.mode != MCU_PATCHES_FORCE) return NULL;
   int64_t v[4] = {o->patches.rows, o->patches.cols, o->patches.start, o->patches.length};
   mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
@@ -156,6 +162,10 @@ int mcu_patches_parse(const char *spec, mcu_patches_t *out_patches) {
   if (!strcmp(spec, "auto")) return 0;
   if (!strcmp(spec, "off")) {
     out_patches->mode = MCU_PATCHES_OFF;
+    return 0;
+  }
+  if (!strcmp(spec, "min")) {
+    out_patches->mode = MCU_PATCHES_MIN;
     return 0;
   }
   char *end;
@@ -234,7 +244,9 @@ static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const mcu_c
     if (o->no_inplace && !strcmp(pipeline[i], "mark-inplace")) continue;
     if (o->no_stream && !strcmp(pipeline[i], "stream-blocks")) continue;
     if (o->no_schedule && !strcmp(pipeline[i], "schedule")) continue;
-    if (o->patches.mode == MCU_PATCHES_OFF && !strcmp(pipeline[i], "patch-stages")) continue;
+    if ((o->patches.mode == MCU_PATCHES_OFF || (o->patches.mode == MCU_PATCHES_AUTO && !o->board)) &&
+        !strcmp(pipeline[i], "patch-stages"))
+      continue;
     MlirPassManager pm = mlirPassManagerCreate(ctx);
     mlirPassManagerAddOwnedPass(pm, mcu_pass_create(mcu_pass_lookup(pipeline[i])));
     MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));

@@ -49,13 +49,17 @@ typedef struct mcu_pool_spec {
 /* Parses "NAME:SIZE[:ALIGN]" in place (`spec` must outlive the result). Returns 0, or -1 when malformed. */
 int mcu_pool_spec_parse(char *spec, mcu_pool_spec_t *out_pool);
 
-/* --patches=auto|off|RxC[@START[+LEN]]: patch-based execution of the first layers (passes/patch_stages.c). auto
- * (the default) lets the pass decide from its cost model; off skips it; RxC forces a grid of R rows by C columns
- * of patches (2 to 256 patches), optionally on the stage starting at layer START, LEN layers long. */
+/* --patches=auto|min|off|RxC[@START[+LEN]]: patch-based execution of the first layers (passes/patch_stages.c),
+ * which lowers the peak SRAM but recomputes halos and runs smaller kernel calls (instructions). auto (the
+ * default): only when a --board is given and the model would not fit its SRAM otherwise, the pass then choosing
+ * the stage and grid from its cost model; min: the pass's choice whenever it lowers the peak; off: never; RxC
+ * forces a grid of R rows by C columns of patches (2 to 256 patches), optionally on the stage starting at layer
+ * START, LEN layers long. */
 typedef enum mcu_patches_mode {
   MCU_PATCHES_AUTO = 0,
   MCU_PATCHES_OFF = 1,
   MCU_PATCHES_FORCE = 2,
+  MCU_PATCHES_MIN = 3,
 } mcu_patches_mode_t;
 
 typedef struct mcu_patches {

@@ -25,7 +25,7 @@ static void usage(FILE *f) {
         "  --bind NAME=FILE make graph input NAME the constant in the TensorProto FILE\n"
         "  --keep DIR       build and run in DIR and keep it (harness, firmware, logs)\n"
         "  --timeout S      kill the program after S seconds (default 600)\n"
-        "  --no-inplace, --no-stream, --no-schedule, --patches=auto|off|RxC[@START[+LEN]], --pool NAME:SIZE[:ALIGN]\n"
+        "  --no-inplace, --no-stream, --no-schedule, --patches=auto|min|off|RxC[@START[+LEN]], --pool NAME:SIZE[:ALIGN]\n"
         "                   compile with that memory schedule (as mcunetc does): the outputs must not change\n"
         "  --kernel=K       force kernel family K[:MxN] on every int8 conv / fully connected layer it applies to\n"
         "                   (scalar, pointwise, im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1)\n"
@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
       o.no_schedule = 1;
     } else if ((v = option_value(argc, argv, &i, "--patches", &error))) {
       if (mcu_patches_parse(v, &o.patches)) {
-        fprintf(stderr, "mcunet-run: --patches expects auto, off or RxC[@START[+LEN]], got '%s'\n", v);
+        fprintf(stderr, "mcunet-run: --patches expects auto, min, off or RxC[@START[+LEN]], got '%s'\n", v);
         error = 1;
       }
     } else if ((v = option_value(argc, argv, &i, "--pool", &error))) {

@@ -28,10 +28,11 @@ static void usage(FILE *f) {
           "  --pool NAME:SIZE[:ALIGN] split the arena into pools, fastest first (repeatable): each is SYM_NAME in\n"
           "                          .bss.SYM_NAME, the most used buffers in the first (docs/memory.md)\n"
           "  --no-schedule           run the layers in the file's order (skips the schedule pass)\n"
-          "  --patches=auto|off|RxC[@START[+LEN]]\n"
-          "                          patch-based execution of the first layers: chosen by the cost model (auto,\n"
-          "                          default), never (off), or forced to R x C patches, optionally on the stage\n"
-          "                          starting at layer START and LEN layers long (docs/memory.md)\n"
+          "  --patches=auto|min|off|RxC[@START[+LEN]]\n"
+          "                          patch-based execution of the first layers (less SRAM, more instructions): only\n"
+          "                          when the model would not fit the --board otherwise (auto, default), whenever it\n"
+          "                          lowers the peak (min), never (off), or forced to R x C patches, optionally on\n"
+          "                          the stage starting at layer START and LEN layers long (docs/memory.md)\n"
           "  --kernel=FAMILY[:MxN]   force a kernel family (scalar, pointwise, im2col, first, fc, depthwise) and tile\n"
           "                          (1x4, 2x2, 1x1) on every int8 conv / fully connected layer it applies to\n"
           "  --help                  this text\n");
@@ -109,7 +110,7 @@ int main(int argc, char **argv) {
       o.no_schedule = 1;
     } else if ((v = option_value(argc, argv, &i, "--patches"))) {
       if (mcu_patches_parse(v, &o.patches)) {
-        fprintf(stderr, "mcunetc: --patches expects auto, off or RxC[@START[+LEN]] (2 to 256 patches, R and C "
+        fprintf(stderr, "mcunetc: --patches expects auto, min, off or RxC[@START[+LEN]] (2 to 256 patches, R and C "
                         "at most 16, LEN 2 to 12), got '%s'\n", v);
         free(binds), free(shapes), free(pools);
         return 1;

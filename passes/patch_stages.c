@@ -22,10 +22,12 @@
  * Ln-1) plus Lk's kernel scratch. The pass tries every stage starting among the first 16 layers, up to 12 layers
  * long, and every grid up to 8 x 8, and keeps, among those within 1/64 of the lowest network peak, the one with the
  * fewest extra MACs (halo recomputation), then the fewest patches (code: border patches get functions of their
- * own), then the shortest stage. It keeps it only when the peak drops and the
- * extra MACs stay within 5% of the network's MACs. The module attribute `mcu.patch_request = array<i64:
- * rows, cols, start, length>` (from --patches=RxC[@START+LEN]; start -1 and length 0 leave them to the search)
- * forces a grid: the best stage for that grid is taken even without a gain. The choice is written as
+ * own), then the shortest stage; only candidates whose extra MACs stay within 5% of the network's count, and only
+ * when the peak drops. With `mcu.patch_budget = N` on the module (the driver's --patches=auto with a board: its
+ * SRAM), only a network whose unpatched peak is above N gets a stage: the one with the fewest extra MACs among
+ * those that fit in N (any recomputation), else the lowest peak. The module attribute `mcu.patch_request =
+ * array<i64: rows, cols, start, length>` (from --patches=RxC[@START+LEN]; start -1 and length 0 leave them to the
+ * search) forces a grid: the best stage for that grid is taken even without a gain. The choice is written as
  * `mcu.patch = array<i64: stage, rows, cols>` on every op of the stage (stage 0), whose `mcu.inplace` marks are
  * dropped (a patch runs on its own buffers); plan-memory sizes the buffers, code generation emits the patch loop.
  * Why: in MCUNet-style networks the first layers hold the peak (a large input and a large first feature map);
@@ -358,7 +360,6 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
           if (rows * cols < 2 || (forced && (rows != req[0] || cols != req[1]))) continue;
           cand_t c = {start, n, rows, cols, 0, 0};
           c.peak = cand_peak(&e, ls, start, n, rows, cols, &c.extra_macs);
-          if (!forced && c.extra_macs * 20 > (int64_t)total_macs) continue; /* too much recomputation */
           if (!c.peak) continue;
           if (num_all == cap_all) {
             cand_t *more = realloc(all, (size_t)(cap_all ? 2 * cap_all : 256) * sizeof *more);
@@ -369,13 +370,29 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
         }
     }
   }
+  /* With a budget (--patches=auto and a board: mcu.patch_budget), only a model that would not fit takes patches,
+   * and then the cheapest candidate that fits (any recomputation: fitting comes first), else the lowest peak. */
+  const int64_t budget = mcu_op_get_i64(module, "mcu.patch_budget", -1);
+  const int over = budget >= 0 && base > (uint64_t)budget;
   uint64_t least = UINT64_MAX;
-  for (int i = 0; i < num_all; ++i)
-    if (all[i].peak < least) least = all[i].peak;
-  for (int i = 0; i < num_all; ++i)
-    if (best.start < 0 || better(&all[i], &best, least, least / 64)) best = all[i];
+  int any_fits = 0;
+  for (int i = 0; i < num_all; ++i) {
+    const int cheap = forced || over || all[i].extra_macs * 20 <= (int64_t)total_macs; /* recomputation <= 5% */
+    if (cheap && all[i].peak < least) least = all[i].peak;
+    if (over && all[i].peak <= (uint64_t)budget) any_fits = 1;
+  }
+  for (int i = 0; i < num_all; ++i) {
+    cand_t *c = &all[i];
+    if (!forced && !over && c->extra_macs * 20 > (int64_t)total_macs) continue;
+    if (any_fits) { /* the fitting candidate with the fewest extra MACs */
+      if (c->peak > (uint64_t)budget) continue;
+      if (best.start < 0 || better(c, &best, UINT64_MAX - 1, 0)) best = *c;
+    } else if (best.start < 0 || better(c, &best, least, least / 64)) {
+      best = *c;
+    }
+  }
   free(all);
-  const int keep = best.start >= 0 && (forced || best.peak < base);
+  const int keep = best.start >= 0 && (forced || (best.peak < base && (budget < 0 || over)));
   if (forced && !keep) {
     est_free(&e);
     mlirEmitError(mlirOperationGetLocation(module),
