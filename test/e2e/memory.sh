@@ -7,11 +7,13 @@
 # (327680 bytes) and below the STM32H743's 512 KB AXI SRAM. Checks:
 #  - --board stm32f746 --patches=off fails with one line "model needs N bytes of SRAM, board stm32f746 has 327680: K bytes
 #    short; the peak is at layer 'NAME' (index I)" where N - 327680 == K, and writes nothing;
-#  - --board stm32f746 with patch-based execution (the default; the two layers run patch by patch) compiles;
-#  - --board stm32h743 compiles (--patches=off); every check below counts each layer's scratch (kernel scratch, a
-#    patch stage's gather and staging buffers) as a buffer live at that layer; the report's arena_bytes is that N, the layer at the peak is that I, and the
-#    report holds every arena tensor's bytes, offset and lifetime: no two tensors live at one layer share a byte,
-#    live_bytes of each layer is the sum of the tensors live there and its kernel scratch, the lower bound is the largest of them;
+#  - --board stm32f746 with patch-based execution (the default takes it when the model would not fit otherwise:
+#    the two convs run patch by patch) compiles;
+#  - --board stm32h743 compiles (--patches=off); the report's arena_bytes is that N, the layer at the peak is that
+#    I, and the report holds every arena tensor's bytes, offset and lifetime and every layer's scratch (kernel
+#    scratch, a patch stage's gather and staging buffers; a buffer live at its layer): no two buffers live at one
+#    layer share a byte, live_bytes of each layer is the sum of the buffers live there, the lower bound is the
+#    largest of them;
 #  - the SVG is well-formed XML with one rectangle per arena tensor (plus the peak layer's band);
 #  - --board stm32f412 (Cortex-M4), an unknown board and a host target with a board are refused;
 #  - --verbose prints the per-layer table; the same report checks on mcunet_vww1.tflite (--no-inplace) when the
@@ -66,8 +68,9 @@ clash = [(a["name"], b["name"]) for i, a in enumerate(tensors) for b in tensors[
          if a["live"][0] <= b["live"][1] and b["live"][0] <= a["live"][1] and a["bytes"] and b["bytes"]
          and a["offset"] < b["offset"] + b["bytes"] and b["offset"] < a["offset"] + a["bytes"]]
 check(not clash, "no two tensors live together share a byte %s" % clash[:3])
-live = [sum(t["bytes"] for t in tensors if t["live"][0] <= i <= t["live"][1]) + r["layers"][i]["scratch_bytes"]
-        for i in range(len(r["layers"]))]
+live = [sum(t["bytes"] for t in tensors if t["live"][0] <= i <= t["live"][1]) for i in range(len(r["layers"]))]
+check(all((l["scratch"] or {"bytes": 0})["bytes"] == l["scratch_bytes"] for l in r["layers"]),
+      "each layer's scratch_bytes is its scratch buffer's size")
 check(live == [l["live_bytes"] for l in r["layers"]],
       "each layer's live_bytes is the sum of the tensors live there and its scratch")
 check(r["arena_lower_bound_bytes"] == max(live), "lower bound %d == the most live bytes %d" % (r["arena_lower_bound_bytes"], max(live)))
