@@ -2,8 +2,8 @@
 
 // Forced (--patches=4x1@0+2): bands of 4 rows of the depthwise's output. The band of output rows [4, 8) needs
 // depthwise input rows [3, 9): 6 rows of 16 x 16 bytes = 1536, the conv's patch buffer (the other bands need 5 or
-// 6 rows). The arena: 4096 + 1536 + 224 (the first conv's im2col scratch: 4 columns of 56 bytes, its 27 values widened to int16 pairs) = 5856 bytes.
-// Bands read whole rows, so nothing is gathered or staged (no mcu.patch_buf); the stage input (a model
+// 6 rows). The arena: 4096 + 1536 + 224 (the first conv's im2col scratch: 4 columns of 56 bytes, its 27 values
+// widened to int16 pairs) = 5856 bytes. Bands read whole rows, so nothing is gathered or staged (no mcu.patch_buf); the stage input (a model
 // input) takes no arena, the stage output (4096 bytes) is live from the stage's first layer.
 // CHECK: mcu.arena_size = 5856
 // CHECK-LABEL: func.func @main
