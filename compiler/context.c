@@ -183,6 +183,18 @@ int mcu_value_num_uses(MlirValue v) {
   return n;
 }
 
+int mcu_value_is_returned(MlirValue v) {
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
+  return 0;
+}
+
+int mcu_op_has_attr(MlirOperation op, const char *name) {
+  return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
+}
+
+int mcu_op_is_alias(MlirOperation op) { return mcu_op_is(op, "mcu.reshape") && mcu_op_has_attr(op, "mcu.alias"); }
+
 int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_max) {
   MlirType el = mlirShapedTypeGetElementType(tensor_type);
   if (mlirTypeIsAQuantizedType(el)) {

@@ -43,6 +43,12 @@ MlirBlock mcu_main_block(MlirOperation module);
 void mcu_for_each_op(MlirOperation module, const char *name, void (*fn)(MlirOperation op, void *user), void *user);
 /* Number of uses of a value. */
 int mcu_value_num_uses(MlirValue v);
+/* Whether a func.return uses v (v is a model output). */
+int mcu_value_is_returned(MlirValue v);
+/* Whether op carries an attribute `name` (inherent or discardable). */
+int mcu_op_has_attr(MlirOperation op, const char *name);
+/* A reshape that mark-aliases made copy-free (`mcu.alias`): it names its input's bytes and runs no layer. */
+int mcu_op_is_alias(MlirOperation op);
 /* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */
 int64_t mcu_type_bytes(MlirType tensor_type);
 /* Storage range of a tensor type's element type: quantized storage min/max, or the integer type's range.

@@ -33,10 +33,6 @@ static int const_f32(MlirValue v, int64_t count, float **out_data) {
   return 1;
 }
 
-static int has_attr(MlirOperation op, const char *name) {
-  return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
-}
-
 static void fold_one(MlirOperation bn, void *user) {
   (void)user;
   MlirValue in = mlirOperationGetOperand(bn, 0), out = mlirOperationGetResult(bn, 0);
@@ -45,7 +41,7 @@ static void fold_one(MlirOperation bn, void *user) {
   if (!mcu_op_is(conv, "mcu.conv2d") || !mlirTypeEqual(mlirValueGetType(in), mlirValueGetType(out))) return;
   MlirType yt = mlirValueGetType(in);
   if (!mlirTypeIsAF32(mlirShapedTypeGetElementType(yt)) || mlirShapedTypeGetRank(yt) != 4) return;
-  if (has_attr(conv, "act_fmin") || has_attr(conv, "act_fmax") || has_attr(conv, "act_min") || has_attr(conv, "act_max"))
+  if (mcu_op_has_attr(conv, "act_fmin") || mcu_op_has_attr(conv, "act_fmax") || mcu_op_has_attr(conv, "act_min") || mcu_op_has_attr(conv, "act_max"))
     return;
   MlirAttribute eps_attr = mlirOperationGetAttributeByName(bn, mlirStringRefCreateFromCString("epsilon"));
   if (mlirAttributeIsNull(eps_attr) || !mlirAttributeIsAFloat(eps_attr)) return;

@@ -13,18 +13,12 @@
  * buffer (its input could be written there directly), and a reshape of a constant is a copy into the arena
  * (fold-constants normally removes it first). */
 
-static int is_returned(MlirValue v) {
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
-  return 0;
-}
-
 static void mark_one(MlirOperation op, void *user) {
   (void)user;
   MlirStringRef alias = mlirStringRefCreateFromCString("mcu.alias");
   MlirValue in = mlirOperationGetOperand(op, 0);
   int from_constant = !mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant");
-  if (!from_constant && !is_returned(mlirOperationGetResult(op, 0)))
+  if (!from_constant && !mcu_value_is_returned(mlirOperationGetResult(op, 0)))
     mlirOperationSetDiscardableAttributeByName(op, alias, mlirUnitAttrGet(mlirOperationGetContext(op)));
   else
     mlirOperationRemoveDiscardableAttributeByName(op, alias);

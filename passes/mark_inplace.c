@@ -22,22 +22,12 @@
  * copy-free reshape is never overwritten (its root buffer could be checked instead); ONNX-numerics convs and adds
  * (native code generation, ONNX Runtime's kernels) are not run in place. */
 
-static int is_returned(MlirValue v) {
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
-  return 0;
-}
-
-static int has_attr(MlirOperation op, const char *name) {
-  return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
-}
-
 /* Operand k may be overwritten by op's result as far as the graph is concerned. */
 static int operand_dies_here(MlirOperation op, intptr_t k) {
   MlirValue v = mlirOperationGetOperand(op, k);
   if (mlirValueIsABlockArgument(v)) return 0;
   MlirOperation def = mlirOpResultGetOwner(v);
-  if (mcu_op_is(def, "mcu.constant") || (mcu_op_is(def, "mcu.reshape") && has_attr(def, "mcu.alias"))) return 0;
+  if (mcu_op_is(def, "mcu.constant") || (mcu_op_is(def, "mcu.reshape") && mcu_op_has_attr(def, "mcu.alias"))) return 0;
   return mcu_value_num_uses(v) == 1;
 }
 
@@ -70,7 +60,7 @@ void mcu_pass_mark_inplace(MlirOperation module, MlirExternalPass pass, void *us
       candidates = 1;
     else if (mcu_op_is(op, "mcu.add") || mcu_op_is(op, "mcu.sub"))
       candidates = 2;
-    if (!candidates || mlirOperationGetNumResults(op) != 1 || is_returned(mlirOperationGetResult(op, 0))) continue;
+    if (!candidates || mlirOperationGetNumResults(op) != 1 || mcu_value_is_returned(mlirOperationGetResult(op, 0))) continue;
     for (intptr_t k = 0; k < candidates && k < mlirOperationGetNumOperands(op); ++k)
       if (operand_dies_here(op, k) && kernel_accepts(ctx, op, k)) break;
   }

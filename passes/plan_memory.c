@@ -44,22 +44,6 @@
  * per first dimension: the MACs of conv/depthwise/fully connected, one per element otherwise; the hottest bytes
  * per byte go to the first pool. Without those attributes nothing changes (one arena, no mcu.pool). */
 
-static int is_returned(MlirValue v) {
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
-  return 0;
-}
-
-static int has_attr(MlirOperation op, const char *name) {
-  return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
-}
-
-/* A reshape that mark-aliases made copy-free: no layer of its own. */
-static int is_alias_mark(MlirOperation op) {
-  return mcu_op_is(op, "mcu.reshape") &&
-         !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias")));
-}
-
 static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
   mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name), a);
 }
@@ -140,14 +124,14 @@ static const char *read_stage(MlirBlock block, stage_info_t *st) {
                   !mlirValueEqual(mlirOperationGetOperand(op, 0), mlirOperationGetResult(st->ops[st->n - 1], 0))))
       return "plan-memory: the ops of the patch stage are not a chain of consecutive layers with one grid";
     if (!mcu_patch_layer_of_op(op, &st->ls[st->n])) return "plan-memory: an op of the patch stage cannot run by patches";
-    if (has_attr(op, "mcu.inplace")) return "plan-memory: an op of the patch stage is marked mcu.inplace";
+    if (mcu_op_has_attr(op, "mcu.inplace")) return "plan-memory: an op of the patch stage is marked mcu.inplace";
     st->rows = (int)v[1], st->cols = (int)v[2];
     st->ops[st->n++] = op;
     prev_step = step;
   }
   if (!st->n) return NULL;
   for (int k = 0; k + 1 < st->n; ++k)
-    if (is_returned(mlirOperationGetResult(st->ops[k], 0)))
+    if (mcu_value_is_returned(mlirOperationGetResult(st->ops[k], 0)))
       return "plan-memory: an intermediate of the patch stage is a model output";
   mcu_status_t s = mcu_patch_cost(st->ls, st->n, st->rows, st->cols, &st->cost);
   if (s) {
@@ -202,7 +186,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     int32_t step = num_layers > 0 ? num_layers - 1 : 0;
     if (mcu_op_is(op, "func.return"))
       step = num_layers;
-    else if (!mcu_op_is(op, "mcu.constant") && !is_alias_mark(op))
+    else if (!mcu_op_is(op, "mcu.constant") && !mcu_op_is_alias(op))
       step = num_layers++;
     mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.step"),
                                                mcu_attr_i64(ctx, step));
@@ -234,7 +218,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
         if (!is_scratch[i] && mlirValueEqual(vals[i], in) && own_live[2 * i + 1] < stage_last)
           own_live[2 * i + 1] = stage_last;
     }
-    if (!is_alias_mark(op)) { /* a layer: its kernel's scratch, live at its step only */
+    if (!mcu_op_is_alias(op)) { /* a layer: its kernel's scratch, live at its step only */
       mcu_op_kernel_t k;
       mcu_status_t ks = mcu_lower_op_kernel(op, &k);
       if (ks) {
@@ -242,7 +226,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
         k.handled = 0, k.scratch_bytes = 0, k.inplace_mask = 0;
       }
       const int64_t ip = mcu_op_get_i64(op, "mcu.inplace", -1);
-      if (has_attr(op, "mcu.inplace") && (ip < 0 || ip > 31 || !k.handled || !(k.inplace_mask & (1u << ip)))) {
+      if (mcu_op_has_attr(op, "mcu.inplace") && (ip < 0 || ip > 31 || !k.handled || !(k.inplace_mask & (1u << ip)))) {
         mlirEmitError(mlirOperationGetLocation(op), "plan-memory: no kernel runs this mcu.inplace op in place");
         goto fail;
       }
@@ -267,12 +251,12 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     }
     if (mlirOperationGetNumResults(op) != 1) continue;
     MlirValue v = mlirOperationGetResult(op, 0);
-    if (is_returned(v)) {
+    if (mcu_value_is_returned(v)) {
       if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.alias")))) {
         mlirEmitError(mlirOperationGetLocation(op), "plan-memory: an mcu.alias reshape is a model output");
         goto fail;
       }
-      if (has_attr(op, "mcu.inplace")) {
+      if (mcu_op_has_attr(op, "mcu.inplace")) {
         mlirEmitError(mlirOperationGetLocation(op), "plan-memory: an mcu.inplace result is a model output");
         goto fail;
       }
@@ -284,7 +268,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
       goto fail;
     }
     int32_t last = last_use(v, step);
-    if (has_attr(op, "mcu.inplace")) {
+    if (mcu_op_has_attr(op, "mcu.inplace")) {
       int64_t k = mcu_op_get_i64(op, "mcu.inplace", -1);
       int root = -1;
       if (k >= 0 && k < mlirOperationGetNumOperands(op)) {

@@ -23,19 +23,13 @@
  * afterwards. Weakness: in-place ops are not modelled (an op that overwrites its input needs fewer bytes than
  * counted), and the measure is the sum of live bytes, not the arena planner's placement. */
 
-static int is_returned(MlirValue v) {
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
-  return 0;
-}
-
 /* mark-aliases' rule: a reshape whose result is not returned and whose input is not a constant. */
 static int will_alias(MlirOperation op) {
   if (!mcu_op_is(op, "mcu.reshape") || mlirOperationGetNumOperands(op) < 1 || mlirOperationGetNumResults(op) != 1)
     return 0;
   MlirValue in = mlirOperationGetOperand(op, 0);
   int from_constant = !mlirValueIsABlockArgument(in) && mcu_op_is(mlirOpResultGetOwner(in), "mcu.constant");
-  return !from_constant && !is_returned(mlirOperationGetResult(op, 0));
+  return !from_constant && !mcu_value_is_returned(mlirOperationGetResult(op, 0));
 }
 
 typedef struct op_key {
@@ -117,7 +111,7 @@ void mcu_pass_schedule(MlirOperation module, MlirExternalPass pass, void *user_d
     for (intptr_t r = 0; r < mlirOperationGetNumResults(op); ++r) {
       MlirValue v = mlirOperationGetResult(op, r);
       int64_t b = mcu_type_bytes(mlirValueGetType(v));
-      if (is_returned(v))
+      if (mcu_value_is_returned(v))
         returned = 1;
       else if (b > 0 && !alias)
         bytes += (uint64_t)b;

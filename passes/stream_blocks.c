@@ -31,16 +31,10 @@ static MlirAttribute attr(MlirOperation op, const char *name) {
   return mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name));
 }
 
-static int is_returned(MlirValue v) {
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
-  return 0;
-}
-
 /* The conv2d defining v when v's only use is `user`, else a null operation. */
 static MlirOperation sole_conv_producer(MlirValue v) {
   MlirOperation none = {NULL};
-  if (mlirValueIsABlockArgument(v) || mcu_value_num_uses(v) != 1 || is_returned(v)) return none;
+  if (mlirValueIsABlockArgument(v) || mcu_value_num_uses(v) != 1 || mcu_value_is_returned(v)) return none;
   MlirOperation def = mlirOpResultGetOwner(v);
   return mcu_op_is(def, "mcu.conv2d") ? def : none;
 }
