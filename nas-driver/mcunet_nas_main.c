@@ -1,0 +1,101 @@
+/* mcunet_nas_main.c: the mcunet-nas tool: export, cost, search (docs/nas.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost.h"
+#include "netdesc.h"
+#include "onnx_export.h"
+#include "search.h"
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N]\n"
+          "       mcunet-nas cost CONFIG.json [--board B] [--schedule default|best|N]\n"
+          "       mcunet-nas search --board B [--space SPACE.json] [options] (mcunet-nas search --help)\n");
+  return 2;
+}
+
+static int fail(mcu_status_t s) {
+  fprintf(stderr, "mcunet-nas: %s\n", mcu_status_message(s));
+  mcu_status_free(s);
+  return 1;
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  if (!s || !*s || *s == '-') return -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end) return -1;
+  *out = v;
+  return 0;
+}
+
+static int cmd_export(int argc, char **argv) {
+  const char *config = NULL, *out = NULL;
+  uint64_t seed = 1;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc)
+      out = argv[++i];
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      if (parse_u64(argv[++i], &seed)) return usage();
+    } else if (argv[i][0] != '-' && !config)
+      config = argv[i];
+    else
+      return usage();
+  }
+  if (!config || !out) return usage();
+  nas_net_t n;
+  mcu_status_t s = nas_net_load(config, &n);
+  if (!s) s = nas_onnx_export_file(&n, seed, out);
+  if (s) return fail(s);
+  return 0;
+}
+
+static int cmd_cost(int argc, char **argv) {
+  const char *config = NULL, *board = NULL, *sched = "best";
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--board") && i + 1 < argc)
+      board = argv[++i];
+    else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
+      sched = argv[++i];
+    else if (argv[i][0] != '-' && !config)
+      config = argv[i];
+    else
+      return usage();
+  }
+  if (!config) return usage();
+  nas_net_t n;
+  mcu_status_t s = nas_net_load(config, &n);
+  if (s) return fail(s);
+  nas_cost_ctx_t *ctx;
+  if ((s = nas_cost_ctx_create(board, NULL, &ctx))) return fail(s);
+  nas_cost_t c;
+  if (!strcmp(sched, "best")) {
+    s = nas_cost_best(ctx, &n, &c);
+  } else {
+    int k = -1;
+    for (int i = 0; i < NAS_NUM_SCHEDULES; ++i)
+      if (!strcmp(sched, nas_schedule_name(i))) k = i;
+    if (k < 0) {
+      nas_cost_ctx_destroy(ctx);
+      fprintf(stderr, "mcunet-nas: unknown schedule '%s' (best, default, patches-off, patches-2x2, patches-4x4)\n",
+              sched);
+      return 2;
+    }
+    s = nas_cost_query(ctx, &n, k, &c);
+  }
+  nas_cost_ctx_destroy(ctx);
+  if (s) return fail(s);
+  nas_cost_write_json(&c, board, stdout);
+  fputc('\n', stdout);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage();
+  if (!strcmp(argv[1], "export")) return cmd_export(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "cost")) return cmd_cost(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "search")) return nas_search_main(argc - 2, argv + 2);
+  return usage();
+}
