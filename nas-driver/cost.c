@@ -2,6 +2,7 @@
  * Why this path: the figures are the compiler's, not a formula imitating it; a network that the query says fits is
  * one mcunetc compiles within the board (same passes, same planner).
  * Weakness: each query pays an ONNX round trip and a fresh MLIR context (see docs/nas.md for the measured rate). */
+#define _POSIX_C_SOURCE 200809L /* fsync, clock_gettime, getpid */
 #include "cost.h"
 
 #include <stdio.h>
@@ -74,19 +75,19 @@ int64_t nas_instructions_estimate(const mcu_program_t *p) {
         const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
         int64_t k = w->rank == 4 ? w->shape[1] * w->shape[2] : 1;
         int depthwise = l->groups > 1 && l->groups == in->shape[in->rank - 1];
-        total += depthwise ? 4 * macs : k == 1 ? 2 * macs : macs * 5 / 2;
+        total += depthwise ? 8 * macs : k == 1 ? 4 * macs : 5 * macs;
         break;
       }
       case MCU_OP_FULLY_CONNECTED:
-      case MCU_OP_MATMUL: total += macs * 3 / 2; break;
-      case MCU_OP_STREAM_BLOCK: total += macs * 5 / 2; break;
+      case MCU_OP_MATMUL: total += 3 * macs; break;
+      case MCU_OP_STREAM_BLOCK: total += 5 * macs; break;
       case MCU_OP_ADD:
       case MCU_OP_SUB:
-      case MCU_OP_MUL: total += 3 * mcu_tensor_elements(out); break;
+      case MCU_OP_MUL: total += 6 * mcu_tensor_elements(out); break;
       case MCU_OP_AVG_POOL:
       case MCU_OP_MAX_POOL:
-      case MCU_OP_MEAN: total += mcu_tensor_elements(in); break;
-      default: total += macs + mcu_tensor_elements(out); break;
+      case MCU_OP_MEAN: total += 2 * mcu_tensor_elements(in); break;
+      default: total += 2 * (macs + mcu_tensor_elements(out)); break;
     }
   }
   return total;

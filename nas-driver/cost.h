@@ -57,10 +57,10 @@ mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedul
  * with the least SRAM. A schedule the compiler refuses is skipped (an error only when all are refused). */
 mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *out_cost);
 
-/* The instruction model (replaceable by the kernel issue's cost model): instructions per MAC by layer kind,
- * measured order of magnitude on the emulated Cortex-M7 (docs/nas.md): 1x1 conv 2.0, depthwise 4.0, other conv
- * 2.5, fully connected 1.5, fused inverted-residual block 2.5; per output element: add 3, pooling/mean 1 per input
- * element, other data movement 1. */
+/* The instruction model (replaceable by the kernel issue's cost model): instructions per MAC by layer kind: 1x1
+ * conv 4, depthwise 8, other conv 5, fully connected / matmul 3, fused inverted-residual block 5; add/sub/mul 6 per
+ * output element, pooling/mean 2 per input element, anything else 2 per MAC and per output element. Calibrated
+ * against `mcunet-run --count` of the five zoo exports (docs/nas.md: within 5% of each). */
 int64_t nas_instructions_estimate(const mcu_program_t *p);
 /* The code model: a fixed 2 KB (run loop, requantization helpers) plus 400 bytes per layer (each call is a
  * specialised copy of its kernel). */

@@ -4,6 +4,7 @@
  * Weights are random (splitmix64 from the seed), scaled per output channel by 1/sqrt(fan-in) so activations neither
  * vanish nor saturate; they stand for a trained network's shapes, not its accuracy.
  * Weakness: all activations of one kind share a scale (a trained model's differ layer by layer). */
+#define _POSIX_C_SOURCE 200809L /* fsync, clock_gettime, getpid */
 #include "onnx_export.h"
 
 #include <math.h>
