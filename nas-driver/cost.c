@@ -1,7 +1,8 @@
 /* cost.c: cost queries through the compiler's front half (export, import, pass pipeline, lowering).
  * Why this path: the figures are the compiler's, not a formula imitating it; a network that the query says fits is
- * one mcunetc compiles within the board (same passes, same planner).
- * Weakness: each query pays an ONNX round trip and a fresh MLIR context (see docs/nas.md for the measured rate). */
+ * one mcunetc compiles within the board (same passes, same planner). The network reaches the compiler as IR text
+ * with splat weights (mlir_emit.c), or, on request, as the full ONNX export (the two agree: test/e2e/nas_zoo.sh).
+ * Weakness: each query parses text and pays a fresh MLIR context (see docs/nas.md for the measured rate). */
 #define _POSIX_C_SOURCE 200809L /* fsync, clock_gettime, getpid */
 #include "cost.h"
 
@@ -11,11 +12,14 @@
 #include <unistd.h>
 
 #include "boards.h"
+#include "mlir_emit.h"
 #include "onnx_export.h"
 
 struct nas_cost_ctx {
   const mcu_board_t *board;
-  char path[4096];
+  int via_onnx;
+  char path[4096]; /* the scratch file, without its extension */
+  char file[4112];
 };
 
 static const nas_schedule_t schedules[NAS_NUM_SCHEDULES] = {
@@ -43,7 +47,7 @@ mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas
   if (!scratch_dir) scratch_dir = getenv("TMPDIR");
   if (!scratch_dir || !*scratch_dir) scratch_dir = "/tmp";
   /* the context's own file: the pid and the context's address keep contexts of one machine apart */
-  if ((size_t)snprintf(c->path, sizeof c->path, "%s/mcunet-nas-%ld-%p.onnx", scratch_dir, (long)getpid(), (void *)c) >=
+  if ((size_t)snprintf(c->path, sizeof c->path, "%s/mcunet-nas-%ld-%p", scratch_dir, (long)getpid(), (void *)c) >=
       sizeof c->path) {
     free(c);
     return mcu_status_errorf("%s: scratch path too long", scratch_dir);
@@ -54,8 +58,27 @@ mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas
 
 void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx) {
   if (!ctx) return;
-  remove(ctx->path);
+  char f[4112];
+  snprintf(f, sizeof f, "%s.onnx", ctx->path);
+  remove(f);
+  snprintf(f, sizeof f, "%s.mlir", ctx->path);
+  remove(f);
   free(ctx);
+}
+
+void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx) { ctx->via_onnx = via_onnx; }
+
+/* Writes the query's model: the ONNX export (seed 1) or the IR text with splat weights (mlir_emit.c). */
+static mcu_status_t write_model(nas_cost_ctx_t *ctx, const nas_net_t *n) {
+  snprintf(ctx->file, sizeof ctx->file, "%s.%s", ctx->path, ctx->via_onnx ? "onnx" : "mlir");
+  if (ctx->via_onnx) return nas_onnx_export_file(n, 1, ctx->file);
+  mcu_status_t s = nas_net_check(n);
+  if (s) return s;
+  FILE *f = fopen(ctx->file, "w");
+  if (!f) return mcu_status_errorf("%s: cannot write", ctx->file);
+  int bad = nas_mlir_write(n, f);
+  if (fclose(f) || bad) return mcu_status_errorf("%s: write failed", ctx->file);
+  return NULL;
 }
 
 uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->sram_bytes : 0; }
@@ -96,11 +119,11 @@ int64_t nas_instructions_estimate(const mcu_program_t *p) {
 mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost) {
   const nas_schedule_t *sch = nas_schedule_at(schedule);
   if (!sch) return mcu_status_errorf("schedule %d out of range", schedule);
-  mcu_status_t s = nas_onnx_export_file(n, 1, ctx->path);
+  mcu_status_t s = write_model(ctx, n);
   if (s) return s;
   mcu_compile_options_t o;
   mcu_compile_options_init(&o);
-  o.model_path = ctx->path;
+  o.model_path = ctx->file;
   o.no_inplace = sch->no_inplace;
   o.no_stream = sch->no_stream;
   o.patches = sch->patches;

@@ -45,13 +45,16 @@ typedef struct nas_cost_ctx nas_cost_ctx_t;
  * for the compiler (NULL: $TMPDIR or /tmp). */
 mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas_cost_ctx_t **out_ctx);
 void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx);
+/* 1: queries compile the full ONNX export (weights and all) instead of the IR with splat weights (the default). */
+void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx);
 /* The board's SRAM and flash (0 without a board). */
 uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx);
 uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx);
 
-/* The cost of `n` under schedule `schedule` (0 .. NAS_NUM_SCHEDULES-1): the network is exported (nas_onnx_export,
- * seed 1: the weights' values do not change the plan) and compiled by mcu_compile_program (import, every pass of the
- * pipeline, lowering: no code generation), the same passes mcunetc runs. */
+/* The cost of `n` under schedule `schedule` (0 .. NAS_NUM_SCHEDULES-1): the network is written as the mcu-dialect IR
+ * the ONNX front end would import from its export, with splat weights (mlir_emit.h; or the export itself, see
+ * nas_cost_ctx_set_via_onnx) and compiled by mcu_compile_program (every pass of the pipeline, lowering: no code
+ * generation), the same passes mcunetc runs. */
 mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost);
 /* Tries every schedule and returns the cost of the best: the first that fits with the least SRAM, else the one
  * with the least SRAM. A schedule the compiler refuses is skipped (an error only when all are refused). */

@@ -246,20 +246,14 @@ typedef struct cand {
   int64_t extra_macs;
 } cand_t;
 
-/* The network's peak with this stage (see the top); 0 when the stage is not valid. */
-static uint64_t cand_peak(const est_t *e, const mcu_patch_layer_t *ls, int start, int len, int rows, int cols,
-                          int64_t *out_extra) {
-  mcu_patch_cost_t c;
-  mcu_status_t s = mcu_patch_cost(ls, len, rows, cols, &c);
-  if (s) {
-    mcu_status_free(s);
-    return 0;
-  }
-  *out_extra = (int64_t)c.macs - (int64_t)c.base_macs;
+/* The live bytes of every step with the stage [start, start + len) that do not depend on its grid (see the top):
+ * base[step] (for the stage's steps: the buffers live across the stage and the step's scratch); returns the
+ * largest over the steps outside the stage. Computed once per stage, not once per grid (the search's hot loop). */
+static uint64_t stage_base(const est_t *e, int start, int len, uint64_t *base) {
   const int end = start + len - 1;
   int in_buf = buffer_of(e, mlirOperationGetOperand(e->layers[start], 0));
   int out_buf = buffer_of(e, mlirOperationGetResult(e->layers[end], 0));
-  uint64_t peak = 0;
+  uint64_t out_max = 0;
   for (int32_t step = 0; step < e->num_layers; ++step) {
     uint64_t live = 0;
     const int in_stage = step >= start && step <= end;
@@ -270,18 +264,38 @@ static uint64_t cand_peak(const est_t *e, const mcu_patch_layer_t *ls, int start
       if (b == out_buf && first > start) first = start;
       if (step < first || step > last) continue;
       if (in_stage && ((x->producer >= start && x->producer < end) || (x->scratch_of >= start && x->scratch_of <= end)))
-        continue; /* a stage intermediate or scratch: counted as a patch below */
+        continue; /* a stage intermediate or scratch: counted as a patch in cand_peak */
       live += x->bytes;
     }
     if (in_stage) {
-      const int k = step - start;
       for (int b = 0; b < e->nb; ++b)
         if (e->bufs[b].scratch_of == step) live += e->bufs[b].bytes;
-      if (k < len - 1) live += c.buf_bytes[k];
-      if (k > 0) live += c.buf_bytes[k - 1];
-      if (k == 0 && mcu_patch_gathers(ls, len, rows, cols)) live += c.in_bytes;
-      if (k == len - 1 && mcu_patch_scatters(ls, len, rows, cols)) live += c.buf_bytes[k];
+    } else if (live > out_max) {
+      out_max = live;
     }
+    base[step] = live;
+  }
+  return out_max;
+}
+
+/* The network's peak with this stage and grid (see the top), from stage_base's figures; 0 when the stage is not
+ * valid. */
+static uint64_t cand_peak(const mcu_patch_layer_t *ls, int start, int len, int rows, int cols, const uint64_t *base,
+                          uint64_t out_max, int64_t *out_extra) {
+  mcu_patch_cost_t c;
+  mcu_status_t s = mcu_patch_cost(ls, len, rows, cols, &c);
+  if (s) {
+    mcu_status_free(s);
+    return 0;
+  }
+  *out_extra = (int64_t)c.macs - (int64_t)c.base_macs;
+  uint64_t peak = out_max;
+  for (int k = 0; k < len; ++k) {
+    uint64_t live = base[start + k];
+    if (k < len - 1) live += c.buf_bytes[k];
+    if (k > 0) live += c.buf_bytes[k - 1];
+    if (k == 0 && mcu_patch_gathers(ls, len, rows, cols)) live += c.in_bytes;
+    if (k == len - 1 && mcu_patch_scatters(ls, len, rows, cols)) live += c.buf_bytes[k];
     if (live > peak) peak = live;
   }
   return peak;
@@ -339,6 +353,13 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
   cand_t best = {-1, 0, 0, 0, 0, 0};
   cand_t *all = NULL;
   int num_all = 0, cap_all = 0;
+  uint64_t *step_base = calloc((size_t)e.num_layers + 1, sizeof *step_base);
+  if (!step_base) {
+    est_free(&e);
+    mlirEmitError(mlirOperationGetLocation(module), "patch-stages: out of memory");
+    mlirExternalPassSignalFailure(pass);
+    return;
+  }
   mcu_patch_layer_t ls[MAX_LEN];
   const int start_hi = forced && req[2] >= 0 ? (int)req[2] : (e.num_layers < MAX_START ? e.num_layers - 1 : MAX_START - 1);
   for (int start = forced && req[2] >= 0 ? (int)req[2] : 0; start <= start_hi && start < e.num_layers; ++start) {
@@ -353,11 +374,12 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
       }
       const int n = len + 1;
       if (n < 2 || (forced && req[3] && n != req[3])) continue;
+      const uint64_t out_max = stage_base(&e, start, n, step_base);
       for (int rows = 1; rows <= MAX_GRID; ++rows)
         for (int cols = 1; cols <= MAX_GRID; ++cols) {
           if (rows * cols < 2 || (forced && (rows != req[0] || cols != req[1]))) continue;
           cand_t c = {start, n, rows, cols, 0, 0};
-          c.peak = cand_peak(&e, ls, start, n, rows, cols, &c.extra_macs);
+          c.peak = cand_peak(ls, start, n, rows, cols, step_base, out_max, &c.extra_macs);
           if (!forced && c.extra_macs * 20 > (int64_t)total_macs) continue; /* too much recomputation */
           if (!c.peak) continue;
           if (num_all == cap_all) {
@@ -375,6 +397,7 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
   for (int i = 0; i < num_all; ++i)
     if (best.start < 0 || better(&all[i], &best, least, least / 64)) best = all[i];
   free(all);
+  free(step_base);
   const int keep = best.start >= 0 && (forced || best.peak < base);
   if (forced && !keep) {
     est_free(&e);
