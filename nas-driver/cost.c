@@ -84,7 +84,7 @@ static mcu_status_t write_model(nas_cost_ctx_t *ctx, const nas_net_t *n) {
 uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->sram_bytes : 0; }
 uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->flash_bytes : 0; }
 
-uint64_t nas_code_estimate(const mcu_program_t *p) { return 2048 + 400 * (uint64_t)p->num_layers; }
+uint64_t nas_code_estimate(const mcu_program_t *p) { return 2048 + 1200 * (uint64_t)p->num_layers; }
 
 int64_t nas_instructions_estimate(const mcu_program_t *p) {
   int64_t total = 0;
