@@ -28,8 +28,7 @@ static const nas_schedule_t schedules[NAS_NUM_SCHEDULES] = {
     {0, 0, {MCU_PATCHES_FORCE, 2, 2, -1, 0}},
     {0, 0, {MCU_PATCHES_FORCE, 4, 4, -1, 0}},
 };
-static const char *const schedule_names[NAS_NUM_SCHEDULES] = {"default", "patches-off", "patches-2x2",
-                                                               "patches-4x4"};
+static const char *const schedule_names[NAS_NUM_SCHEDULES] = {"default", "patches-off", "patches-2x2", "patches-4x4"};
 
 const nas_schedule_t *nas_schedule_at(int i) { return i >= 0 && i < NAS_NUM_SCHEDULES ? &schedules[i] : NULL; }
 const char *nas_schedule_name(int i) { return i >= 0 && i < NAS_NUM_SCHEDULES ? schedule_names[i] : "?"; }
@@ -94,23 +93,33 @@ int64_t nas_instructions_estimate(const mcu_program_t *p) {
     const mcu_tensor_t *out = &p->tensors[l->output];
     const mcu_tensor_t *in = l->num_inputs > 0 ? &p->tensors[l->inputs[0]] : out;
     switch (l->op) {
-      case MCU_OP_CONV2D: {
-        const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
-        int64_t k = w->rank == 4 ? w->shape[1] * w->shape[2] : 1;
-        int depthwise = l->groups > 1 && l->groups == in->shape[in->rank - 1];
-        total += depthwise ? 8 * macs : k == 1 ? 4 * macs : 5 * macs;
-        break;
-      }
-      case MCU_OP_FULLY_CONNECTED:
-      case MCU_OP_MATMUL: total += 3 * macs; break;
-      case MCU_OP_STREAM_BLOCK: total += 5 * macs; break;
-      case MCU_OP_ADD:
-      case MCU_OP_SUB:
-      case MCU_OP_MUL: total += 6 * mcu_tensor_elements(out); break;
-      case MCU_OP_AVG_POOL:
-      case MCU_OP_MAX_POOL:
-      case MCU_OP_MEAN: total += 2 * mcu_tensor_elements(in); break;
-      default: total += 2 * (macs + mcu_tensor_elements(out)); break;
+    case MCU_OP_CONV2D: {
+      const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
+      int64_t k = w->rank == 4 ? w->shape[1] * w->shape[2] : 1;
+      int depthwise = l->groups > 1 && l->groups == in->shape[in->rank - 1];
+      total += depthwise ? 8 * macs : k == 1 ? 4 * macs : 5 * macs;
+      break;
+    }
+    case MCU_OP_FULLY_CONNECTED:
+    case MCU_OP_MATMUL:
+      total += 3 * macs;
+      break;
+    case MCU_OP_STREAM_BLOCK:
+      total += 5 * macs;
+      break;
+    case MCU_OP_ADD:
+    case MCU_OP_SUB:
+    case MCU_OP_MUL:
+      total += 6 * mcu_tensor_elements(out);
+      break;
+    case MCU_OP_AVG_POOL:
+    case MCU_OP_MAX_POOL:
+    case MCU_OP_MEAN:
+      total += 2 * mcu_tensor_elements(in);
+      break;
+    default:
+      total += 2 * (macs + mcu_tensor_elements(out));
+      break;
     }
   }
   return total;
@@ -181,6 +190,5 @@ void nas_cost_write_json(const nas_cost_t *c, const char *board, FILE *f) {
           board ? board : "", (unsigned long long)c->peak_sram_bytes, (unsigned long long)c->flash_bytes,
           (unsigned long long)c->weights_bytes, (unsigned long long)c->code_bytes, (long long)c->macs,
           (long long)c->params, (long long)c->instructions, nas_schedule_name(c->schedule), c->patch_rows,
-          c->patch_cols, c->fits_sram ? "true" : "false", c->fits_flash ? "true" : "false",
-          c->fits ? "true" : "false");
+          c->patch_cols, c->fits_sram ? "true" : "false", c->fits_flash ? "true" : "false", c->fits ? "true" : "false");
 }

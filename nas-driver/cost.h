@@ -26,16 +26,16 @@ const nas_schedule_t *nas_schedule_at(int i);
 const char *nas_schedule_name(int i);
 
 typedef struct nas_cost {
-  uint64_t peak_sram_bytes;  /* the arena (activations, scratch, patch buffers): SYM_ARENA_SIZE */
-  uint64_t weights_bytes;    /* the weights blob: SYM_WEIGHTS_SIZE */
-  uint64_t code_bytes;       /* estimated code (nas_code_estimate) */
-  uint64_t flash_bytes;      /* weights + code */
-  int64_t macs;              /* the compiled layers' MACs (mcu_layer_macs) */
-  int64_t params;            /* analytic (nas_net_params) */
-  int64_t instructions;      /* estimated (nas_instructions_estimate) */
+  uint64_t peak_sram_bytes;        /* the arena (activations, scratch, patch buffers): SYM_ARENA_SIZE */
+  uint64_t weights_bytes;          /* the weights blob: SYM_WEIGHTS_SIZE */
+  uint64_t code_bytes;             /* estimated code (nas_code_estimate) */
+  uint64_t flash_bytes;            /* weights + code */
+  int64_t macs;                    /* the compiled layers' MACs (mcu_layer_macs) */
+  int64_t params;                  /* analytic (nas_net_params) */
+  int64_t instructions;            /* estimated (nas_instructions_estimate) */
   int fits_sram, fits_flash, fits; /* against the context's board (1 without a board) */
-  int schedule;              /* index of the schedule used (nas_schedule_at) */
-  int patch_rows, patch_cols; /* the patch grid the compiler chose (0: none) */
+  int schedule;                    /* index of the schedule used (nas_schedule_at) */
+  int patch_rows, patch_cols;      /* the patch grid the compiler chose (0: none) */
 } nas_cost_t;
 
 /* A cost-query context: the board and a scratch directory. No global state: one context per thread or process. */

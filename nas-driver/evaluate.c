@@ -144,8 +144,7 @@ static void evaluate_one(nas_evaluator_t *ev, nas_cost_ctx_t *ctx, const nas_net
 }
 
 /* Evaluates the indices [lo, hi) of nets into res, with the rank's fork workers. */
-static mcu_status_t evaluate_range(nas_evaluator_t *ev, const nas_net_t *nets, int lo, int hi,
-                                   nas_eval_result_t *res) {
+static mcu_status_t evaluate_range(nas_evaluator_t *ev, const nas_net_t *nets, int lo, int hi, nas_eval_result_t *res) {
   int jobs = ev->o.jobs < hi - lo ? ev->o.jobs : hi - lo;
   if (jobs <= 1) {
     nas_cost_ctx_t *ctx;
@@ -227,8 +226,9 @@ static mcu_status_t evaluate_range(nas_evaluator_t *ev, const nas_net_t *nets, i
 static mcu_status_t external_score(nas_evaluator_t *ev, const nas_net_t *n, const nas_eval_result_t *r,
                                    double *out_score) {
   int64_t id = ev->next_id++;
-  fprintf(ev->to_child, "{\"id\": %lld, \"macs\": %lld, \"params\": %lld, \"peak_sram_bytes\": %llu, "
-                        "\"flash_bytes\": %llu, \"config\": ",
+  fprintf(ev->to_child,
+          "{\"id\": %lld, \"macs\": %lld, \"params\": %lld, \"peak_sram_bytes\": %llu, "
+          "\"flash_bytes\": %llu, \"config\": ",
           (long long)id, (long long)r->macs, (long long)r->params, (unsigned long long)r->sram,
           (unsigned long long)r->flash);
   /* the config on one line: nas_net_write_json's newlines are whitespace to a JSON reader, so they are dropped */
@@ -244,7 +244,8 @@ static mcu_status_t external_score(nas_evaluator_t *ev, const nas_net_t *n, cons
   free(buf);
   if (fflush(ev->to_child)) return mcu_status_errorf("evaluator: the command closed its input");
   char line[4096];
-  if (!fgets(line, sizeof line, ev->from_child)) return mcu_status_errorf("evaluator: no reply for candidate %lld", (long long)id);
+  if (!fgets(line, sizeof line, ev->from_child))
+    return mcu_status_errorf("evaluator: no reply for candidate %lld", (long long)id);
   nas_json_t *j;
   mcu_status_t s = nas_json_parse(line, &j);
   if (s) return mcu_status_annotatef(s, "evaluator reply for candidate %lld: ", (long long)id);
@@ -258,8 +259,7 @@ static mcu_status_t external_score(nas_evaluator_t *ev, const nas_net_t *n, cons
   return s;
 }
 
-mcu_status_t nas_evaluate(nas_evaluator_t *ev, const nas_net_t *nets, int n, int want_fitness,
-                          nas_eval_result_t *out) {
+mcu_status_t nas_evaluate(nas_evaluator_t *ev, const nas_net_t *nets, int n, int want_fitness, nas_eval_result_t *out) {
   memset(out, 0, sizeof *out * (size_t)n);
   int rank = nas_mpi_rank(), size = nas_mpi_size();
   int lo = (int)((int64_t)n * rank / size), hi = (int)((int64_t)n * (rank + 1) / size);

@@ -21,12 +21,12 @@ typedef struct nas_eval_result {
 } nas_eval_result_t;
 
 typedef struct nas_eval_options {
-  const char *board;    /* limits default to its SRAM and flash */
-  uint64_t sram_limit;  /* 0: the board's */
-  uint64_t flash_limit; /* 0: the board's */
+  const char *board;          /* limits default to its SRAM and flash */
+  uint64_t sram_limit;        /* 0: the board's */
+  uint64_t flash_limit;       /* 0: the board's */
   int64_t instruction_budget; /* 0: none */
-  int jobs;             /* worker processes per rank (fork); 1: in process */
-  const char *command;  /* external fitness evaluator (docs/nas.md protocol), or NULL: the built-in proxy */
+  int jobs;                   /* worker processes per rank (fork); 1: in process */
+  const char *command;        /* external fitness evaluator (docs/nas.md protocol), or NULL: the built-in proxy */
 } nas_eval_options_t;
 
 typedef struct nas_evaluator nas_evaluator_t;

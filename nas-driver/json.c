@@ -52,32 +52,50 @@ static mcu_status_t parse_string(parser_t *ps, char **out) {
     if (c == '\\') {
       char e = *ps->p++;
       switch (e) {
-        case '"': c = '"'; break;
-        case '\\': c = '\\'; break;
-        case '/': c = '/'; break;
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        case 'u': {
-          unsigned code = 0;
-          for (int k = 0; k < 4; ++k) {
-            char h = *ps->p++;
-            unsigned d = h >= '0' && h <= '9' ? (unsigned)(h - '0')
-                         : h >= 'a' && h <= 'f' ? (unsigned)(h - 'a' + 10)
-                         : h >= 'A' && h <= 'F' ? (unsigned)(h - 'A' + 10)
-                                                : 16u;
-            if (d == 16) {
-              free(s);
-              return fail(ps, "bad \\u escape");
-            }
-            code = code * 16 + d;
+      case '"':
+        c = '"';
+        break;
+      case '\\':
+        c = '\\';
+        break;
+      case '/':
+        c = '/';
+        break;
+      case 'b':
+        c = '\b';
+        break;
+      case 'f':
+        c = '\f';
+        break;
+      case 'n':
+        c = '\n';
+        break;
+      case 'r':
+        c = '\r';
+        break;
+      case 't':
+        c = '\t';
+        break;
+      case 'u': {
+        unsigned code = 0;
+        for (int k = 0; k < 4; ++k) {
+          char h = *ps->p++;
+          unsigned d = h >= '0' && h <= '9'   ? (unsigned)(h - '0')
+                       : h >= 'a' && h <= 'f' ? (unsigned)(h - 'a' + 10)
+                       : h >= 'A' && h <= 'F' ? (unsigned)(h - 'A' + 10)
+                                              : 16u;
+          if (d == 16) {
+            free(s);
+            return fail(ps, "bad \\u escape");
           }
-          c = code < 0x80 && code > 0 ? (char)code : '?';
-          break;
+          code = code * 16 + d;
         }
-        default: free(s); return fail(ps, "bad escape");
+        c = code < 0x80 && code > 0 ? (char)code : '?';
+        break;
+      }
+      default:
+        free(s);
+        return fail(ps, "bad escape");
       }
     }
     if (n + 2 > cap) {

@@ -22,8 +22,8 @@ typedef enum nas_json_kind {
 /* One value. Arrays and objects hold `count` children in `items` (objects also `keys`, in file order). */
 typedef struct nas_json {
   nas_json_kind_t kind;
-  double number;  /* NUMBER; BOOL: 0 or 1 */
-  char *string;   /* STRING (UTF-8, escapes decoded; \u escapes above 0x7f become '?') */
+  double number; /* NUMBER; BOOL: 0 or 1 */
+  char *string;  /* STRING (UTF-8, escapes decoded; \u escapes above 0x7f become '?') */
   int count;
   char **keys;
   struct nas_json **items;

@@ -8,8 +8,8 @@
 
 static void test_values(void) {
   nas_json_t *v = NULL;
-  mcu_status_t s = nas_json_parse(" {\"a\": [1, -2.5e1, true, false, null], \"b\": \"x\\\"\\n\\u0041\\u00e9\", \"c\": {}}",
-                                  &v);
+  mcu_status_t s =
+      nas_json_parse(" {\"a\": [1, -2.5e1, true, false, null], \"b\": \"x\\\"\\n\\u0041\\u00e9\", \"c\": {}}", &v);
   CHECK(!s && v && v->kind == NAS_JSON_OBJECT && v->count == 3, "object parsed: %s", mcu_status_message(s));
   const nas_json_t *a = nas_json_get(v, "a");
   CHECK(a && a->kind == NAS_JSON_ARRAY && a->count == 5, "array of 5");

@@ -11,12 +11,13 @@
 #include "search.h"
 
 static int usage(void) {
-  fprintf(stderr,
-          "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N]\n"
-          "       mcunet-nas cost CONFIG.json [--board B] [--schedule best|default|patches-off|patches-2x2|patches-4x4]\n"
-          "                  [--via-onnx]\n"
-          "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--via-onnx]  (cost queries per second)\n"
-          "       mcunet-nas search --board B [--space SPACE.json] [options] (mcunet-nas search --help)\n");
+  fprintf(
+      stderr,
+      "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N]\n"
+      "       mcunet-nas cost CONFIG.json [--board B] [--schedule best|default|patches-off|patches-2x2|patches-4x4]\n"
+      "                  [--via-onnx]\n"
+      "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--via-onnx]  (cost queries per second)\n"
+      "       mcunet-nas search --board B [--space SPACE.json] [options] (mcunet-nas search --help)\n");
   return 2;
 }
 
@@ -142,9 +143,10 @@ static int cmd_bench(int argc, char **argv) {
   }
   nas_cost_ctx_destroy(ctx);
   if (s) return fail(s);
-  printf("{\"config\": \"%s\", \"schedule\": \"%s\", \"queries\": %ld, \"seconds\": %.3f, \"queries_per_second\": %.1f, "
-         "\"ms_per_query\": %.3f, \"peak_sram_bytes\": %llu}\n",
-         config, sched, count, el, count / el, el * 1000 / count, (unsigned long long)c.peak_sram_bytes);
+  printf(
+      "{\"config\": \"%s\", \"schedule\": \"%s\", \"queries\": %ld, \"seconds\": %.3f, \"queries_per_second\": %.1f, "
+      "\"ms_per_query\": %.3f, \"peak_sram_bytes\": %llu}\n",
+      config, sched, count, el, count / el, el * 1000 / count, (unsigned long long)c.peak_sram_bytes);
   return 0;
 }
 

@@ -15,7 +15,7 @@
 
 typedef struct {
   FILE *f;
-  int next;     /* next SSA number */
+  int next; /* next SSA number */
 } emitter_t;
 
 /* The filter's type: per-channel scales (values vary by channel, like a trained model's; not used by planning). */
@@ -28,13 +28,18 @@ static int conv(emitter_t *e, const char *name, int x, int h, int ci, const char
                 int groups, const char *yq, int *out_h) {
   int cig = ci / groups, oh = (h + stride - 1) / stride, w = e->next, b = e->next + 1, y = e->next + 2;
   e->next += 3;
-  fprintf(e->f, "    %%%d = \"mcu.constant\"() {mcu.name = \"%s.weight\", value = dense<0> : tensor<%dx%dx%dx%dxi8>} : () -> ",
-          w, name, co, k, k, cig);
+  fprintf(
+      e->f,
+      "    %%%d = \"mcu.constant\"() {mcu.name = \"%s.weight\", value = dense<0> : tensor<%dx%dx%dx%dxi8>} : () -> ", w,
+      name, co, k, k, cig);
   filter_type(e, co, k, cig);
-  fprintf(e->f, "\n    %%%d = \"mcu.constant\"() {mcu.name = \"%s.bias\", value = dense<0> : tensor<%dxi32>} : () -> "
-                "tensor<%dxi32>\n", b, name, co, co);
-  fprintf(e->f, "    %%%d = \"mcu.conv2d\"(%%%d, %%%d, %%%d) {dilations = array<i64: 1, 1>, groups = %d : i64, mcu.name = "
-                "\"%s\", pads = array<i64: %d, %d, %d, %d>, strides = array<i64: %d, %d>} : (tensor<1x%dx%dx%dx%s>, ",
+  fprintf(e->f,
+          "\n    %%%d = \"mcu.constant\"() {mcu.name = \"%s.bias\", value = dense<0> : tensor<%dxi32>} : () -> "
+          "tensor<%dxi32>\n",
+          b, name, co, co);
+  fprintf(e->f,
+          "    %%%d = \"mcu.conv2d\"(%%%d, %%%d, %%%d) {dilations = array<i64: 1, 1>, groups = %d : i64, mcu.name = "
+          "\"%s\", pads = array<i64: %d, %d, %d, %d>, strides = array<i64: %d, %d>} : (tensor<1x%dx%dx%dx%s>, ",
           y, x, w, b, groups, name, k / 2, k / 2, k / 2, k / 2, stride, stride, h, h, ci, xq);
   filter_type(e, co, k, cig);
   fprintf(e->f, ", tensor<%dxi32>) -> tensor<1x%dx%dx%dx%s>\n", co, oh, oh, co, yq);
@@ -45,10 +50,14 @@ static int conv(emitter_t *e, const char *name, int x, int h, int ci, const char
 int nas_mlir_write(const nas_net_t *n, FILE *f) {
   emitter_t e = {f, 1};
   int r = n->resolution, c = n->in_channels;
-  fprintf(f, "module {\n  func.func @main(%%arg0: tensor<1x%dx%dx%dx%s> {mcu.name = \"input\"}) -> "
-             "(tensor<1x%dx%s> {mcu.name = \"logits\"}) {\n", c, r, r, INQ, n->classes, LIN);
-  fprintf(f, "    %%0 = \"mcu.transpose\"(%%arg0) {mcu.name = \"input_nhwc\", perm = array<i64: 0, 2, 3, 1>} : "
-             "(tensor<1x%dx%dx%dx%s>) -> tensor<1x%dx%dx%dx%s>\n", c, r, r, INQ, r, r, c, INQ);
+  fprintf(f,
+          "module {\n  func.func @main(%%arg0: tensor<1x%dx%dx%dx%s> {mcu.name = \"input\"}) -> "
+          "(tensor<1x%dx%s> {mcu.name = \"logits\"}) {\n",
+          c, r, r, INQ, n->classes, LIN);
+  fprintf(f,
+          "    %%0 = \"mcu.transpose\"(%%arg0) {mcu.name = \"input_nhwc\", perm = array<i64: 0, 2, 3, 1>} : "
+          "(tensor<1x%dx%dx%dx%s>) -> tensor<1x%dx%dx%dx%s>\n",
+          c, r, r, INQ, r, r, c, INQ);
   int h;
   int x = conv(&e, "first_conv", 0, r, c, INQ, n->first_channels, n->first_kernel, n->first_stride, 1, RELU, &h);
   const char *xq = RELU;
@@ -70,8 +79,9 @@ int nas_mlir_write(const nas_net_t *n, FILE *f) {
     xq = LIN;
     if (b->residual) {
       int y = e.next++;
-      fprintf(f, "    %%%d = \"mcu.add\"(%%%d, %%%d) {mcu.name = \"blocks.%d.add\"} : (tensor<1x%dx%dx%dx%s>, "
-                 "tensor<1x%dx%dx%dx%s>) -> tensor<1x%dx%dx%dx%s>\n",
+      fprintf(f,
+              "    %%%d = \"mcu.add\"(%%%d, %%%d) {mcu.name = \"blocks.%d.add\"} : (tensor<1x%dx%dx%dx%s>, "
+              "tensor<1x%dx%dx%dx%s>) -> tensor<1x%dx%dx%dx%s>\n",
               y, x, in, i, h, h, b->out_channels, LIN, in_h, in_h, b->in_channels, in_q, h, h, b->out_channels, LIN);
       x = y;
     }
@@ -83,15 +93,19 @@ int nas_mlir_write(const nas_net_t *n, FILE *f) {
     c = n->mix_channels;
   }
   int m = e.next++;
-  fprintf(f, "    %%%d = \"mcu.mean\"(%%%d) {axes = array<i64: 1, 2>, mcu.name = \"global_pool\"} : "
-             "(tensor<1x%dx%dx%dx%s>) -> tensor<1x1x1x%dx%s>\n", m, x, h, h, c, xq, c, xq);
+  fprintf(f,
+          "    %%%d = \"mcu.mean\"(%%%d) {axes = array<i64: 1, 2>, mcu.name = \"global_pool\"} : "
+          "(tensor<1x%dx%dx%dx%s>) -> tensor<1x1x1x%dx%s>\n",
+          m, x, h, h, c, xq, c, xq);
   int one;
   x = conv(&e, "classifier", m, 1, c, xq, n->classes, 1, 1, 1, LIN, &one);
   int r1 = e.next++, r2 = e.next++;
-  fprintf(f, "    %%%d = \"mcu.reshape\"(%%%d) {mcu.name = \"classifier.out_nchw\"} : (tensor<1x1x1x%dx%s>) -> "
-             "tensor<1x%dx1x1x%s>\n", r1, x, n->classes, LIN, n->classes, LIN);
-  fprintf(f, "    %%%d = \"mcu.reshape\"(%%%d) {mcu.name = \"flatten\"} : (tensor<1x%dx1x1x%s>) -> tensor<1x%dx%s>\n", r2,
-          r1, n->classes, LIN, n->classes, LIN);
+  fprintf(f,
+          "    %%%d = \"mcu.reshape\"(%%%d) {mcu.name = \"classifier.out_nchw\"} : (tensor<1x1x1x%dx%s>) -> "
+          "tensor<1x%dx1x1x%s>\n",
+          r1, x, n->classes, LIN, n->classes, LIN);
+  fprintf(f, "    %%%d = \"mcu.reshape\"(%%%d) {mcu.name = \"flatten\"} : (tensor<1x%dx1x1x%s>) -> tensor<1x%dx%s>\n",
+          r2, r1, n->classes, LIN, n->classes, LIN);
   fprintf(f, "    return %%%d : tensor<1x%dx%s>\n  }\n}\n", r2, n->classes, LIN);
   return ferror(f) ? -1 : 0;
 }

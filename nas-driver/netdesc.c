@@ -29,8 +29,7 @@ static int is_name(const nas_json_t *v, const char *name) {
 static mcu_status_t check_act(const nas_json_t *v, const char *what, const char *expected, int missing_ok) {
   const nas_json_t *a = nas_json_get(v, "act_func");
   if (!a && missing_ok) return NULL;
-  int ok = expected ? a && a->kind == NAS_JSON_STRING && !strcmp(a->string, expected)
-                    : !a || a->kind == NAS_JSON_NULL;
+  int ok = expected ? a && a->kind == NAS_JSON_STRING && !strcmp(a->string, expected) : !a || a->kind == NAS_JSON_NULL;
   if (!ok) return mcu_status_errorf("%s: act_func must be %s", what, expected ? expected : "null");
   const nas_json_t *se = nas_json_get(v, "use_se");
   if (se && se->kind == NAS_JSON_BOOL && se->number)
@@ -119,7 +118,8 @@ mcu_status_t nas_net_load(const char *path, nas_net_t *out_net) {
 }
 
 mcu_status_t nas_net_check(const nas_net_t *n) {
-  if (n->resolution < 8 || n->resolution > 1024) return mcu_status_errorf("resolution %d out of [8, 1024]", n->resolution);
+  if (n->resolution < 8 || n->resolution > 1024)
+    return mcu_status_errorf("resolution %d out of [8, 1024]", n->resolution);
   if (n->in_channels != 3 && n->in_channels != 1) return mcu_status_errorf("first_conv: 1 or 3 input channels");
   if (n->first_kernel < 1 || n->first_kernel % 2 == 0 || n->first_stride < 1 || n->first_stride > 2)
     return mcu_status_errorf("first_conv: odd kernel and stride 1 or 2 expected");
@@ -179,7 +179,8 @@ int64_t nas_net_params(const nas_net_t *n) {
 }
 
 int nas_net_write_json(const nas_net_t *n, FILE *f) {
-  fprintf(f, "{\n  \"name\": \"ProxylessNASNets\",\n  \"bn\": {\"momentum\": 0.1, \"eps\": 1e-05, \"ws_eps\": null},\n");
+  fprintf(f,
+          "{\n  \"name\": \"ProxylessNASNets\",\n  \"bn\": {\"momentum\": 0.1, \"eps\": 1e-05, \"ws_eps\": null},\n");
   fprintf(f,
           "  \"first_conv\": {\"name\": \"ConvLayer\", \"kernel_size\": %d, \"stride\": %d, \"dilation\": 1, "
           "\"groups\": 1, \"bias\": false, \"has_shuffle\": false, \"in_channels\": %d, \"out_channels\": %d, "
@@ -188,9 +189,10 @@ int nas_net_write_json(const nas_net_t *n, FILE *f) {
   fprintf(f, "  \"blocks\": [");
   for (int i = 0; i < n->num_blocks; ++i) {
     const nas_block_t *b = &n->blocks[i];
-    fprintf(f, "%s\n    {\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": "
-               "\"MBInvertedConvLayer\", \"in_channels\": %d, \"out_channels\": %d, \"kernel_size\": %d, \"stride\": %d, "
-               "\"expand_ratio\": %d, \"mid_channels\": ",
+    fprintf(f,
+            "%s\n    {\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": "
+            "\"MBInvertedConvLayer\", \"in_channels\": %d, \"out_channels\": %d, \"kernel_size\": %d, \"stride\": %d, "
+            "\"expand_ratio\": %d, \"mid_channels\": ",
             i ? "," : "", b->in_channels, b->out_channels, b->kernel, b->stride, b->expand);
     if (b->expand == 1)
       fprintf(f, "null");
@@ -198,8 +200,9 @@ int nas_net_write_json(const nas_net_t *n, FILE *f) {
       fprintf(f, "%d", b->mid_channels);
     fprintf(f, ", \"act_func\": \"relu6\", \"use_se\": false}, \"shortcut\": ");
     if (b->residual)
-      fprintf(f, "{\"name\": \"IdentityLayer\", \"in_channels\": %d, \"out_channels\": %d, \"use_bn\": false, "
-                 "\"act_func\": null, \"dropout_rate\": 0, \"ops_order\": \"weight_bn_act\"}}",
+      fprintf(f,
+              "{\"name\": \"IdentityLayer\", \"in_channels\": %d, \"out_channels\": %d, \"use_bn\": false, "
+              "\"act_func\": null, \"dropout_rate\": 0, \"ops_order\": \"weight_bn_act\"}}",
               b->in_channels, b->out_channels);
     else
       fprintf(f, "null}");

@@ -18,9 +18,9 @@ extern "C" {
  * conv (stride s) + ReLU6, 1x1 linear projection; `residual` adds the block's input (same shape, stride 1). */
 typedef struct nas_block {
   int in_channels, out_channels;
-  int kernel;      /* 1..11, odd */
-  int stride;      /* 1 or 2 */
-  int expand;      /* expand ratio: 1 means no expansion conv (mid == in) */
+  int kernel; /* 1..11, odd */
+  int stride; /* 1 or 2 */
+  int expand; /* expand ratio: 1 means no expansion conv (mid == in) */
   int mid_channels;
   int residual;
 } nas_block_t;
@@ -30,7 +30,7 @@ typedef struct nas_block {
  * carries one bias per output channel (batch norm folded, as in the int8 model). */
 typedef struct nas_net {
   int resolution;
-  int in_channels;    /* 3 */
+  int in_channels; /* 3 */
   int first_channels;
   int first_kernel, first_stride;
   int num_blocks;

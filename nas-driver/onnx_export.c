@@ -139,8 +139,8 @@ static Onnx__NodeProto *add_node(builder_t *b, const char *op, const char *domai
 
 /* One QLinearConv: weights [out, in/group, k, k] uniform int8 in [-127, 127], per-channel scale ~ 1/sqrt(fan-in),
  * bias int32 ~ uniform real [-0.25, 0.25]. `relu6` picks the output quantization. Returns the output name. */
-static void conv(builder_t *b, const char *name, const char *x, float x_scale, const char *xs, const char *xz,
-                 int cin, int cout, int k, int stride, int group, int relu6, char *out_name, size_t out_cap) {
+static void conv(builder_t *b, const char *name, const char *x, float x_scale, const char *xs, const char *xz, int cin,
+                 int cout, int k, int stride, int group, int relu6, char *out_name, size_t out_cap) {
   int cin_g = cin / group;
   size_t nw = (size_t)cout * (size_t)cin_g * (size_t)(k * k);
   int8_t *w = malloc(nw ? nw : 1);
@@ -170,8 +170,9 @@ static void conv(builder_t *b, const char *name, const char *x, float x_scale, c
   add_init(b, wzn, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 1, cd, wz, (size_t)cout);
   add_init(b, bn, ONNX__TENSOR_PROTO__DATA_TYPE__INT32, 1, cd, bias, sizeof(int32_t) * (size_t)cout);
   snprintf(out_name, out_cap, "%s.out", name);
-  const char *in[9] = {x, xs, xz, wn, wsn, wzn, relu6 ? "relu6_scale" : "linear_scale",
-                       relu6 ? "relu6_zero_point" : "linear_zero_point", bn};
+  const char *in[9] = {
+      x, xs, xz, wn, wsn, wzn, relu6 ? "relu6_scale" : "linear_scale", relu6 ? "relu6_zero_point" : "linear_zero_point",
+      bn};
   int64_t ks[2] = {k, k}, st[2] = {stride, stride}, pads[4] = {k / 2, k / 2, k / 2, k / 2};
   Onnx__AttributeProto *attrs[4] = {attr_ints(b, "kernel_shape", 2, ks), attr_ints(b, "strides", 2, st),
                                     attr_ints(b, "pads", 4, pads), attr_int(b, "group", group)};
@@ -240,8 +241,8 @@ mcu_status_t nas_onnx_export(const nas_net_t *n, uint64_t seed, uint8_t **out_by
       x = t1, xs = RELU_SCALE, cur_s = "relu6_scale", cur_z = "relu6_zero_point";
     }
     snprintf(name, sizeof name, "blocks.%d.depthwise", i);
-    conv(&b, name, x, xs, cur_s, cur_z, bl->mid_channels, bl->mid_channels, bl->kernel, bl->stride, bl->mid_channels,
-         1, t2, sizeof t2);
+    conv(&b, name, x, xs, cur_s, cur_z, bl->mid_channels, bl->mid_channels, bl->kernel, bl->stride, bl->mid_channels, 1,
+         t2, sizeof t2);
     snprintf(name, sizeof name, "blocks.%d.project", i);
     conv(&b, name, t2, RELU_SCALE, "relu6_scale", "relu6_zero_point", bl->mid_channels, bl->out_channels, 1, 1, 1, 0,
          cur, sizeof cur);
@@ -250,8 +251,8 @@ mcu_status_t nas_onnx_export(const nas_net_t *n, uint64_t seed, uint8_t **out_by
       char out[96];
       snprintf(name, sizeof name, "blocks.%d.add", i);
       snprintf(out, sizeof out, "%s.out", name);
-      const char *in[8] = {cur, "linear_scale", "linear_zero_point", block_in, in_s, in_z,
-                           "linear_scale", "linear_zero_point"};
+      const char *in[8] = {cur,  "linear_scale", "linear_zero_point", block_in,
+                           in_s, in_z,           "linear_scale",      "linear_zero_point"};
       add_node(&b, "QLinearAdd", "com.microsoft", name, 8, in, out, 0, NULL);
       snprintf(cur, sizeof cur, "%s", out);
     }

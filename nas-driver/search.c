@@ -46,11 +46,11 @@ typedef struct {
 typedef struct {
   /* stage 1 */
   int num_spaces, spaces_done;
-  int64_t *macs;    /* [num_spaces][samples]: MACs of each sample, 0 when it does not fit */
-  int *fit_count;   /* [num_spaces] */
-  int chosen;       /* space index (width * num_resolutions + resolution), or -1 before */
+  int64_t *macs;  /* [num_spaces][samples]: MACs of each sample, 0 when it does not fit */
+  int *fit_count; /* [num_spaces] */
+  int chosen;     /* space index (width * num_resolutions + resolution), or -1 before */
   /* stage 2 */
-  int iteration;    /* completed iterations; -1: the initial population is not there yet */
+  int iteration; /* completed iterations; -1: the initial population is not there yet */
   uint64_t rng;
   int pop_size;
   member_t *pop;
@@ -114,8 +114,8 @@ static int read_member(FILE *f, const char *tag, const nas_space_t *sp, member_t
   char word[16], g[1024];
   unsigned long long sram, flash;
   long long macs, params, instr;
-  if (fscanf(f, "%15s %d %d %d %llu %llu %lld %lld %lld %lg : %1023[^\n]", word, &m->r.ok, &m->r.fits,
-             &m->r.schedule, &sram, &flash, &macs, &params, &instr, &m->r.fitness, g) != 11 ||
+  if (fscanf(f, "%15s %d %d %d %llu %llu %lld %lld %lld %lg : %1023[^\n]", word, &m->r.ok, &m->r.fits, &m->r.schedule,
+             &sram, &flash, &macs, &params, &instr, &m->r.fitness, g) != 11 ||
       strcmp(word, tag))
     return -1;
   m->r.sram = sram, m->r.flash = flash, m->r.macs = macs, m->r.params = params, m->r.instructions = instr;
@@ -130,8 +130,9 @@ static int checkpoint_read(const options_t *o, const nas_space_t *sp, state_t *s
   unsigned long long hash, rng;
   int num_spaces, done, chosen, version;
   int bad = fscanf(f, "mcunet-nas-checkpoint %d hash %llu stage1 %d %d %d", &version, &hash, &num_spaces, &done,
-                   &chosen) != 5 || version != 1 || hash != options_hash(o, sp) || num_spaces != st->num_spaces ||
-            done < 0 || done > num_spaces;
+                   &chosen) != 5 ||
+            version != 1 || hash != options_hash(o, sp) || num_spaces != st->num_spaces || done < 0 ||
+            done > num_spaces;
   for (int s = 0; !bad && s < done; ++s) {
     int idx, fit;
     bad = fscanf(f, " space %d %d", &idx, &fit) != 2 || idx != s;
@@ -180,10 +181,14 @@ static int write_svg(const options_t *o, const nas_space_t *sp, const state_t *s
     if (st->macs[i] > max_macs) max_macs = st->macs[i];
   const int W = 720, H = 420, L = 70, R = 200, T = 30, B = 50;
   int pw = W - L - R, ph = H - T - B;
-  fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-             "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", W, H);
-  fprintf(f, "<text x=\"%d\" y=\"18\" font-size=\"13\">TinyNAS stage 1 on %s: MACs CDF of the fitting samples (%d per "
-             "space)</text>\n", L, o->board, o->samples);
+  fprintf(f,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+          "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+          W, H);
+  fprintf(f,
+          "<text x=\"%d\" y=\"18\" font-size=\"13\">TinyNAS stage 1 on %s: MACs CDF of the fitting samples (%d per "
+          "space)</text>\n",
+          L, o->board, o->samples);
   fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"black\"/>\n", L, T, pw, ph);
   for (int k = 0; k <= 4; ++k) {
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.1fM</text>\n", L + pw * k / 4, T + ph + 15,
@@ -226,7 +231,8 @@ static int write_svg(const options_t *o, const nas_space_t *sp, const state_t *s
 }
 
 static void report_member(const char *what, const nas_space_t *sp, const member_t *m) {
-  fprintf(stderr, "%s: fitness %.6g, MACs %lld, params %lld, SRAM %llu B, flash %llu B, instructions ~%lld, schedule %s\n",
+  fprintf(stderr,
+          "%s: fitness %.6g, MACs %lld, params %lld, SRAM %llu B, flash %llu B, instructions ~%lld, schedule %s\n",
           what, m->r.fitness, (long long)m->r.macs, (long long)m->r.params, (unsigned long long)m->r.sram,
           (unsigned long long)m->r.flash, (long long)m->r.instructions, nas_schedule_name(m->r.schedule));
   (void)sp;
@@ -236,7 +242,7 @@ static int cmp_member(const void *a, const void *b) {
   const member_t *x = a, *y = b;
   if (x->r.fitness != y->r.fitness) return x->r.fitness > y->r.fitness ? -1 : 1;
   if (x->r.sram != y->r.sram) return x->r.sram < y->r.sram ? -1 : 1; /* ties: less SRAM first */
-  return 0;
+  return memcmp(&x->g, &y->g, sizeof x->g); /* then a fixed order, whatever qsort does with equal keys */
 }
 
 static double now(void) {
@@ -288,7 +294,8 @@ static mcu_status_t stage1(const options_t *o, const nas_space_t *sp, nas_evalua
     st->spaces_done = sidx + 1;
     if (checkpoint_write(o, sp, st)) s = mcu_status_errorf("%s: cannot write the checkpoint", o->checkpoint);
     if (!o->quiet && nas_mpi_rank() == 0)
-      fprintf(stderr, "stage 1: space %d/%d (width %.2f, resolution %d): %d/%d fit, mean MACs*fit %.2fM, %.1f queries/s\n",
+      fprintf(stderr,
+              "stage 1: space %d/%d (width %.2f, resolution %d): %d/%d fit, mean MACs*fit %.2fM, %.1f queries/s\n",
               sidx + 1, st->num_spaces, sp->widths[wi], sp->resolutions[ri], fit, o->samples,
               space_score(o, st, sidx) / 1e6, (double)(nas_evaluator_queries(ev) - q0) / (now() - t0 + 1e-9));
   }
@@ -352,8 +359,9 @@ static mcu_status_t stage2(const options_t *o, const nas_space_t *sp, nas_evalua
     ++st->iteration;
     if (checkpoint_write(o, sp, st)) s = mcu_status_errorf("%s: cannot write the checkpoint", o->checkpoint);
     if (!o->quiet && nas_mpi_rank() == 0)
-      fprintf(stderr, "stage 2: iteration %d/%d, population %d, best fitness %.6g (MACs %lld, SRAM %llu B), "
-                      "%lld candidates, %.1f queries/s\n",
+      fprintf(stderr,
+              "stage 2: iteration %d/%d, population %d, best fitness %.6g (MACs %lld, SRAM %llu B), "
+              "%lld candidates, %.1f queries/s\n",
               st->iteration, o->iterations, st->pop_size, st->best.r.fitness, (long long)st->best.r.macs,
               (unsigned long long)st->best.r.sram, (long long)st->evaluated,
               (double)(nas_evaluator_queries(ev) - q0) / (now() - t0 + 1e-9));
@@ -373,37 +381,73 @@ static int usage(void) {
   return 2;
 }
 
+/* One command-line option: its flag, where it goes and its range (numbers). */
+typedef enum { OPT_STR, OPT_INT, OPT_U64, OPT_I64, OPT_DBL, OPT_FLAG } opt_kind_t;
+typedef struct {
+  const char *flag;
+  opt_kind_t kind;
+  void *dst;
+  double lo, hi;
+} opt_t;
+
 static int parse_args(int argc, char **argv, options_t *o) {
   memset(o, 0, sizeof *o);
   o->space_path = MCUNET_SOURCE_DIR "/nas-driver/space_default.json";
   o->seed = 1, o->samples = 100, o->population = 100, o->iterations = 500, o->jobs = 2, o->space_index = -1;
   o->parent_ratio = 0.25, o->mutate_ratio = 0.5, o->mutate_prob = 0.1;
+  const opt_t opts[] = {
+      {"--board", OPT_STR, &o->board, 0, 0},
+      {"--space", OPT_STR, &o->space_path, 0, 0},
+      {"--checkpoint", OPT_STR, &o->checkpoint, 0, 0},
+      {"--svg", OPT_STR, &o->svg, 0, 0},
+      {"--out", OPT_STR, &o->out, 0, 0},
+      {"--evaluator", OPT_STR, &o->command, 0, 0},
+      {"--seed", OPT_U64, &o->seed, 0, 1.8e19},
+      {"--samples", OPT_INT, &o->samples, 1, 100000},
+      {"--population", OPT_INT, &o->population, 2, 100000},
+      {"--iterations", OPT_INT, &o->iterations, 0, 1000000},
+      {"--parent-ratio", OPT_DBL, &o->parent_ratio, 0.0001, 1},
+      {"--mutate-ratio", OPT_DBL, &o->mutate_ratio, 0, 1},
+      {"--mutate-prob", OPT_DBL, &o->mutate_prob, 0, 1},
+      {"--jobs", OPT_INT, &o->jobs, 1, 64},
+      {"--sram", OPT_U64, &o->sram, 1, 1e12},
+      {"--flash", OPT_U64, &o->flash, 1, 1e12},
+      {"--instructions", OPT_I64, &o->instructions, 1, 1e15},
+      {"--space-index", OPT_INT, &o->space_index, 0, MAX_SPACES - 1},
+      {"--quiet", OPT_FLAG, &o->quiet, 0, 0},
+  };
   for (int i = 0; i < argc; ++i) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    char *end = NULL;
-#define STR(flag, dst) if (!strcmp(a, flag) && v) { dst = v; ++i; continue; }
-#define NUM(flag, dst, lo, hi)                                          \
-  if (!strcmp(a, flag) && v) {                                          \
-    double d = strtod(v, &end);                                         \
-    if (*end || end == v || !(d >= (lo) && d <= (hi))) return -1;       \
-    dst = d;                                                            \
-    ++i;                                                                \
-    continue;                                                           \
-  }
-    STR("--board", o->board) STR("--space", o->space_path) STR("--checkpoint", o->checkpoint) STR("--svg", o->svg)
-    STR("--out", o->out) STR("--evaluator", o->command)
-    NUM("--seed", o->seed, 0, 1e18) NUM("--samples", o->samples, 1, 100000) NUM("--population", o->population, 2, 100000)
-    NUM("--iterations", o->iterations, 0, 1000000) NUM("--parent-ratio", o->parent_ratio, 0.0001, 1)
-    NUM("--mutate-ratio", o->mutate_ratio, 0, 1) NUM("--mutate-prob", o->mutate_prob, 0, 1)
-    NUM("--jobs", o->jobs, 1, 64) NUM("--sram", o->sram, 1, 1e12) NUM("--flash", o->flash, 1, 1e12)
-    NUM("--instructions", o->instructions, 1, 1e15) NUM("--space-index", o->space_index, 0, MAX_SPACES - 1)
-    if (!strcmp(a, "--quiet")) {
-      o->quiet = 1;
+    const opt_t *op = NULL;
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; ++k)
+      if (!strcmp(argv[i], opts[k].flag)) op = &opts[k];
+    if (!op) return -1;
+    if (op->kind == OPT_FLAG) {
+      *(int *)op->dst = 1;
       continue;
     }
-#undef STR
-#undef NUM
-    return -1;
+    if (i + 1 >= argc) return -1;
+    const char *v = argv[++i];
+    if (op->kind == OPT_STR) {
+      *(const char **)op->dst = v;
+      continue;
+    }
+    char *end;
+    double d = strtod(v, &end);
+    if (*end || end == v || !(d >= op->lo && d <= op->hi)) return -1;
+    if (op->kind == OPT_U64) {
+      if (*v == '-') return -1;
+      unsigned long long u = strtoull(v, &end, 10); /* integers above 2^53 exactly */
+      if (*end) return -1;
+      *(uint64_t *)op->dst = u;
+    } else if (op->kind == OPT_DBL) {
+      *(double *)op->dst = d;
+    } else if (d != floor(d)) {
+      return -1;
+    } else if (op->kind == OPT_INT) {
+      *(int *)op->dst = (int)d;
+    } else {
+      *(int64_t *)op->dst = (int64_t)d;
+    }
   }
   return o->board ? 0 : -1;
 }
@@ -439,7 +483,8 @@ int nas_search_main(int argc, char **argv) {
   int resumed = checkpoint_read(&o, &sp, &st);
   if (resumed < 0) {
     s = mcu_status_errorf("%s: not a checkpoint of this search (other options or space, or damaged): remove it "
-                          "to start over", o.checkpoint);
+                          "to start over",
+                          o.checkpoint);
     goto out;
   }
   if (resumed && rank == 0 && !o.quiet)
@@ -490,8 +535,8 @@ int nas_search_main(int argc, char **argv) {
     printf("best: {\"fitness\": %.17g, \"macs\": %lld, \"params\": %lld, \"peak_sram_bytes\": %llu, \"flash_bytes\": "
            "%llu, \"instructions_estimate\": %lld, \"schedule\": \"%s\", \"candidates\": %lld}\n",
            st.best.r.fitness, (long long)st.best.r.macs, (long long)st.best.r.params,
-           (unsigned long long)st.best.r.sram, (unsigned long long)st.best.r.flash,
-           (long long)st.best.r.instructions, nas_schedule_name(st.best.r.schedule), (long long)st.evaluated);
+           (unsigned long long)st.best.r.sram, (unsigned long long)st.best.r.flash, (long long)st.best.r.instructions,
+           nas_schedule_name(st.best.r.schedule), (long long)st.evaluated);
     if (!o.quiet) report_member("best", &sp, &st.best);
     if (o.out) {
       nas_net_t n;

@@ -174,13 +174,13 @@ int nas_genome_parse(const nas_space_t *sp, const char *s, nas_genome_t *out_gen
   memset(&g, 0, sizeof g);
   char *end;
   const char *p = s;
-#define NEXT_INT(dst, lo, hi)                                \
-  do {                                                       \
-    while (*p == ' ' || *p == '|') ++p;                      \
-    long v_ = strtol(p, &end, 10);                           \
-    if (end == p || v_ < (lo) || v_ > (hi)) return -1;       \
-    (dst) = (int)v_;                                         \
-    p = end;                                                 \
+#define NEXT_INT(dst, lo, hi)                                                                                          \
+  do {                                                                                                                 \
+    while (*p == ' ' || *p == '|') ++p;                                                                                \
+    long v_ = strtol(p, &end, 10);                                                                                     \
+    if (end == p || v_ < (lo) || v_ > (hi)) return -1;                                                                 \
+    (dst) = (int)v_;                                                                                                   \
+    p = end;                                                                                                           \
   } while (0)
   NEXT_INT(g.width, 0, sp->num_widths - 1);
   NEXT_INT(g.resolution, 0, sp->num_resolutions - 1);

@@ -44,11 +44,12 @@ static void test_zoo_config(void) {
 }
 
 static void test_bad_config(void) {
-  const char *bad = "{\"resolution\": 96, \"first_conv\": {\"in_channels\": 3, \"out_channels\": 16, \"kernel_size\": 3,"
-                    " \"stride\": 2, \"act_func\": \"relu6\"}, \"blocks\": [{\"mobile_inverted_conv\": {\"name\": "
-                    "\"MBInvertedConvLayer\", \"in_channels\": 8, \"out_channels\": 8, \"kernel_size\": 3, \"stride\": "
-                    "1, \"expand_ratio\": 1}, \"shortcut\": null}], \"classifier\": {\"in_features\": 8, "
-                    "\"out_features\": 10}}";
+  const char *bad =
+      "{\"resolution\": 96, \"first_conv\": {\"in_channels\": 3, \"out_channels\": 16, \"kernel_size\": 3,"
+      " \"stride\": 2, \"act_func\": \"relu6\"}, \"blocks\": [{\"mobile_inverted_conv\": {\"name\": "
+      "\"MBInvertedConvLayer\", \"in_channels\": 8, \"out_channels\": 8, \"kernel_size\": 3, \"stride\": "
+      "1, \"expand_ratio\": 1}, \"shortcut\": null}], \"classifier\": {\"in_features\": 8, "
+      "\"out_features\": 10}}";
   nas_json_t *j;
   mcu_status_t s = nas_json_parse(bad, &j);
   CHECK(!s, "parsed");
@@ -82,7 +83,8 @@ static void test_space(void) {
     CHECK(!e, "sampled network %d is valid: %s", t, mcu_status_message(e));
     mcu_status_free(e);
     char text[1024];
-    CHECK(!nas_genome_format(&sp, &g, text, sizeof text) && !nas_genome_parse(&sp, text, &h) && !memcmp(&g, &h, sizeof g),
+    CHECK(!nas_genome_format(&sp, &g, text, sizeof text) && !nas_genome_parse(&sp, text, &h) &&
+              !memcmp(&g, &h, sizeof g),
           "genome text round trip: %s", text);
     nas_genome_mutate(&sp, &g, 0.0, &rng2, &m);
     CHECK(!memcmp(&g, &m, sizeof g), "mutation with probability 0 is the identity");
