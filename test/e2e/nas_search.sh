@@ -5,6 +5,7 @@
 #  - a run killed (SIGKILL) once in stage 1 and once in stage 2, and resumed from its checkpoint each time, prints
 #    the same result as the uninterrupted run; a checkpoint from other options is refused;
 #  - --jobs 1 and --jobs 2 give the same result; so do two MPI ranks (mpirun -np 2; skipped without mpirun);
+#  - --sram and --instructions bound the best network;
 #  - an external evaluator (the line protocol of docs/nas.md) drives the fitness.
 source "$(dirname "$0")/../tools/e2e_lib.bash" "$@"
 need_built mcunet-nas mcunetc
@@ -65,6 +66,14 @@ if command -v mpirun >/dev/null; then
   elif grep -qi "root\|not enough slots\|orte\|prte" "$w/err"; then echo "SKIP (MPI): mpirun refused: $(head -2 "$w/err")"
   else fail "mpirun -np 2: $(head -5 "$w/err")"; fi
 else echo "SKIP (MPI): mpirun not found"; fi
+
+# Lower limits than the board's: --sram and an instruction budget bound the best network.
+if "$nas" search "${small[@]}" --sram 120000 --instructions 150000000 >"$w/lim.out" 2>"$w/err"; then
+  s=$(sed -n 's/^best: .*"peak_sram_bytes": \([0-9]*\).*/\1/p' "$w/lim.out")
+  i=$(sed -n 's/^best: .*"instructions_estimate": \([0-9]*\).*/\1/p' "$w/lim.out")
+  [[ -n $s && -n $i && $s -le 120000 && $i -le 150000000 ]] && ok "limits: SRAM $s <= 120000, instructions $i" ||
+    fail "limits not kept: SRAM '$s', instructions '$i'"
+else fail "search with --sram/--instructions: $(cat "$w/err")"; fi
 
 # External evaluator: scores each candidate -peak_sram_bytes (the smallest SRAM wins), checking the ids.
 cat >"$w/eval.py" <<'PY'
