@@ -2,9 +2,11 @@
  * Why text: mcu_compile_program reads .mlir files through the same entry as .onnx ones, so the query runs the
  * unchanged pipeline (every pass, lowering) on it; the text is small because every constant is a splat.
  * The form mirrors the ONNX front end's import of onnx_export.c's model (NCHW input transposed to NHWC, conv2d with
- * OHWI per-channel int8 filters and i32 biases, add, mean, reshapes); test/e2e/nas_zoo.sh checks that both give the
- * same arena and weights sizes. Weakness: a change in the front end's import form must be mirrored here (the e2e
- * test fails when it is not). */
+ * OHWI int8 filters and i32 biases, add, mean, reshapes, the same activation quantization and names). Two things
+ * differ, both cheaper to parse and neither changing the plan or the blob sizes: constants are zero splats, and
+ * filters are quantized per tensor (the export's are per channel; per-channel scales are thousands of decimal
+ * floats to parse). test/e2e/nas_zoo.sh and cost_test.c check that both paths give the same figures. Weakness: a
+ * change in the front end's import form must be mirrored here (those tests fail when it is not). */
 #include "mlir_emit.h"
 
 #include <string.h>
@@ -18,7 +20,7 @@ typedef struct {
   int next; /* next SSA number */
 } emitter_t;
 
-/* The filter's type: per-channel scales (values vary by channel, like a trained model's; not used by planning). */
+/* The filter's type: int8 quantized per tensor (see the top). */
 static void filter_type(emitter_t *e, int o, int k, int ci) {
   fprintf(e->f, "tensor<%dx%dx%dx%dx!quant.uniform<i8:f32, 4.000000e-03>>", o, k, k, ci);
 }

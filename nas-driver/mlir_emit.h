@@ -10,9 +10,10 @@
 extern "C" {
 #endif
 
-/* Writes the module that importing nas_onnx_export's model gives, op for op and type for type (same quantization
- * parameters, same names), except that weights and biases are zero splats (dense<0>): the memory plan depends on
- * shapes and types only, so the cost queries skip the weights entirely. Returns 0, or -1 on a write error. */
+/* Writes the module that importing nas_onnx_export's model gives, op for op (same shapes, activation quantization
+ * and names), except that weights and biases are zero splats (dense<0>) and filters are quantized per tensor: the
+ * memory plan and the blob sizes do not depend on either, so the cost queries skip the weights entirely. Returns 0,
+ * or -1 on a write error. */
 int nas_mlir_write(const nas_net_t *n, FILE *f);
 
 #ifdef __cplusplus
