@@ -11,9 +11,16 @@
 
 #include <string.h>
 
-#define RELU "!quant.uniform<i8:f32, 0.023529412224888802:-128>"
-#define LIN "!quant.uniform<i8:f32, 6.250000e-02>"
-#define INQ "!quant.uniform<i8:f32, 1.562500e-02>"
+/* Type aliases, defined once at the top of the module: each quantized type's scale (a decimal float, slow to parse)
+ * is parsed once, not at every use. */
+#define RELU "!relu6"
+#define LIN "!linear"
+#define INQ "!input"
+#define WQ "!filter"
+static const char aliases[] = "!relu6 = !quant.uniform<i8:f32, 0.023529412224888802:-128>\n"
+                              "!linear = !quant.uniform<i8:f32, 6.250000e-02>\n"
+                              "!input = !quant.uniform<i8:f32, 1.562500e-02>\n"
+                              "!filter = !quant.uniform<i8:f32, 4.000000e-03>\n";
 
 typedef struct {
   FILE *f;
@@ -22,7 +29,7 @@ typedef struct {
 
 /* The filter's type: int8 quantized per tensor (see the top). */
 static void filter_type(emitter_t *e, int o, int k, int ci) {
-  fprintf(e->f, "tensor<%dx%dx%dx%dx!quant.uniform<i8:f32, 4.000000e-03>>", o, k, k, ci);
+  fprintf(e->f, "tensor<%dx%dx%dx%dx" WQ ">", o, k, k, ci);
 }
 
 /* One conv2d: x (value number, [1,h,w,ci] of quant type xq) -> returns the output value number. */
@@ -52,6 +59,7 @@ static int conv(emitter_t *e, const char *name, int x, int h, int ci, const char
 int nas_mlir_write(const nas_net_t *n, FILE *f) {
   emitter_t e = {f, 1};
   int r = n->resolution, c = n->in_channels;
+  fputs(aliases, f);
   fprintf(f,
           "module {\n  func.func @main(%%arg0: tensor<1x%dx%dx%dx%s> {mcu.name = \"input\"}) -> "
           "(tensor<1x%dx%s> {mcu.name = \"logits\"}) {\n",
