@@ -171,7 +171,10 @@ static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
   if (!t->data) return mcu_status_errorf("out of memory");
   const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
   if (mlirDenseElementsAttrIsSplat(a)) {
-    for (int64_t i = 0; i < bytes; i += esize) memcpy(t->data + i, raw, (size_t)esize);
+    /* one element, then doubling copies (one memcpy per element is slow on large splat filters) */
+    if (bytes > 0) memcpy(t->data, raw, (size_t)(esize < bytes ? esize : bytes));
+    for (int64_t have = esize; have < bytes; have *= 2)
+      memcpy(t->data + have, t->data, (size_t)(have < bytes - have ? have : bytes - have));
   } else {
     memcpy(t->data, raw, (size_t)bytes);
   }

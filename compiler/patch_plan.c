@@ -92,11 +92,66 @@ mcu_status_t mcu_patch_calls(const mcu_patch_layer_t *ls, int n, int rows, int c
 
 static uint64_t area(mcu_region_t r) { return (uint64_t)(r.y1 - r.y0) * (uint64_t)(r.x1 - r.x0); }
 
+/* One axis of mcu_patch_calls (axis 0: rows, 1: columns) for band `band` of `bands`: the length of every layer's
+ * output region and of layer 0's input region. Returns 0, or -1 where mcu_patch_calls would fail. */
+static int walk_axis(const mcu_patch_layer_t *ls, int n, int axis, int bands, int band, uint64_t *out_len,
+                     uint64_t *out_in_len) {
+  const mcu_patch_layer_t *last = &ls[n - 1];
+  const int32_t size = axis ? last->out_w : last->out_h;
+  int32_t o0 = (int32_t)((int64_t)band * size / bands), o1 = (int32_t)((int64_t)(band + 1) * size / bands);
+  for (int k = n - 1; k >= 0; --k) {
+    const mcu_patch_layer_t *l = &ls[k];
+    out_len[k] = (uint64_t)(o1 - o0);
+    if (l->kind != MCU_PATCH_ELEMENTWISE) {
+      int32_t c0 = 0, c1 = 0, p0 = 0, p1 = 0;
+      mcu_status_t s = axis ? window_in(o0, o1, l->sw, l->pad_left, l->kw, l->dw, l->in_w, &c0, &c1, &p0, &p1)
+                            : window_in(o0, o1, l->sh, l->pad_top, l->kh, l->dh, l->in_h, &c0, &c1, &p0, &p1);
+      if (s) {
+        mcu_status_free(s);
+        return -1;
+      }
+      o0 = c0, o1 = c1;
+    }
+  }
+  *out_in_len = (uint64_t)(o1 - o0);
+  return 0;
+}
+
+/* The grid's regions are separable: a patch's rows depend only on its grid row and its columns only on its grid
+ * column, so one walk per row band and one per column band (walk_axis) give every patch's regions; the sums and
+ * maxima of their areas are products of the row and column figures. The first patch is checked by
+ * mcu_patch_calls (its error is the one to return); when a band's walk fails, every patch is walked, so the error
+ * is the one the patch order gives. */
 mcu_status_t mcu_patch_cost(const mcu_patch_layer_t *ls, int n, int rows, int cols, mcu_patch_cost_t *out_cost) {
   memset(out_cost, 0, sizeof *out_cost);
   mcu_patch_call_t calls[MCU_PATCH_MAX_LAYERS];
   for (int k = 0; k < n && k < MCU_PATCH_MAX_LAYERS; ++k)
     out_cost->base_macs += (uint64_t)ls[k].out_h * ls[k].out_w * ls[k].out_c * ls[k].macs_per_out;
+  mcu_status_t first = mcu_patch_calls(ls, n, rows, cols, 0, 0, calls);
+  if (first) return first;
+  uint64_t sum[2][MCU_PATCH_MAX_LAYERS] = {{0}}, max[2][MCU_PATCH_MAX_LAYERS] = {{0}}, in_max[2] = {0, 0};
+  int separable = 1;
+  for (int axis = 0; axis < 2 && separable; ++axis)
+    for (int band = 0; band < (axis ? cols : rows) && separable; ++band) {
+      uint64_t len[MCU_PATCH_MAX_LAYERS], in_len;
+      if (walk_axis(ls, n, axis, axis ? cols : rows, band, len, &in_len)) {
+        separable = 0;
+        break;
+      }
+      for (int k = 0; k < n; ++k) {
+        sum[axis][k] += len[k];
+        if (len[k] > max[axis][k]) max[axis][k] = len[k];
+      }
+      if (in_len > in_max[axis]) in_max[axis] = in_len;
+    }
+  if (separable) {
+    for (int k = 0; k < n; ++k) {
+      out_cost->buf_bytes[k] = max[0][k] * max[1][k] * ls[k].out_c * ls[k].out_elem;
+      out_cost->macs += sum[0][k] * sum[1][k] * ls[k].out_c * ls[k].macs_per_out;
+    }
+    out_cost->in_bytes = in_max[0] * in_max[1] * ls[0].in_c * ls[0].in_elem;
+    return NULL;
+  }
   for (int pi = 0; pi < rows; ++pi)
     for (int pj = 0; pj < cols; ++pj) {
       mcu_status_t s = mcu_patch_calls(ls, n, rows, cols, pi, pj, calls);

@@ -127,6 +127,26 @@ static void test_random_chains(void) {
     mcu_status_t s1 = mcu_patch_cost(ls, n, rows, cols, &cost), s2 = mcu_patch_cost(ls, n, 1, 1, &one);
     CHECK(!s1 && !s2 && one.macs <= one.base_macs, "trial %d: one tile %llu MACs, unsplit %llu", trial,
           (unsigned long long)one.macs, (unsigned long long)one.base_macs);
+    /* The separable computation equals walking every patch. */
+    if (!s1) {
+      mcu_patch_cost_t walk;
+      memset(&walk, 0, sizeof walk);
+      walk.base_macs = cost.base_macs;
+      for (int pi = 0; pi < rows; ++pi)
+        for (int pj = 0; pj < cols; ++pj) {
+          mcu_patch_call_t calls[5];
+          mcu_status_t s = mcu_patch_calls(ls, n, rows, cols, pi, pj, calls);
+          mcu_status_free(s);
+          for (int k = 0; k < n && !s; ++k) {
+            const uint64_t a = (uint64_t)(calls[k].out.y1 - calls[k].out.y0) * (uint64_t)(calls[k].out.x1 - calls[k].out.x0);
+            if (a * ls[k].out_c * ls[k].out_elem > walk.buf_bytes[k]) walk.buf_bytes[k] = a * ls[k].out_c * ls[k].out_elem;
+            walk.macs += a * ls[k].out_c * ls[k].macs_per_out;
+          }
+          const uint64_t ia = (uint64_t)(calls[0].in.y1 - calls[0].in.y0) * (uint64_t)(calls[0].in.x1 - calls[0].in.x0);
+          if (!s && ia * ls[0].in_c * ls[0].in_elem > walk.in_bytes) walk.in_bytes = ia * ls[0].in_c * ls[0].in_elem;
+        }
+      CHECK(!memcmp(&walk, &cost, sizeof walk), "trial %d: the separable cost equals the patch-by-patch walk", trial);
+    }
     mcu_status_free(s1), mcu_status_free(s2);
     free(patched), free(full), free(input);
     ++runs;

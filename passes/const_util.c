@@ -47,8 +47,12 @@ int mcu_const_read(MlirValue v, void *out_data, int64_t bytes) {
   if (abytes != bytes || mcu_type_bytes(mlirValueGetType(v)) != bytes) return 0;
   const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
   if (mlirDenseElementsAttrIsSplat(a)) {
+    /* one element, then doubling copies (one memcpy per element is slow on large splat filters) */
     int64_t esize = n > 0 ? bytes / n : 0;
-    for (int64_t i = 0; i < n; ++i) memcpy((uint8_t *)out_data + i * esize, raw, (size_t)esize);
+    uint8_t *o = out_data;
+    if (n > 0) memcpy(o, raw, (size_t)esize);
+    for (int64_t have = esize; have > 0 && have < bytes; have *= 2)
+      memcpy(o + have, o, (size_t)(have < bytes - have ? have : bytes - have));
   } else {
     memcpy(out_data, raw, (size_t)bytes);
   }

@@ -40,20 +40,6 @@
 #define MAX_LEN 12
 #define MAX_GRID 8
 
-static MlirAttribute attr(MlirOperation op, const char *name) {
-  return mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name));
-}
-
-static int is_returned(MlirValue v) {
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (mcu_op_is(mlirOpOperandGetOwner(u), "func.return")) return 1;
-  return 0;
-}
-
-static int is_alias_mark(MlirOperation op) {
-  return mcu_op_is(op, "mcu.reshape") && !mlirAttributeIsNull(attr(op, "mcu.alias"));
-}
-
 static int is_constant_value(MlirValue v) {
   return !mlirValueIsABlockArgument(v) && mcu_op_is(mlirOpResultGetOwner(v), "mcu.constant");
 }
@@ -195,7 +181,7 @@ static int32_t last_reader(const est_t *e, MlirValue v, int32_t step) {
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
     MlirOperation user = mlirOpOperandGetOwner(u);
     int32_t s = mcu_op_is(user, "func.return") ? e->num_layers : layer_index(e, user);
-    if (is_alias_mark(user)) s = last_reader(e, mlirOperationGetResult(user, 0), step);
+    if (mcu_op_is_alias(user)) s = last_reader(e, mlirOperationGetResult(user, 0), step);
     if (s > last) last = s;
   }
   return last;
@@ -215,7 +201,7 @@ static int est_build(MlirBlock block, est_t *e) {
   if (!e->layers || !e->bufs || !e->vals) return -1;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    if (!mcu_op_is(op, "mcu.constant") && !mcu_op_is(op, "func.return") && !is_alias_mark(op))
+    if (!mcu_op_is(op, "mcu.constant") && !mcu_op_is(op, "func.return") && !mcu_op_is_alias(op))
       e->layers[e->num_layers++] = op;
   for (int li = 0; li < e->num_layers; ++li) {
     MlirOperation op = e->layers[li];
@@ -226,7 +212,7 @@ static int est_build(MlirBlock block, est_t *e) {
     if (mlirOperationGetNumResults(op) != 1) continue;
     MlirValue v = mlirOperationGetResult(op, 0);
     int64_t bytes = mcu_type_bytes(mlirValueGetType(v));
-    if (is_returned(v) || bytes < 0) continue;
+    if (mcu_value_is_returned(v) || bytes < 0) continue;
     const int32_t last = last_reader(e, v, li);
     const int64_t ip = mcu_op_get_i64(op, "mcu.inplace", -1);
     int root = ip >= 0 && ip < mlirOperationGetNumOperands(op) ? buffer_of(e, mlirOperationGetOperand(op, ip)) : -1;
@@ -248,20 +234,14 @@ typedef struct cand {
   int64_t extra_macs;
 } cand_t;
 
-/* The network's peak with this stage (see the top); 0 when the stage is not valid. */
-static uint64_t cand_peak(const est_t *e, const mcu_patch_layer_t *ls, int start, int len, int rows, int cols,
-                          int64_t *out_extra) {
-  mcu_patch_cost_t c;
-  mcu_status_t s = mcu_patch_cost(ls, len, rows, cols, &c);
-  if (s) {
-    mcu_status_free(s);
-    return 0;
-  }
-  *out_extra = (int64_t)c.macs - (int64_t)c.base_macs;
+/* The live bytes of every step with the stage [start, start + len) that do not depend on its grid (see the top):
+ * base[step] (for the stage's steps: the buffers live across the stage and the step's scratch); returns the
+ * largest over the steps outside the stage. Computed once per stage, not once per grid (the search's hot loop). */
+static uint64_t stage_base(const est_t *e, int start, int len, uint64_t *base) {
   const int end = start + len - 1;
   int in_buf = buffer_of(e, mlirOperationGetOperand(e->layers[start], 0));
   int out_buf = buffer_of(e, mlirOperationGetResult(e->layers[end], 0));
-  uint64_t peak = 0;
+  uint64_t out_max = 0;
   for (int32_t step = 0; step < e->num_layers; ++step) {
     uint64_t live = 0;
     const int in_stage = step >= start && step <= end;
@@ -272,18 +252,38 @@ static uint64_t cand_peak(const est_t *e, const mcu_patch_layer_t *ls, int start
       if (b == out_buf && first > start) first = start;
       if (step < first || step > last) continue;
       if (in_stage && ((x->producer >= start && x->producer < end) || (x->scratch_of >= start && x->scratch_of <= end)))
-        continue; /* a stage intermediate or scratch: counted as a patch below */
+        continue; /* a stage intermediate or scratch: counted as a patch in cand_peak */
       live += x->bytes;
     }
     if (in_stage) {
-      const int k = step - start;
       for (int b = 0; b < e->nb; ++b)
         if (e->bufs[b].scratch_of == step) live += e->bufs[b].bytes;
-      if (k < len - 1) live += c.buf_bytes[k];
-      if (k > 0) live += c.buf_bytes[k - 1];
-      if (k == 0 && mcu_patch_gathers(ls, len, rows, cols)) live += c.in_bytes;
-      if (k == len - 1 && mcu_patch_scatters(ls, len, rows, cols)) live += c.buf_bytes[k];
+    } else if (live > out_max) {
+      out_max = live;
     }
+    base[step] = live;
+  }
+  return out_max;
+}
+
+/* The network's peak with this stage and grid (see the top), from stage_base's figures; 0 when the stage is not
+ * valid. */
+static uint64_t cand_peak(const mcu_patch_layer_t *ls, int start, int len, int rows, int cols, const uint64_t *base,
+                          uint64_t out_max, int64_t *out_extra) {
+  mcu_patch_cost_t c;
+  mcu_status_t s = mcu_patch_cost(ls, len, rows, cols, &c);
+  if (s) {
+    mcu_status_free(s);
+    return 0;
+  }
+  *out_extra = (int64_t)c.macs - (int64_t)c.base_macs;
+  uint64_t peak = out_max;
+  for (int k = 0; k < len; ++k) {
+    uint64_t live = base[start + k];
+    if (k < len - 1) live += c.buf_bytes[k];
+    if (k > 0) live += c.buf_bytes[k - 1];
+    if (k == 0 && mcu_patch_gathers(ls, len, rows, cols)) live += c.in_bytes;
+    if (k == len - 1 && mcu_patch_scatters(ls, len, rows, cols)) live += c.buf_bytes[k];
     if (live > peak) peak = live;
   }
   return peak;
@@ -338,9 +338,24 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
         total_macs += (uint64_t)pl.out_h * pl.out_w * pl.out_c * pl.macs_per_out;
     }
   }
+  /* With a budget (--patches=auto and a board: mcu.patch_budget), only a model that would not fit takes patches,
+   * and then the cheapest candidate that fits (any recomputation: fitting comes first), else the lowest peak. */
+  const int64_t budget = mcu_op_get_i64(module, "mcu.patch_budget", -1);
+  const int over = budget >= 0 && base > (uint64_t)budget;
+  if (budget >= 0 && !over && !forced) { /* it fits without: nothing to search */
+    est_free(&e);
+    return;
+  }
   cand_t best = {-1, 0, 0, 0, 0, 0};
   cand_t *all = NULL;
   int num_all = 0, cap_all = 0;
+  uint64_t *step_base = calloc((size_t)e.num_layers + 1, sizeof *step_base);
+  if (!step_base) {
+    est_free(&e);
+    mlirEmitError(mlirOperationGetLocation(module), "patch-stages: out of memory");
+    mlirExternalPassSignalFailure(pass);
+    return;
+  }
   mcu_patch_layer_t ls[MAX_LEN];
   const int start_hi = forced && req[2] >= 0 ? (int)req[2] : (e.num_layers < MAX_START ? e.num_layers - 1 : MAX_START - 1);
   for (int start = forced && req[2] >= 0 ? (int)req[2] : 0; start <= start_hi && start < e.num_layers; ++start) {
@@ -350,16 +365,17 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
       if (len > 0) { /* reads the previous layer's result, its only use, not a model output */
         MlirValue prev = mlirOperationGetResult(e.layers[start + len - 1], 0);
         if (!mlirValueEqual(mlirOperationGetOperand(op, 0), prev) || mcu_value_num_uses(prev) != 1 ||
-            is_returned(prev))
+            mcu_value_is_returned(prev))
           break;
       }
       const int n = len + 1;
       if (n < 2 || (forced && req[3] && n != req[3])) continue;
+      const uint64_t out_max = stage_base(&e, start, n, step_base);
       for (int rows = 1; rows <= MAX_GRID; ++rows)
         for (int cols = 1; cols <= MAX_GRID; ++cols) {
           if (rows * cols < 2 || (forced && (rows != req[0] || cols != req[1]))) continue;
           cand_t c = {start, n, rows, cols, 0, 0};
-          c.peak = cand_peak(&e, ls, start, n, rows, cols, &c.extra_macs);
+          c.peak = cand_peak(ls, start, n, rows, cols, step_base, out_max, &c.extra_macs);
           if (!c.peak) continue;
           if (num_all == cap_all) {
             cand_t *more = realloc(all, (size_t)(cap_all ? 2 * cap_all : 256) * sizeof *more);
@@ -370,10 +386,6 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
         }
     }
   }
-  /* With a budget (--patches=auto and a board: mcu.patch_budget), only a model that would not fit takes patches,
-   * and then the cheapest candidate that fits (any recomputation: fitting comes first), else the lowest peak. */
-  const int64_t budget = mcu_op_get_i64(module, "mcu.patch_budget", -1);
-  const int over = budget >= 0 && base > (uint64_t)budget;
   uint64_t least = UINT64_MAX;
   int any_fits = 0;
   for (int i = 0; i < num_all; ++i) {
@@ -392,6 +404,7 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
     }
   }
   free(all);
+  free(step_base);
   const int keep = best.start >= 0 && (forced || (best.peak < base && (budget < 0 || over)));
   if (forced && !keep) {
     est_free(&e);

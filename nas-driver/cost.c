@@ -1,0 +1,194 @@
+/* cost.c: cost queries through the compiler's front half (export, import, pass pipeline, lowering).
+ * Why this path: the figures are the compiler's, not a formula imitating it; a network that the query says fits is
+ * one mcunetc compiles within the board (same passes, same planner). The network reaches the compiler as IR text
+ * with splat weights (mlir_emit.c), or, on request, as the full ONNX export (the two agree: test/e2e/nas_zoo.sh).
+ * Weakness: each query parses text and pays a fresh MLIR context (see docs/nas.md for the measured rate). */
+#define _POSIX_C_SOURCE 200809L /* fsync, clock_gettime, getpid */
+#include "cost.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boards.h"
+#include "mlir_emit.h"
+#include "onnx_export.h"
+
+struct nas_cost_ctx {
+  const mcu_board_t *board;
+  int via_onnx;
+  char path[4096]; /* the scratch file, without its extension */
+  char file[4112];
+};
+
+static const nas_schedule_t schedules[NAS_NUM_SCHEDULES] = {
+    {0, 0, {MCU_PATCHES_AUTO, 0, 0, -1, 0}},
+    {0, 0, {MCU_PATCHES_OFF, 0, 0, -1, 0}},
+    {0, 0, {MCU_PATCHES_FORCE, 2, 2, -1, 0}},
+    {0, 0, {MCU_PATCHES_FORCE, 4, 4, -1, 0}},
+};
+static const char *const schedule_names[NAS_NUM_SCHEDULES] = {"default", "patches-off", "patches-2x2", "patches-4x4"};
+
+const nas_schedule_t *nas_schedule_at(int i) { return i >= 0 && i < NAS_NUM_SCHEDULES ? &schedules[i] : NULL; }
+const char *nas_schedule_name(int i) { return i >= 0 && i < NAS_NUM_SCHEDULES ? schedule_names[i] : "?"; }
+
+mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas_cost_ctx_t **out_ctx) {
+  const mcu_board_t *b = NULL;
+  if (board && !(b = mcu_board_find(board))) {
+    char names[256];
+    mcu_board_names(names, sizeof names);
+    return mcu_status_errorf("unknown board '%s' (%s)", board, names);
+  }
+  nas_cost_ctx_t *c = calloc(1, sizeof *c);
+  if (!c) return mcu_status_errorf("out of memory");
+  c->board = b;
+  if (!scratch_dir) scratch_dir = getenv("TMPDIR");
+  if (!scratch_dir || !*scratch_dir) scratch_dir = "/tmp";
+  /* the context's own file: the pid and the context's address keep contexts of one machine apart */
+  if ((size_t)snprintf(c->path, sizeof c->path, "%s/mcunet-nas-%ld-%p", scratch_dir, (long)getpid(), (void *)c) >=
+      sizeof c->path) {
+    free(c);
+    return mcu_status_errorf("%s: scratch path too long", scratch_dir);
+  }
+  *out_ctx = c;
+  return NULL;
+}
+
+void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx) {
+  if (!ctx) return;
+  char f[4112];
+  snprintf(f, sizeof f, "%s.onnx", ctx->path);
+  remove(f);
+  snprintf(f, sizeof f, "%s.mlir", ctx->path);
+  remove(f);
+  free(ctx);
+}
+
+void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx) { ctx->via_onnx = via_onnx; }
+
+/* Writes the query's model: the ONNX export (seed 1) or the IR text with splat weights (mlir_emit.c). */
+static mcu_status_t write_model(nas_cost_ctx_t *ctx, const nas_net_t *n) {
+  snprintf(ctx->file, sizeof ctx->file, "%s.%s", ctx->path, ctx->via_onnx ? "onnx" : "mlir");
+  if (ctx->via_onnx) return nas_onnx_export_file(n, 1, ctx->file);
+  mcu_status_t s = nas_net_check(n);
+  if (s) return s;
+  FILE *f = fopen(ctx->file, "w");
+  if (!f) return mcu_status_errorf("%s: cannot write", ctx->file);
+  int bad = nas_mlir_write(n, f);
+  if (fclose(f) || bad) return mcu_status_errorf("%s: write failed", ctx->file);
+  return NULL;
+}
+
+uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->sram_bytes : 0; }
+uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->flash_bytes : 0; }
+
+uint64_t nas_code_estimate(const mcu_program_t *p) { return 2048 + 1200 * (uint64_t)p->num_layers; }
+
+int64_t nas_instructions_estimate(const mcu_program_t *p) {
+  int64_t total = 0;
+  for (int i = 0; i < p->num_layers; ++i) {
+    const mcu_layer_t *l = &p->layers[i];
+    int64_t macs = mcu_layer_macs(p, l);
+    const mcu_tensor_t *out = &p->tensors[l->output];
+    const mcu_tensor_t *in = l->num_inputs > 0 ? &p->tensors[l->inputs[0]] : out;
+    switch (l->op) {
+    case MCU_OP_CONV2D: {
+      const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
+      int64_t k = w->rank == 4 ? w->shape[1] * w->shape[2] : 1;
+      int depthwise = l->groups > 1 && l->groups == in->shape[in->rank - 1];
+      total += depthwise ? 8 * macs : k == 1 ? 4 * macs : 5 * macs;
+      break;
+    }
+    case MCU_OP_FULLY_CONNECTED:
+    case MCU_OP_MATMUL:
+      total += 3 * macs;
+      break;
+    case MCU_OP_STREAM_BLOCK:
+      total += 5 * macs;
+      break;
+    case MCU_OP_ADD:
+    case MCU_OP_SUB:
+    case MCU_OP_MUL:
+      total += 6 * mcu_tensor_elements(out);
+      break;
+    case MCU_OP_AVG_POOL:
+    case MCU_OP_MAX_POOL:
+    case MCU_OP_MEAN:
+      total += 2 * mcu_tensor_elements(in);
+      break;
+    default:
+      total += 2 * (macs + mcu_tensor_elements(out));
+      break;
+    }
+  }
+  return total;
+}
+
+mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost) {
+  const nas_schedule_t *sch = nas_schedule_at(schedule);
+  if (!sch) return mcu_status_errorf("schedule %d out of range", schedule);
+  mcu_status_t s = write_model(ctx, n);
+  if (s) return s;
+  mcu_compile_options_t o;
+  mcu_compile_options_init(&o);
+  o.model_path = ctx->file;
+  o.no_inplace = sch->no_inplace;
+  o.no_stream = sch->no_stream;
+  o.patches = sch->patches;
+  mcu_program_t *p = NULL;
+  if ((s = mcu_compile_program(&o, &p))) return s;
+  nas_cost_t c;
+  memset(&c, 0, sizeof c);
+  c.peak_sram_bytes = p->arena_size;
+  c.weights_bytes = p->weights_size;
+  c.code_bytes = nas_code_estimate(p);
+  c.flash_bytes = c.weights_bytes + c.code_bytes;
+  for (int i = 0; i < p->num_layers; ++i) c.macs += mcu_layer_macs(p, &p->layers[i]);
+  c.params = nas_net_params(n);
+  c.instructions = nas_instructions_estimate(p);
+  if (p->num_patch_stages) c.patch_rows = p->patch_stages[0].rows, c.patch_cols = p->patch_stages[0].cols;
+  c.schedule = schedule;
+  c.fits_sram = !ctx->board || c.peak_sram_bytes <= ctx->board->sram_bytes;
+  c.fits_flash = !ctx->board || c.flash_bytes <= ctx->board->flash_bytes;
+  c.fits = c.fits_sram && c.fits_flash;
+  mcu_program_destroy(p);
+  *out_cost = c;
+  return NULL;
+}
+
+mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *out_cost) {
+  mcu_status_t first_error = NULL;
+  int have = 0;
+  nas_cost_t best;
+  memset(&best, 0, sizeof best);
+  for (int i = 0; i < NAS_NUM_SCHEDULES; ++i) {
+    nas_cost_t c;
+    mcu_status_t s = nas_cost_query(ctx, n, i, &c);
+    if (s) {
+      if (!first_error)
+        first_error = s;
+      else
+        mcu_status_free(s);
+      continue;
+    }
+    /* a fitting schedule beats one that does not; then the least SRAM; ties keep the earlier schedule */
+    if (!have || (c.fits > best.fits) || (c.fits == best.fits && c.peak_sram_bytes < best.peak_sram_bytes)) best = c;
+    have = 1;
+  }
+  if (!have) return first_error;
+  mcu_status_free(first_error);
+  *out_cost = best;
+  return NULL;
+}
+
+void nas_cost_write_json(const nas_cost_t *c, const char *board, FILE *f) {
+  fprintf(f,
+          "{\"board\": \"%s\", \"peak_sram_bytes\": %llu, \"flash_bytes\": %llu, \"weights_bytes\": %llu, "
+          "\"code_bytes_estimate\": %llu, \"macs\": %lld, \"params\": %lld, \"instructions_estimate\": %lld, "
+          "\"schedule\": \"%s\", \"patches\": \"%dx%d\", \"fits_sram\": %s, \"fits_flash\": %s, \"fits\": %s}",
+          board ? board : "", (unsigned long long)c->peak_sram_bytes, (unsigned long long)c->flash_bytes,
+          (unsigned long long)c->weights_bytes, (unsigned long long)c->code_bytes, (long long)c->macs,
+          (long long)c->params, (long long)c->instructions, nas_schedule_name(c->schedule), c->patch_rows,
+          c->patch_cols, c->fits_sram ? "true" : "false", c->fits_flash ? "true" : "false", c->fits ? "true" : "false");
+}

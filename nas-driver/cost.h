@@ -1,0 +1,79 @@
+/* cost.h: cost queries: what a network needs of a board, as the compiler's own front half plans it. */
+#ifndef MCUNET_NAS_COST_H
+#define MCUNET_NAS_COST_H
+
+#include <stdint.h>
+
+#include "mcunet.h"
+#include "netdesc.h"
+#include "program.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A memory schedule: the compiler options that change the plan (mcu_compile_options_t). */
+typedef struct nas_schedule {
+  int no_inplace, no_stream;
+  mcu_patches_t patches; /* zero: auto */
+} nas_schedule_t;
+
+/* The schedules the search tries, in order: the default (auto patches, streaming, in-place), patches off, then
+ * forced 2x2 and 4x4 patch grids (the paper's co-design loop: keep a candidate if any schedule fits). */
+#define NAS_NUM_SCHEDULES 4
+const nas_schedule_t *nas_schedule_at(int i);
+const char *nas_schedule_name(int i);
+
+typedef struct nas_cost {
+  uint64_t peak_sram_bytes;        /* the arena (activations, scratch, patch buffers): SYM_ARENA_SIZE */
+  uint64_t weights_bytes;          /* the weights blob: SYM_WEIGHTS_SIZE */
+  uint64_t code_bytes;             /* estimated code (nas_code_estimate) */
+  uint64_t flash_bytes;            /* weights + code */
+  int64_t macs;                    /* the compiled layers' MACs (mcu_layer_macs) */
+  int64_t params;                  /* analytic (nas_net_params) */
+  int64_t instructions;            /* estimated (nas_instructions_estimate) */
+  int fits_sram, fits_flash, fits; /* against the context's board (1 without a board) */
+  int schedule;                    /* index of the schedule used (nas_schedule_at) */
+  int patch_rows, patch_cols;      /* the patch grid the compiler chose (0: none) */
+} nas_cost_t;
+
+/* A cost-query context: the board and a scratch directory. No global state: one context per thread or process. */
+typedef struct nas_cost_ctx nas_cost_ctx_t;
+
+/* board: a name from compiler/boards.c, or NULL (fits is then 1); scratch_dir: where the exported model is written
+ * for the compiler (NULL: $TMPDIR or /tmp). */
+mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas_cost_ctx_t **out_ctx);
+void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx);
+/* 1: queries compile the full ONNX export (weights and all) instead of the IR with splat weights (the default). */
+void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx);
+/* The board's SRAM and flash (0 without a board). */
+uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx);
+uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx);
+
+/* The cost of `n` under schedule `schedule` (0 .. NAS_NUM_SCHEDULES-1): the network is written as the mcu-dialect IR
+ * the ONNX front end would import from its export, with splat weights (mlir_emit.h; or the export itself, see
+ * nas_cost_ctx_set_via_onnx) and compiled by mcu_compile_program (every pass of the pipeline, lowering: no code
+ * generation), the same passes mcunetc runs. */
+mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost);
+/* Tries every schedule and returns the cost of the best: the first that fits with the least SRAM, else the one
+ * with the least SRAM. A schedule the compiler refuses is skipped (an error only when all are refused). */
+mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *out_cost);
+
+/* The instruction model (replaceable by the kernel issue's cost model): instructions per MAC by layer kind: 1x1
+ * conv 4, depthwise 8, other conv 5, fully connected / matmul 3, fused inverted-residual block 5; add/sub/mul 6 per
+ * output element, pooling/mean 2 per input element, anything else 2 per MAC and per output element. Calibrated
+ * against `mcunet-run --count` of the five zoo exports (docs/nas.md: within 5% of each). */
+int64_t nas_instructions_estimate(const mcu_program_t *p);
+/* The code model: 2 KB (run loop, helpers) plus 1,200 bytes per lowered layer (each call is a specialised copy of
+ * its kernel). An upper bound on the five zoo exports (their code is 720-1,100 bytes per layer, docs/nas.md), so a
+ * network the query says fits does not fail mcunetc --board on code; the kernel issue can replace it. */
+uint64_t nas_code_estimate(const mcu_program_t *p);
+
+/* Writes the cost as one JSON object (no newline). */
+void nas_cost_write_json(const nas_cost_t *c, const char *board, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,66 @@
+/* cost_test.c: cost queries on a small network: the compiled MACs equal the analytic ones, both query paths agree,
+ * every schedule runs, the best is no worse than the default, errors are reported. */
+#include "cost.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mcu_test.h"
+
+static nas_net_t small_net(void) {
+  nas_net_t n;
+  memset(&n, 0, sizeof n);
+  n.resolution = 32, n.in_channels = 3, n.first_channels = 8, n.first_kernel = 3, n.first_stride = 2;
+  n.blocks[0] = (nas_block_t){8, 8, 3, 1, 1, 8, 0};
+  n.blocks[1] = (nas_block_t){8, 16, 5, 2, 4, 32, 0};
+  n.blocks[2] = (nas_block_t){16, 16, 7, 1, 3, 48, 1};
+  n.num_blocks = 3, n.classes = 10;
+  return n;
+}
+
+int main(void) {
+  nas_net_t n = small_net();
+  CHECK(!nas_net_check(&n), "the network is valid");
+  nas_cost_ctx_t *ctx = NULL;
+  mcu_status_t s = nas_cost_ctx_create("stm32f746", NULL, &ctx);
+  CHECK(!s && ctx, "context: %s", mcu_status_message(s));
+  if (s) return mcu_test_finish();
+  CHECK(nas_cost_ctx_sram(ctx) == 327680 && nas_cost_ctx_flash(ctx) == 1048576, "board limits");
+  nas_cost_t c[NAS_NUM_SCHEDULES];
+  for (int k = 0; k < NAS_NUM_SCHEDULES; ++k) {
+    s = nas_cost_query(ctx, &n, k, &c[k]);
+    CHECK(!s, "schedule %s: %s", nas_schedule_name(k), mcu_status_message(s));
+    mcu_status_free(s);
+    CHECK(c[k].macs == nas_net_macs(&n) && c[k].params == nas_net_params(&n), "%s: MACs %lld (analytic %lld)",
+          nas_schedule_name(k), (long long)c[k].macs, (long long)nas_net_macs(&n));
+    CHECK(c[k].peak_sram_bytes > 0 && c[k].weights_bytes > (uint64_t)nas_net_params(&n) &&
+              c[k].flash_bytes == c[k].weights_bytes + c[k].code_bytes && c[k].instructions > c[k].macs,
+          "%s: figures consistent", nas_schedule_name(k));
+    CHECK(c[k].fits && c[k].schedule == k, "%s fits the board", nas_schedule_name(k));
+  }
+  CHECK(c[0].weights_bytes == c[1].weights_bytes, "the schedule does not change the weights");
+  nas_cost_t via, best;
+  nas_cost_ctx_set_via_onnx(ctx, 1);
+  s = nas_cost_query(ctx, &n, 0, &via);
+  CHECK(!s && !memcmp(&via, &c[0], sizeof via), "the ONNX path gives the same figures: %s", mcu_status_message(s));
+  mcu_status_free(s);
+  nas_cost_ctx_set_via_onnx(ctx, 0);
+  s = nas_cost_best(ctx, &n, &best);
+  CHECK(!s && best.peak_sram_bytes <= c[0].peak_sram_bytes && best.peak_sram_bytes <= c[1].peak_sram_bytes,
+        "best schedule: %llu B", (unsigned long long)best.peak_sram_bytes);
+  mcu_status_free(s);
+  s = nas_cost_query(ctx, &n, NAS_NUM_SCHEDULES, &best);
+  CHECK(s && strstr(mcu_status_message(s), "out of range"), "a bad schedule index is an error");
+  mcu_status_free(s);
+  n.blocks[1].in_channels = 9;
+  s = nas_cost_query(ctx, &n, 0, &best);
+  CHECK(s && strstr(mcu_status_message(s), "blocks[1]: in_channels 9"), "an inconsistent network is refused: %s",
+        mcu_status_message(s));
+  mcu_status_free(s);
+  nas_cost_ctx_destroy(ctx);
+  nas_cost_ctx_t *bad = NULL;
+  s = nas_cost_ctx_create("nosuchboard", NULL, &bad);
+  CHECK(s && !bad && strstr(mcu_status_message(s), "unknown board"), "unknown board");
+  mcu_status_free(s);
+  return mcu_test_finish();
+}

@@ -1,0 +1,165 @@
+/* mcunet_nas_main.c: the mcunet-nas tool: export, cost, search (docs/nas.md). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cost.h"
+#include "netdesc.h"
+#include "onnx_export.h"
+#include "search.h"
+
+static int usage(void) {
+  fprintf(
+      stderr,
+      "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N]\n"
+      "       mcunet-nas cost CONFIG.json [--board B] [--schedule best|default|patches-off|patches-2x2|patches-4x4]\n"
+      "                  [--via-onnx]\n"
+      "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--via-onnx]  (cost queries per second)\n"
+      "       mcunet-nas search --board B [--space SPACE.json] [options] (mcunet-nas search --help)\n");
+  return 2;
+}
+
+static int fail(mcu_status_t s) {
+  fprintf(stderr, "mcunet-nas: %s\n", mcu_status_message(s));
+  mcu_status_free(s);
+  return 1;
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  if (!s || !*s || *s == '-') return -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end) return -1;
+  *out = v;
+  return 0;
+}
+
+static int cmd_export(int argc, char **argv) {
+  const char *config = NULL, *out = NULL;
+  uint64_t seed = 1;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc)
+      out = argv[++i];
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      if (parse_u64(argv[++i], &seed)) return usage();
+    } else if (argv[i][0] != '-' && !config)
+      config = argv[i];
+    else
+      return usage();
+  }
+  if (!config || !out) return usage();
+  nas_net_t n;
+  mcu_status_t s = nas_net_load(config, &n);
+  if (!s) s = nas_onnx_export_file(&n, seed, out);
+  if (s) return fail(s);
+  return 0;
+}
+
+static int cmd_cost(int argc, char **argv) {
+  const char *config = NULL, *board = NULL, *sched = "best";
+  int via_onnx = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--via-onnx"))
+      via_onnx = 1;
+    else if (!strcmp(argv[i], "--board") && i + 1 < argc)
+      board = argv[++i];
+    else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
+      sched = argv[++i];
+    else if (argv[i][0] != '-' && !config)
+      config = argv[i];
+    else
+      return usage();
+  }
+  if (!config) return usage();
+  nas_net_t n;
+  mcu_status_t s = nas_net_load(config, &n);
+  if (s) return fail(s);
+  nas_cost_ctx_t *ctx;
+  if ((s = nas_cost_ctx_create(board, NULL, &ctx))) return fail(s);
+  nas_cost_ctx_set_via_onnx(ctx, via_onnx);
+  nas_cost_t c;
+  if (!strcmp(sched, "best")) {
+    s = nas_cost_best(ctx, &n, &c);
+  } else {
+    int k = -1;
+    for (int i = 0; i < NAS_NUM_SCHEDULES; ++i)
+      if (!strcmp(sched, nas_schedule_name(i))) k = i;
+    if (k < 0) {
+      nas_cost_ctx_destroy(ctx);
+      fprintf(stderr, "mcunet-nas: unknown schedule '%s' (best, default, patches-off, patches-2x2, patches-4x4)\n",
+              sched);
+      return 2;
+    }
+    s = nas_cost_query(ctx, &n, k, &c);
+  }
+  nas_cost_ctx_destroy(ctx);
+  if (s) return fail(s);
+  nas_cost_write_json(&c, board, stdout);
+  fputc('\n', stdout);
+  return 0;
+}
+
+/* The cost-query benchmark: repeats one query for at least S seconds (default 5) in this process and prints the
+ * rate. Not a test: the figure goes to docs/nas.md. */
+static int cmd_bench(int argc, char **argv) {
+  const char *config = NULL, *sched = "default";
+  double seconds = 5;
+  int via_onnx = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--via-onnx"))
+      via_onnx = 1;
+    else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+      seconds = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
+      sched = argv[++i];
+    else if (argv[i][0] != '-' && !config)
+      config = argv[i];
+    else
+      return usage();
+  }
+  if (!config || !(seconds > 0)) return usage();
+  int k = -1;
+  for (int i = 0; i < NAS_NUM_SCHEDULES; ++i)
+    if (!strcmp(sched, nas_schedule_name(i))) k = i;
+  if (k < 0) return usage();
+  nas_net_t n;
+  mcu_status_t s = nas_net_load(config, &n);
+  if (s) return fail(s);
+  nas_cost_ctx_t *ctx;
+  if ((s = nas_cost_ctx_create(NULL, NULL, &ctx))) return fail(s);
+  nas_cost_ctx_set_via_onnx(ctx, via_onnx);
+  struct timespec t0, t1, c0, c1; /* wall clock, and this process's CPU time (robust on a loaded machine) */
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+  long count = 0;
+  double el = 0;
+  nas_cost_t c;
+  while (!s && el < seconds) {
+    s = nas_cost_query(ctx, &n, k, &c);
+    ++count;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+  }
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+  const double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+  nas_cost_ctx_destroy(ctx);
+  if (s) return fail(s);
+  printf(
+      "{\"config\": \"%s\", \"schedule\": \"%s\", \"queries\": %ld, \"seconds\": %.3f, \"queries_per_second\": %.1f, "
+      "\"ms_per_query\": %.3f, \"cpu_ms_per_query\": %.3f, \"cpu_queries_per_second\": %.1f, "
+         "\"peak_sram_bytes\": %llu}\n",
+      config, sched, count, el, count / el, el * 1000 / count, cpu * 1000 / count, count / cpu,
+         (unsigned long long)c.peak_sram_bytes);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage();
+  if (!strcmp(argv[1], "export")) return cmd_export(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "cost")) return cmd_cost(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "search")) return nas_search_main(argc - 2, argv + 2);
+  return usage();
+}
