@@ -280,7 +280,7 @@ MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int
     const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
     v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
   }
-  v += q->output_offset;
+  v = mcu_fx_add_wrap(v, q->output_offset); /* wraps where TF Lite Micro's int32 sum would overflow (undefined) */
   if (q->act_min == -128 && q->act_max == 127) return (int8_t)mcu_dsp_ssat8(v);
   return (int8_t)mcu_fx_clamp(v, q->act_min, q->act_max);
 }

@@ -219,7 +219,7 @@ static void requant_modes(void) {
     mcu_k_conv_params_t q = {0};
     q.output_offset = off, q.act_min = rnd(0, 3) ? -128 : rnd(-128, 0), q.act_max = rnd(0, 3) ? 127 : rnd(0, 127);
     if (q.act_max < q.act_min) q.act_max = q.act_min;
-    const int32_t want = mcu_fx_clamp(mcu_fx_mbqm(acc, mult, shift) + off, q.act_min, q.act_max);
+    const int32_t want = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, shift), off), q.act_min, q.act_max);
     for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= (shift <= -2 ? MCU_GEMM_RQ_FAST : MCU_GEMM_RQ_SAT); ++mode) {
       const mcu_gemm_rq_t r = mcu_gemm_rq(mult, shift, mode);
       const int32_t got = mcu_gemm_requant(acc, &r, mode, &q);
@@ -229,7 +229,7 @@ static void requant_modes(void) {
     /* left shifts (not the fast mode's domain) */
     const int32_t ls = rnd(0, 8);
     const mcu_gemm_rq_t r = mcu_gemm_rq(mult, ls, MCU_GEMM_RQ_EXACT);
-    const int32_t want_l = mcu_fx_clamp(mcu_fx_mbqm(acc, mult, ls) + off, q.act_min, q.act_max);
+    const int32_t want_l = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, ls), off), q.act_min, q.act_max);
     if (mcu_gemm_requant(acc, &r, MCU_GEMM_RQ_EXACT, &q) != want_l && bad++ < 5)
       CHECK(0, "requant left shift %d: acc %d mult %d", ls, acc, mult);
   }

@@ -13,7 +13,7 @@ need_built mcunetc
 figures="
 hello_world_int8|                                        |32 32 32 32 32 32 -
 lenet_300_100_mnist|                                        |1084 1084 1084 1084 1084 1084 -
-micro_speech|                                        |4004 4004 4004 4004 4004 4004 -
+micro_speech|                                        |4672 4672 4672 4672 4672 4672 -
 person_detect|                                        |39392 39392 39392 39392 39392 - -
 person_detect|--patches=min                           |23832 23832 24760 23832 24760 - -
 person_detect|--no-stream                             |55456 55456 55456 55456 55456 - -
