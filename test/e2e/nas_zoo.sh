@@ -5,7 +5,8 @@
 #  - the cost query's MACs (the compiled layers') and params equal the published figures of ../shared/docs/anchors.md
 #    at their rounding (MACs to 0.1M, params to 0.01M);
 #  - the cost query's peak_sram_bytes and weights_bytes equal SYM_ARENA_SIZE and SYM_WEIGHTS_SIZE of the object
-#    mcunetc compiles from the export (seed 7), with the default schedule and with forced 4x4 patches (one code
+#    mcunetc compiles from the export (seed 7), with the default schedule and the same board (stm32h743) and with
+#    forced 4x4 patches (one code
 #    path), and the query gives the same figures through its IR text with splat weights (the default) as through
 #    the full ONNX export (--via-onnx).
 source "$(dirname "$0")/../tools/e2e_lib.bash" "$@"
@@ -28,9 +29,9 @@ while read -r cfg macs params; do
   "$bin/mcunetc" "$w/$cfg.onnx" -o "$w/p$cfg.o" --patches=4x4 2>"$w/err" || fail "$cfg: mcunetc --patches=4x4"
   for sched in default patches-4x4; do
     h=$w/$cfg.h; [[ $sched == default ]] || h=$w/p$cfg.h
-    "$bin/mcunet-nas" cost "$c" --board stm32f746 --schedule $sched >"$w/cost.json" 2>"$w/err" ||
+    "$bin/mcunet-nas" cost "$c" --board stm32h743 --schedule $sched >"$w/cost.json" 2>"$w/err" ||
       { fail "$cfg: cost --schedule $sched: $(cat "$w/err")"; continue; }
-    "$bin/mcunet-nas" cost "$c" --board stm32f746 --schedule $sched --via-onnx >"$w/cost-onnx.json" 2>&1 &&
+    "$bin/mcunet-nas" cost "$c" --board stm32h743 --schedule $sched --via-onnx >"$w/cost-onnx.json" 2>&1 &&
       cmp -s "$w/cost.json" "$w/cost-onnx.json" || fail "$cfg ($sched): the IR path and the ONNX path disagree"
     arena=$(header_macro "$h" model_ARENA_SIZE); weights=$(header_macro "$h" model_WEIGHTS_SIZE)
     if "$py" - "$w/cost.json" "$arena" "$weights" "$macs" "$params" <<'PY'
