@@ -254,8 +254,8 @@ static double now(void) {
 /* Evaluates genomes and appends those that fit to `dst` (up to `want`). */
 static mcu_status_t eval_genomes(nas_evaluator_t *ev, const nas_space_t *sp, const nas_genome_t *gs, int n,
                                  member_t *dst, int *count, int want, int64_t *evaluated) {
-  nas_net_t *nets = malloc(sizeof *nets * (size_t)n);
-  nas_eval_result_t *res = malloc(sizeof *res * (size_t)n);
+  nas_net_t *nets = calloc((size_t)n, sizeof *nets);
+  nas_eval_result_t *res = calloc((size_t)n, sizeof *res);
   if (!nets || !res) {
     free(nets), free(res);
     return mcu_status_errorf("out of memory");
