@@ -76,8 +76,8 @@ static Onnx__TensorProto *add_init(builder_t *b, const char *name, int32_t dtype
   uint8_t *raw = b_alloc(b, bytes);
   if (!t || !d || !raw) return NULL;
   onnx__tensor_proto__init(t);
-  memcpy(d, dims, sizeof(int64_t) * (size_t)rank);
-  memcpy(raw, data, bytes);
+  if (rank) memcpy(d, dims, sizeof(int64_t) * (size_t)rank); /* a scalar has no dims (dims may be NULL) */
+  if (bytes) memcpy(raw, data, bytes);
   t->n_dims = (size_t)rank, t->dims = d;
   t->has_data_type = 1, t->data_type = dtype;
   t->name = b_strdup(b, name);
