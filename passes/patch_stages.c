@@ -324,19 +324,12 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
   }
   for (int li = 0; li < e.num_layers; ++li)
     mlirOperationRemoveDiscardableAttributeByName(e.layers[li], mlirStringRefCreateFromCString("mcu.patch"));
-  uint64_t base = 0, total_macs = 0;
-  {
-    int64_t unused;
-    (void)unused;
-    for (int32_t step = 0; step < e.num_layers; ++step) {
-      uint64_t live = 0;
-      for (int b = 0; b < e.nb; ++b)
-        if (step >= e.bufs[b].first && step <= e.bufs[b].last) live += e.bufs[b].bytes;
-      if (live > base) base = live;
-      mcu_patch_layer_t pl;
-      if (mcu_patch_layer_of_op(e.layers[step], &pl))
-        total_macs += (uint64_t)pl.out_h * pl.out_w * pl.out_c * pl.macs_per_out;
-    }
+  uint64_t base = 0; /* the unpatched lower bound: the most live bytes at one step */
+  for (int32_t step = 0; step < e.num_layers; ++step) {
+    uint64_t live = 0;
+    for (int b = 0; b < e.nb; ++b)
+      if (step >= e.bufs[b].first && step <= e.bufs[b].last) live += e.bufs[b].bytes;
+    if (live > base) base = live;
   }
   /* With a budget (--patches=auto and a board: mcu.patch_budget), only a model that would not fit takes patches,
    * and then the cheapest candidate that fits (any recomputation: fitting comes first), else the lowest peak. */
@@ -345,6 +338,12 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
   if (budget >= 0 && !over && !forced) { /* it fits without: nothing to search */
     est_free(&e);
     return;
+  }
+  uint64_t total_macs = 0;
+  for (int32_t step = 0; step < e.num_layers; ++step) {
+    mcu_patch_layer_t pl;
+    if (mcu_patch_layer_of_op(e.layers[step], &pl))
+      total_macs += (uint64_t)pl.out_h * pl.out_w * pl.out_c * pl.macs_per_out;
   }
   cand_t best = {-1, 0, 0, 0, 0, 0};
   cand_t *all = NULL;
