@@ -17,9 +17,8 @@
 # the "TFLM + CMSIS-NN instructions" column of SHARED/docs/anchors.md (measured on the emulated Cortex-M7 with the
 # same counting; for --target cortex-m4 the ratio is still against those M7 figures).
 # Known weaknesses: instruction counts are a proxy for cycles; one input per model (counts vary by a few
-# instructions across inputs); the MCUNet configurations (SHARED/models/mcunet-configs/*.json) are not benchmarked
-# because mcunetc cannot compile them yet (they are architectures without weights; the NAS driver does not export
-# them to a model file yet): the output says so.
+# instructions across inputs). The MCUNet configurations (SHARED/models/mcunet-configs/*.json) follow, exported to
+# int8 ONNX by the NAS driver and measured by bench/configs.sh.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -151,8 +150,7 @@ done
   echo "|---|---|---|---|---|"
   cat "$onebyone"
   echo
-  nconf=$(ls "$shared"/models/mcunet-configs/*.json 2>/dev/null | wc -l)
-  echo "MCUNet configurations ($nconf in ../shared/models/mcunet-configs): not benchmarked, mcunetc cannot compile them yet."
+  bash "$here/configs.sh" --build "$build" --shared "$shared" --target "$target" || status=1
 } > "$w/out.md"
 if [[ -n $out ]]; then cp "$w/out.md" "$out"; else cat "$w/out.md"; fi
 exit $status
