@@ -70,7 +70,8 @@ typedef struct nas_ranges {
 void nas_ranges_init(nas_ranges_t *r);
 
 /* The float forward pass of one image: `image` [R][R][C] (NHWC, float32), `out_logits` [classes]. Conv, depthwise
- * conv, ReLU6, residual add, global average pool, linear. `ranges` (may be NULL) is widened by every tensor's values. */
+ * conv, ReLU6, residual add, global average pool, linear. `ranges` (may be NULL) is widened by every tensor's
+ * values. */
 mcu_status_t nas_forward(const nas_fnet_t *f, const float *image, float *out_logits, nas_ranges_t *ranges);
 
 /* Deterministic calibration images from `seed` (count x R x R x C floats, NHWC): a few random low-frequency cosine

@@ -1,10 +1,10 @@
 /* npz.c: NumPy .npz reader: ZIP central directory + local headers (stored entries only) + .npy v1/v2/v3 headers.
  * Algorithm: find the end-of-central-directory record (scanning back over at most a 64 KiB comment), walk the central
- * directory (the authoritative sizes: np.savez's local headers carry 0xFFFFFFFF sizes with a ZIP64 extra field), check
- * each entry's local header against it, its CRC-32, then parse the .npy header (a Python dict literal) and check that
- * the data size is exactly product(shape) * itemsize. Why our own: the input is untrusted and small, and a general
- * ZIP library would bring inflate code we refuse anyway. Weakness: no ZIP64 end records (archives above 4 GiB or with
- * 65535+ entries), no compression, no multi-disk archives. */
+ * directory (the authoritative sizes: np.savez's local headers carry a ZIP64 extra field, and streaming writers leave
+ * 0xFFFFFFFF or 0 sizes there), check each entry's local header against it, its CRC-32, then parse the .npy header
+ * (a Python dict literal) and check that the data size is exactly product(shape) * itemsize. Why our own: the input
+ * is untrusted and small, and a general ZIP library would bring inflate code we refuse anyway. Weakness: no ZIP64
+ * end records (archives above 4 GiB or with 65535+ entries), no compression, no multi-disk archives. */
 #include "npz.h"
 
 #include <math.h>
@@ -246,7 +246,8 @@ mcu_status_t nas_npz_parse(const uint8_t *buf, size_t size, nas_npz_t **out) {
       break;
     }
   }
-  if (eocd == UINT64_MAX) return mcu_status_errorf("not a ZIP archive or truncated (no end-of-central-directory record)");
+  if (eocd == UINT64_MAX)
+    return mcu_status_errorf("not a ZIP archive or truncated (no end-of-central-directory record)");
   const uint8_t *e = buf + eocd;
   uint32_t disk = rd16(e + 4), cd_disk = rd16(e + 6), n_here = rd16(e + 8), n = rd16(e + 10);
   uint64_t cd_size = rd32(e + 12), cd_off = rd32(e + 16);

@@ -25,7 +25,8 @@ static mcu_status_t key_layout(const nas_net_t *n, const nas_json_t *cfg, int *o
     *out_eps = eps->number;
   }
   const nas_json_t *ws = bn ? nas_json_get(bn, "ws_eps") : NULL;
-  if (ws && ws->kind != NAS_JSON_NULL) return mcu_status_errorf("config: weight standardization (bn.ws_eps) is not supported");
+  if (ws && ws->kind != NAS_JSON_NULL)
+    return mcu_status_errorf("config: weight standardization (bn.ws_eps) is not supported");
   const nas_json_t *blocks = nas_json_get(cfg, "blocks");
   if (!blocks || blocks->kind != NAS_JSON_ARRAY) return NULL;
   int k = 0;

@@ -1,5 +1,6 @@
 /* weights_test.c: loading a state dict (.npz built in memory) into the float network: key scheme with a skipped
- * ZeroLayer block, batch-norm folding with the config's eps, and the errors (missing, unexpected, negative variance). */
+ * ZeroLayer block, batch-norm folding with the config's eps, forward and quantization properties, and the errors
+ * (missing, unexpected, negative variance). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

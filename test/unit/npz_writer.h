@@ -56,8 +56,9 @@ typedef struct {
   int bad_crc;
 } entry_t;
 
-/* A ZIP as np.savez writes it: each local header with 0xFFFFFFFF sizes and a ZIP64 extra field (force_zip64), the
- * central directory with the real 32-bit sizes. */
+/* A ZIP as np.savez writes it, each local header with a ZIP64 extra field (force_zip64), here with 0xFFFFFFFF
+ * sizes as a streaming writer leaves them (the harder case for the reader), the central directory with the real
+ * 32-bit sizes. */
 static void zip(buf_t *z, const entry_t *e, int n) {
   uint32_t offs[64];
   z->n = 0;
