@@ -91,7 +91,7 @@ static int parse_shape(cursor_t *c, nas_npy_t *a) {
 
 /* The itemsize of a simple dtype string ("<f4", "|u1", "<i8"); 0 when the dtype is not a plain number type. */
 static int descr_itemsize(const char *d) {
-  if (!strchr("<>|=", d[0]) || !strchr("fiub", d[1]) || !d[2]) return 0;
+  if (strlen(d) < 3 || !strchr("<>|=", d[0]) || !strchr("fiub", d[1])) return 0; /* strchr also finds a NUL */
   int n = 0;
   for (const char *p = d + 2; *p; ++p) {
     if (*p < '0' || *p > '9' || n > 16) return 0;

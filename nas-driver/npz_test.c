@@ -111,6 +111,10 @@ static void test_malformed(void) {
   zip(&archive, &e, 1);
   CHECK(!strcmp(parse_error(), "entry 'w.npy': unsupported dtype '|O'"), "object dtype: %s", parse_error());
   bodies[0].n = 0;
+  npy(&bodies[0], "<", "False", "(1,)", vals, 4);
+  zip(&archive, &e, 1);
+  CHECK(!strcmp(parse_error(), "entry 'w.npy': unsupported dtype '<'"), "short dtype: %s", parse_error());
+  bodies[0].n = 0;
   npy(&bodies[0], "<f4", "False", "(99999999999, 99999999999, 99999999999)", vals, 8);
   zip(&archive, &e, 1);
   CHECK(!strcmp(parse_error(), "entry 'w.npy': shape too large"), "shape overflow: %s", parse_error());
