@@ -9,11 +9,13 @@
 #include "netdesc.h"
 #include "onnx_export.h"
 #include "search.h"
+#include "wexport.h"
 
 static int usage(void) {
   fprintf(
       stderr,
-      "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N]\n"
+      "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N] [--weights W.npz [--calib IMAGES.raw]]\n"
+      "       mcunet-nas forward CONFIG.json --weights W.npz --input IMAGES.raw   (float logits, one line per image)\n"
       "       mcunet-nas cost CONFIG.json [--board B] [--schedule best|default|patches-off|patches-2x2|patches-4x4]\n"
       "                  [--via-onnx]\n"
       "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--via-onnx]  (cost queries per second)\n"
@@ -37,11 +39,15 @@ static int parse_u64(const char *s, uint64_t *out) {
 }
 
 static int cmd_export(int argc, char **argv) {
-  const char *config = NULL, *out = NULL;
+  const char *config = NULL, *out = NULL, *weights = NULL, *calib = NULL;
   uint64_t seed = 1;
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc)
       out = argv[++i];
+    else if (!strcmp(argv[i], "--weights") && i + 1 < argc)
+      weights = argv[++i];
+    else if (!strcmp(argv[i], "--calib") && i + 1 < argc)
+      calib = argv[++i];
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
       if (parse_u64(argv[++i], &seed)) return usage();
     } else if (argv[i][0] != '-' && !config)
@@ -49,10 +55,34 @@ static int cmd_export(int argc, char **argv) {
     else
       return usage();
   }
-  if (!config || !out) return usage();
-  nas_net_t n;
-  mcu_status_t s = nas_net_load(config, &n);
-  if (!s) s = nas_onnx_export_file(&n, seed, out);
+  if (!config || !out || (calib && !weights)) return usage();
+  mcu_status_t s;
+  if (weights) {
+    s = nas_export_weights(config, weights, calib, seed, out, stdout);
+  } else {
+    nas_net_t n;
+    s = nas_net_load(config, &n);
+    if (!s) s = nas_onnx_export_file(&n, seed, out);
+  }
+  if (s) return fail(s);
+  return 0;
+}
+
+/* The float forward pass of the user's weights (the reference an int8 export is compared with). */
+static int cmd_forward(int argc, char **argv) {
+  const char *config = NULL, *weights = NULL, *input = NULL;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--weights") && i + 1 < argc)
+      weights = argv[++i];
+    else if (!strcmp(argv[i], "--input") && i + 1 < argc)
+      input = argv[++i];
+    else if (argv[i][0] != '-' && !config)
+      config = argv[i];
+    else
+      return usage();
+  }
+  if (!config || !weights || !input) return usage();
+  mcu_status_t s = nas_forward_file(config, weights, input, stdout);
   if (s) return fail(s);
   return 0;
 }
@@ -158,6 +188,7 @@ static int cmd_bench(int argc, char **argv) {
 int main(int argc, char **argv) {
   if (argc < 2) return usage();
   if (!strcmp(argv[1], "export")) return cmd_export(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "forward")) return cmd_forward(argc - 2, argv + 2);
   if (!strcmp(argv[1], "cost")) return cmd_cost(argc - 2, argv + 2);
   if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
   if (!strcmp(argv[1], "search")) return nas_search_main(argc - 2, argv + 2);

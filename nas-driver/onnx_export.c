@@ -137,10 +137,12 @@ static Onnx__NodeProto *add_node(builder_t *b, const char *op, const char *domai
   return nd;
 }
 
-/* One QLinearConv: weights [out, in/group, k, k] uniform int8 in [-127, 127], per-channel scale ~ 1/sqrt(fan-in),
- * bias int32 ~ uniform real [-0.25, 0.25]. `relu6` picks the output quantization. Returns the output name. */
+/* One QLinearConv. With `qc` NULL the weights are random: [out, in/group, k, k] uniform int8 in [-127, 127],
+ * per-channel scale ~ 1/sqrt(fan-in), bias int32 ~ uniform real [-0.25, 0.25]; otherwise qc's int8 weights, weight
+ * scales and int32 biases. The output is quantized with the initializers ys / yz. Writes the output name. */
 static void conv(builder_t *b, const char *name, const char *x, float x_scale, const char *xs, const char *xz, int cin,
-                 int cout, int k, int stride, int group, int relu6, char *out_name, size_t out_cap) {
+                 int cout, int k, int stride, int group, const char *ys, const char *yz, const nas_qconv_t *qc,
+                 char *out_name, size_t out_cap) {
   int cin_g = cin / group;
   size_t nw = (size_t)cout * (size_t)cin_g * (size_t)(k * k);
   int8_t *w = malloc(nw ? nw : 1);
@@ -151,13 +153,19 @@ static void conv(builder_t *b, const char *name, const char *x, float x_scale, c
     b->failed = 1;
     goto done;
   }
-  for (size_t i = 0; i < nw; ++i) w[i] = (int8_t)((int)nas_rand_below(&b->rng, 255) - 127);
-  double fan_in = (double)cin_g * k * k;
-  for (int c = 0; c < cout; ++c) {
-    /* a real weight std of about 1.7/sqrt(fan_in) keeps the output std near 1.7x the input's (uniform: 73 = std) */
-    ws[c] = (float)((0.75 + 0.5 * nas_rand_unit(&b->rng)) * 1.7 / (73.0 * sqrt(fan_in)));
-    double real = (nas_rand_unit(&b->rng) - 0.5) * 0.5;
-    bias[c] = (int32_t)lrint(real / ((double)x_scale * ws[c]));
+  if (qc) {
+    memcpy(w, qc->w, nw);
+    memcpy(ws, qc->w_scale, sizeof(float) * (size_t)cout);
+    memcpy(bias, qc->bias, sizeof(int32_t) * (size_t)cout);
+  } else {
+    for (size_t i = 0; i < nw; ++i) w[i] = (int8_t)((int)nas_rand_below(&b->rng, 255) - 127);
+    double fan_in = (double)cin_g * k * k;
+    for (int c = 0; c < cout; ++c) {
+      /* a real weight std of about 1.7/sqrt(fan_in) keeps the output std near 1.7x the input's (uniform: 73 = std) */
+      ws[c] = (float)((0.75 + 0.5 * nas_rand_unit(&b->rng)) * 1.7 / (73.0 * sqrt(fan_in)));
+      double real = (nas_rand_unit(&b->rng) - 0.5) * 0.5;
+      bias[c] = (int32_t)lrint(real / ((double)x_scale * ws[c]));
+    }
   }
   char wn[96], wsn[96], wzn[96], bn[96];
   snprintf(wn, sizeof wn, "%s.weight", name);
@@ -170,15 +178,35 @@ static void conv(builder_t *b, const char *name, const char *x, float x_scale, c
   add_init(b, wzn, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 1, cd, wz, (size_t)cout);
   add_init(b, bn, ONNX__TENSOR_PROTO__DATA_TYPE__INT32, 1, cd, bias, sizeof(int32_t) * (size_t)cout);
   snprintf(out_name, out_cap, "%s.out", name);
-  const char *in[9] = {
-      x, xs, xz, wn, wsn, wzn, relu6 ? "relu6_scale" : "linear_scale", relu6 ? "relu6_zero_point" : "linear_zero_point",
-      bn};
+  const char *in[9] = {x, xs, xz, wn, wsn, wzn, ys, yz, bn};
   int64_t ks[2] = {k, k}, st[2] = {stride, stride}, pads[4] = {k / 2, k / 2, k / 2, k / 2};
   Onnx__AttributeProto *attrs[4] = {attr_ints(b, "kernel_shape", 2, ks), attr_ints(b, "strides", 2, st),
                                     attr_ints(b, "pads", 4, pads), attr_int(b, "group", group)};
   add_node(b, "QLinearConv", NULL, name, 9, in, out_name, 4, attrs);
 done:
   free(w), free(ws), free(wz), free(bias);
+}
+
+/* The quantization initializers of activation tensor `tid` (named `tname`): with q NULL (seeded export) the shared
+ * ones (input, ReLU6 or linear); otherwise "<tname>.scale" / "<tname>.zero_point" from q, added here (call once per
+ * tensor). Writes the names and the scale. */
+typedef struct {
+  char s[112], z[112];
+  float scale;
+} qnames_t;
+static void qnames(builder_t *b, const nas_qnet_t *q, int tid, const char *tname, int relu6, qnames_t *out) {
+  if (!q) {
+    snprintf(out->s, sizeof out->s, "%s", tid == NAS_T_INPUT ? "input_scale" : relu6 ? "relu6_scale" : "linear_scale");
+    snprintf(out->z, sizeof out->z, "%s",
+             tid == NAS_T_INPUT ? "zero" : relu6 ? "relu6_zero_point" : "linear_zero_point");
+    out->scale = tid == NAS_T_INPUT ? IN_SCALE : relu6 ? RELU_SCALE : LIN_SCALE;
+    return;
+  }
+  snprintf(out->s, sizeof out->s, "%s.scale", tname);
+  snprintf(out->z, sizeof out->z, "%s.zero_point", tname);
+  out->scale = q->t[tid].scale;
+  add_scalar_f(b, out->s, q->t[tid].scale);
+  add_scalar_i8(b, out->z, (int8_t)q->t[tid].zero_point);
 }
 
 static Onnx__ValueInfoProto *value_info(builder_t *b, const char *name, int rank, const int64_t *dims) {
@@ -211,70 +239,96 @@ static void builder_free(builder_t *b) {
   free(b->blocks), free(b->nodes), free(b->inits);
 }
 
-mcu_status_t nas_onnx_export(const nas_net_t *n, uint64_t seed, uint8_t **out_bytes, size_t *out_size) {
+/* The graph of `n` into b: seeded weights and the fixed activation quantization when q is NULL, else q's. */
+static void build_graph(builder_t *b, const nas_net_t *n, const nas_qnet_t *q) {
+  if (!q) {
+    add_scalar_f(b, "input_scale", IN_SCALE);
+    add_scalar_i8(b, "zero", 0);
+    add_scalar_f(b, "relu6_scale", RELU_SCALE);
+    add_scalar_i8(b, "relu6_zero_point", RELU_ZP);
+    add_scalar_f(b, "linear_scale", LIN_SCALE);
+    add_scalar_i8(b, "linear_zero_point", 0);
+  }
+#define QC(slot) (q ? &q->conv[slot] : NULL)
+  char cur[96], t1[96], t2[96];
+  qnames_t in_q, cur_q, e_q, d_q, p_q;
+  qnames(b, q, NAS_T_INPUT, "input", 0, &in_q);
+  qnames(b, q, nas_t_conv(NAS_SLOT_FIRST), "first_conv.out", 1, &cur_q);
+  conv(b, "first_conv", "input", in_q.scale, in_q.s, in_q.z, n->in_channels, n->first_channels, n->first_kernel,
+       n->first_stride, 1, cur_q.s, cur_q.z, QC(NAS_SLOT_FIRST), cur, sizeof cur);
+  for (int i = 0; i < n->num_blocks && !b->failed; ++i) {
+    const nas_block_t *bl = &n->blocks[i];
+    char name[64], block_in[96];
+    snprintf(block_in, sizeof block_in, "%s", cur);
+    qnames_t in_blk = cur_q, *xq = &cur_q;
+    const char *x = cur;
+    if (bl->expand != 1) {
+      snprintf(name, sizeof name, "blocks.%d.expand", i);
+      snprintf(t1, sizeof t1, "%s.out", name);
+      qnames(b, q, nas_t_conv(nas_slot_expand(i)), t1, 1, &e_q);
+      conv(b, name, x, xq->scale, xq->s, xq->z, bl->in_channels, bl->mid_channels, 1, 1, 1, e_q.s, e_q.z,
+           QC(nas_slot_expand(i)), t1, sizeof t1);
+      x = t1, xq = &e_q;
+    }
+    snprintf(name, sizeof name, "blocks.%d.depthwise", i);
+    snprintf(t2, sizeof t2, "%s.out", name);
+    qnames(b, q, nas_t_conv(nas_slot_dw(i)), t2, 1, &d_q);
+    conv(b, name, x, xq->scale, xq->s, xq->z, bl->mid_channels, bl->mid_channels, bl->kernel, bl->stride,
+         bl->mid_channels, d_q.s, d_q.z, QC(nas_slot_dw(i)), t2, sizeof t2);
+    snprintf(name, sizeof name, "blocks.%d.project", i);
+    snprintf(cur, sizeof cur, "%s.out", name);
+    qnames(b, q, nas_t_conv(nas_slot_proj(i)), cur, 0, &p_q);
+    conv(b, name, t2, d_q.scale, d_q.s, d_q.z, bl->mid_channels, bl->out_channels, 1, 1, 1, p_q.s, p_q.z,
+         QC(nas_slot_proj(i)), cur, sizeof cur);
+    cur_q = p_q;
+    if (bl->residual) {
+      char out[96];
+      qnames_t a_q;
+      snprintf(name, sizeof name, "blocks.%d.add", i);
+      snprintf(out, sizeof out, "%s.out", name);
+      qnames(b, q, nas_t_add(i), out, 0, &a_q);
+      const char *in[8] = {cur, p_q.s, p_q.z, block_in, in_blk.s, in_blk.z, a_q.s, a_q.z};
+      add_node(b, "QLinearAdd", "com.microsoft", name, 8, in, out, 0, NULL);
+      snprintf(cur, sizeof cur, "%s", out);
+      cur_q = a_q;
+    }
+  }
+  int c = n->num_blocks ? n->blocks[n->num_blocks - 1].out_channels : n->first_channels;
+  if (n->mix_channels) {
+    qnames_t m_q;
+    qnames(b, q, nas_t_conv(NAS_SLOT_MIX), "feature_mix.out", 1, &m_q);
+    conv(b, "feature_mix", cur, cur_q.scale, cur_q.s, cur_q.z, c, n->mix_channels, 1, 1, 1, m_q.s, m_q.z,
+         QC(NAS_SLOT_MIX), t1, sizeof t1);
+    snprintf(cur, sizeof cur, "%s", t1);
+    cur_q = m_q;
+    c = n->mix_channels;
+  }
+  qnames_t pool_q = cur_q, out_q;
+  if (q) qnames(b, q, NAS_T_POOL, "global_pool.out", 0, &pool_q);
+  {
+    const char *in[5] = {cur, cur_q.s, cur_q.z, pool_q.s, pool_q.z};
+    Onnx__AttributeProto *a[1] = {attr_int(b, "channels_last", 0)};
+    add_node(b, "QLinearGlobalAveragePool", "com.microsoft", "global_pool", 5, in, "global_pool.out", 1, a);
+  }
+  qnames(b, q, nas_t_conv(NAS_SLOT_CLS), "classifier.out", 0, &out_q);
+  conv(b, "classifier", "global_pool.out", pool_q.scale, pool_q.s, pool_q.z, c, n->classes, 1, 1, 1, out_q.s, out_q.z,
+       QC(NAS_SLOT_CLS), t1, sizeof t1);
+#undef QC
+  {
+    const char *in[1] = {t1};
+    Onnx__AttributeProto *a[1] = {attr_int(b, "axis", 1)};
+    add_node(b, "Flatten", NULL, "flatten", 1, in, "logits", 1, a);
+  }
+}
+
+static mcu_status_t export_model(const nas_net_t *n, uint64_t seed, const nas_qnet_t *q, uint8_t **out_bytes,
+                                 size_t *out_size) {
   mcu_status_t s = nas_net_check(n);
   if (s) return s;
   builder_t b;
   memset(&b, 0, sizeof b);
   b.rng = seed;
-  add_scalar_f(&b, "input_scale", IN_SCALE);
-  add_scalar_i8(&b, "zero", 0);
-  add_scalar_f(&b, "relu6_scale", RELU_SCALE);
-  add_scalar_i8(&b, "relu6_zero_point", RELU_ZP);
-  add_scalar_f(&b, "linear_scale", LIN_SCALE);
-  add_scalar_i8(&b, "linear_zero_point", 0);
-  char cur[96], t1[96], t2[96];
-  conv(&b, "first_conv", "input", IN_SCALE, "input_scale", "zero", n->in_channels, n->first_channels, n->first_kernel,
-       n->first_stride, 1, 1, cur, sizeof cur);
-  float cur_scale = RELU_SCALE;
-  const char *cur_s = "relu6_scale", *cur_z = "relu6_zero_point";
-  for (int i = 0; i < n->num_blocks && !b.failed; ++i) {
-    const nas_block_t *bl = &n->blocks[i];
-    char name[64], block_in[96];
-    snprintf(block_in, sizeof block_in, "%s", cur);
-    const char *in_s = cur_s, *in_z = cur_z;
-    const char *x = cur;
-    float xs = cur_scale;
-    if (bl->expand != 1) {
-      snprintf(name, sizeof name, "blocks.%d.expand", i);
-      conv(&b, name, x, xs, cur_s, cur_z, bl->in_channels, bl->mid_channels, 1, 1, 1, 1, t1, sizeof t1);
-      x = t1, xs = RELU_SCALE, cur_s = "relu6_scale", cur_z = "relu6_zero_point";
-    }
-    snprintf(name, sizeof name, "blocks.%d.depthwise", i);
-    conv(&b, name, x, xs, cur_s, cur_z, bl->mid_channels, bl->mid_channels, bl->kernel, bl->stride, bl->mid_channels, 1,
-         t2, sizeof t2);
-    snprintf(name, sizeof name, "blocks.%d.project", i);
-    conv(&b, name, t2, RELU_SCALE, "relu6_scale", "relu6_zero_point", bl->mid_channels, bl->out_channels, 1, 1, 1, 0,
-         cur, sizeof cur);
-    cur_scale = LIN_SCALE, cur_s = "linear_scale", cur_z = "linear_zero_point";
-    if (bl->residual) {
-      char out[96];
-      snprintf(name, sizeof name, "blocks.%d.add", i);
-      snprintf(out, sizeof out, "%s.out", name);
-      const char *in[8] = {cur,  "linear_scale", "linear_zero_point", block_in,
-                           in_s, in_z,           "linear_scale",      "linear_zero_point"};
-      add_node(&b, "QLinearAdd", "com.microsoft", name, 8, in, out, 0, NULL);
-      snprintf(cur, sizeof cur, "%s", out);
-    }
-  }
-  int c = n->num_blocks ? n->blocks[n->num_blocks - 1].out_channels : n->first_channels;
-  if (n->mix_channels) {
-    conv(&b, "feature_mix", cur, cur_scale, cur_s, cur_z, c, n->mix_channels, 1, 1, 1, 1, t1, sizeof t1);
-    snprintf(cur, sizeof cur, "%s", t1);
-    cur_s = "relu6_scale", cur_z = "relu6_zero_point", cur_scale = RELU_SCALE;
-    c = n->mix_channels;
-  }
-  {
-    const char *in[5] = {cur, cur_s, cur_z, cur_s, cur_z};
-    Onnx__AttributeProto *a[1] = {attr_int(&b, "channels_last", 0)};
-    add_node(&b, "QLinearGlobalAveragePool", "com.microsoft", "global_pool", 5, in, "global_pool.out", 1, a);
-  }
-  conv(&b, "classifier", "global_pool.out", cur_scale, cur_s, cur_z, c, n->classes, 1, 1, 1, 0, t1, sizeof t1);
-  {
-    const char *in[1] = {t1};
-    Onnx__AttributeProto *a[1] = {attr_int(&b, "axis", 1)};
-    add_node(&b, "Flatten", NULL, "flatten", 1, in, "logits", 1, a);
-  }
+  build_graph(&b, n, q);
   int64_t in_dims[4] = {1, n->in_channels, n->resolution, n->resolution}, out_dims[2] = {1, n->classes};
   Onnx__ValueInfoProto *gin = value_info(&b, "input", 4, in_dims), *gout = value_info(&b, "logits", 2, out_dims);
   Onnx__GraphProto *g = b_alloc(&b, sizeof *g);
@@ -311,11 +365,16 @@ mcu_status_t nas_onnx_export(const nas_net_t *n, uint64_t seed, uint8_t **out_by
   return NULL;
 }
 
-mcu_status_t nas_onnx_export_file(const nas_net_t *n, uint64_t seed, const char *path) {
-  uint8_t *buf;
-  size_t size;
-  mcu_status_t s = nas_onnx_export(n, seed, &buf, &size);
-  if (s) return s;
+mcu_status_t nas_onnx_export(const nas_net_t *n, uint64_t seed, uint8_t **out_bytes, size_t *out_size) {
+  return export_model(n, seed, NULL, out_bytes, out_size);
+}
+
+mcu_status_t nas_onnx_export_q(const nas_net_t *n, const nas_qnet_t *q, uint8_t **out_bytes, size_t *out_size) {
+  return export_model(n, 0, q, out_bytes, out_size);
+}
+
+/* bytes written to `path` atomically (a temporary file renamed into place); frees buf. */
+static mcu_status_t write_atomic(uint8_t *buf, size_t size, const char *path) {
   char tmp[4200];
   snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
@@ -330,4 +389,18 @@ mcu_status_t nas_onnx_export_file(const nas_net_t *n, uint64_t seed, const char 
     return mcu_status_errorf("%s: write failed", path);
   }
   return NULL;
+}
+
+mcu_status_t nas_onnx_export_file(const nas_net_t *n, uint64_t seed, const char *path) {
+  uint8_t *buf;
+  size_t size;
+  mcu_status_t s = nas_onnx_export(n, seed, &buf, &size);
+  return s ? s : write_atomic(buf, size, path);
+}
+
+mcu_status_t nas_onnx_export_q_file(const nas_net_t *n, const nas_qnet_t *q, const char *path) {
+  uint8_t *buf;
+  size_t size;
+  mcu_status_t s = nas_onnx_export_q(n, q, &buf, &size);
+  return s ? s : write_atomic(buf, size, path);
 }

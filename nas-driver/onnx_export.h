@@ -1,10 +1,11 @@
-/* onnx_export.h: writes an int8 ONNX model (QOperator form) of a nas_net_t with deterministic weights. */
+/* onnx_export.h: writes an int8 ONNX model (QOperator form) of a nas_net_t: seeded or user-supplied weights. */
 #ifndef MCUNET_NAS_ONNX_EXPORT_H
 #define MCUNET_NAS_ONNX_EXPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fnet.h"
 #include "netdesc.h"
 #include "status.h"
 
@@ -20,6 +21,12 @@ extern "C" {
 mcu_status_t nas_onnx_export(const nas_net_t *n, uint64_t seed, uint8_t **out_bytes, size_t *out_size);
 /* nas_onnx_export written to `path` atomically (a temporary file renamed into place). */
 mcu_status_t nas_onnx_export_file(const nas_net_t *n, uint64_t seed, const char *path);
+
+/* The same graph with the weights and activation quantization of `q` (nas_quantize): every activation tensor gets
+ * its own scale / zero point initializers ("<tensor>.scale", "<tensor>.zero_point"), the pool its own output range.
+ * Deterministic: same q, same bytes. */
+mcu_status_t nas_onnx_export_q(const nas_net_t *n, const nas_qnet_t *q, uint8_t **out_bytes, size_t *out_size);
+mcu_status_t nas_onnx_export_q_file(const nas_net_t *n, const nas_qnet_t *q, const char *path);
 
 /* splitmix64: the exporter's and the search's random numbers (portable, seedable, no global state). */
 static inline uint64_t nas_rand_next(uint64_t *state) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # run.sh BUILD_DIR SECONDS: builds nothing; runs each libFuzzer target of a -DMCUNET_FUZZ=ON build for SECONDS on
-# a seed corpus of real models (a copy: the seeds stay untouched), and fails on any finding.
+# a seed corpus (a copy: the seeds stay untouched) of real models, and of small .npz state dicts for the weights
+# reader, and fails on any finding.
 set -euo pipefail
 build=$(readlink -f "$1") secs=${2:-20}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 shared=$src/../shared
 w=$(mktemp -d); trap 'rm -rf "$w" /tmp/mcunet-fuzz-*' EXIT
-mkdir -p "$w/onnx" "$w/tflite"
+mkdir -p "$w/onnx" "$w/tflite" "$w/npz"
 cp "$src"/examples/models/*.onnx "$src"/test/inputs/onnx_import/*.onnx "$w/onnx/" 2>/dev/null || true
 for t in qlinearconv qlinearmatmul_2D relu clip reshape_reordered_all_dims flatten_axis1 quantizelinear; do
   f=/usr/share/libonnx-testdata/data/node/test_$t/model.onnx
@@ -14,8 +15,16 @@ for t in qlinearconv qlinearmatmul_2D relu clip reshape_reordered_all_dims flatt
 done
 ls "$shared"/models/tflite/*.tflite >/dev/null 2>&1 && cp "$shared"/models/tflite/*.tflite "$w/tflite/"
 cp "$src"/test/inputs/tflite/*.tflite "$w/tflite/" 2>/dev/null || true
+# .npz seeds: small state dicts as np.savez writes them (when Debian's numpy is there; else the fuzzer starts empty)
+/usr/bin/python3 - "$w/npz" <<'PY' 2>/dev/null || true
+import sys, numpy as np
+d = sys.argv[1]
+np.savez(d + "/a.npz", **{"first_conv.conv.weight": np.ones((2, 3, 3, 3), np.float32),
+                          "first_conv.bn.num_batches_tracked": np.array(7, np.int64)})
+np.savez(d + "/b.npz", x=np.arange(6, dtype=np.float32).reshape(2, 3), y=np.zeros((), np.float64))
+PY
 fail=0
-for fmt in onnx tflite; do
+for fmt in onnx tflite npz; do
   exe=$build/test/fuzz/fuzz_$fmt
   [[ -x $exe ]] || { echo "missing $exe"; exit 1; }
   echo "== fuzz_$fmt: $(ls "$w/$fmt" | wc -l) seeds, $secs s"
