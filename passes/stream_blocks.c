@@ -207,7 +207,7 @@ void mcu_pass_stream_blocks(MlirOperation module, MlirExternalPass pass, void *u
   pick_t k;
   memset(&k, 0, sizeof k);
   k.largest = budget >= 0;
-  int fused = 0, cap = 0;
+  int fused = 0, cap = 0, failed = 0;
   while (budget < 0 || peak > (uint64_t)budget) {
     k.proj.ptr = NULL;
     k.bytes = 0;
@@ -215,18 +215,29 @@ void mcu_pass_stream_blocks(MlirOperation module, MlirExternalPass pass, void *u
     if (mlirOperationIsNull(k.proj)) break;
     if (fuse(k.proj, k.dw, k.ex)) {
       ++fused;
-      if (budget >= 0 && mcu_patch_estimate_peak(block, &peak)) break;
+      if (budget >= 0 && mcu_patch_estimate_peak(block, &peak)) {
+        failed = 1;
+        break;
+      }
       continue;
     }
     if (k.num_refused == cap) {
       cap = cap ? 2 * cap : 8;
       MlirOperation *grown = realloc(k.refused, (size_t)cap * sizeof *grown);
-      if (!grown) break;
+      if (!grown) {
+        failed = 1;
+        break;
+      }
       k.refused = grown;
     }
     k.refused[k.num_refused++] = k.proj;
   }
   free(k.refused);
+  if (failed) {
+    mlirEmitError(mlirOperationGetLocation(module), "stream-blocks: out of memory");
+    mlirExternalPassSignalFailure(pass);
+    return;
+  }
   char text[200];
   if (budget < 0)
     snprintf(text, sizeof text, "%d block%s streamed (every candidate: least memory)", fused, fused == 1 ? "" : "s");
