@@ -2,20 +2,25 @@
 # run.sh: the speed benchmark (not a test): instructions per inference, MACs per instruction, the slowest layers,
 # code bytes and the ratio to TF Lite Micro + CMSIS-NN for the shared real models, as Markdown.
 #
-# Usage: bench/run.sh [--build DIR] [--shared DIR] [--target cortex-m7|cortex-m4] [--out FILE] [--top N] [MODEL...]
+# Usage: bench/run.sh [--build DIR] [--shared DIR] [--target cortex-m7|cortex-m4] [--board NAME|none] [--out FILE]
+#                     [--top N] [MODEL...]
 #   MODEL: a stem of SHARED/models/tflite/MODEL.tflite (default: every one of them).
 #   --build DIR   the build directory with bin/mcunet-run (default: build)
 #   --shared DIR  the shared directory (default: ../shared, else /work/shared)
 #   --out FILE    write the Markdown there (default: stdout)
 #   --top N       slowest layers listed per model (default 5)
-# For each model: one `mcunet-run MODEL --target T --input IN --per-layer --keep DIR` with IN the first file of
+#   --board NAME  compile for that board (mcunetc --board: the fastest memory schedule that fits its SRAM, and the
+#                 fit checked); default stm32f746 for cortex-m7 (the board of ../shared/docs/anchors.md), stm32f412
+#                 for cortex-m4; `none`: no board (the least-memory schedule: every inverted-residual block streamed)
+# For each model: one `mcunet-run MODEL --target T --board B --input IN --per-layer --keep DIR` with IN the first file of
 # SHARED/models/expected/inputs/MODEL.*.bin (its outputs are compared with TF Lite Micro's expected ones: the
 # "outputs" column), the exact executed instructions of SYM_run (per layer; mcunet-run checks that the layers and
 # the glue add up to the total, which is the plain --count figure: the code is not instrumented), MACs from the
 # compiled program, `.text` bytes of the measured object (arm-none-eabi-size -A: every .text* section, i.e. the
 # model's code with the kernel code linked into it; weights are in .rodata.SYM and not counted), and the ratio to
 # the "TFLM + CMSIS-NN instructions" column of SHARED/docs/anchors.md (measured on the emulated Cortex-M7 with the
-# same counting; for --target cortex-m4 the ratio is still against those M7 figures).
+# same counting; for --target cortex-m4 the ratio is still against those M7 figures), and the arena bytes
+# (SYM_ARENA_SIZE of the measured object's header: all the SRAM the model needs, scratch included).
 # Known weaknesses: instruction counts are a proxy for cycles; one input per model (counts vary by a few
 # instructions across inputs). The MCUNet configurations (SHARED/models/mcunet-configs/*.json) follow, exported to
 # int8 ONNX by the NAS driver and measured by bench/configs.sh.
@@ -27,6 +32,7 @@ shared=
 target=cortex-m7
 out=
 top=5
+board=
 models=()
 while (($#)); do
   case $1 in
@@ -35,6 +41,7 @@ while (($#)); do
     --target) target=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --top) top=$2; shift 2 ;;
+    --board) board=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
@@ -47,6 +54,9 @@ fi
 run=$build/bin/mcunet-run
 [[ -x $run ]] || { echo "run.sh: $run not built" >&2; exit 2; }
 case $target in cortex-m7|cortex-m4) ;; *) echo "run.sh: --target must be cortex-m7 or cortex-m4" >&2; exit 2 ;; esac
+[[ -z $board ]] && { [[ $target == cortex-m7 ]] && board=stm32f746 || board=stm32f412; }
+board_args=(--board "$board")
+[[ $board == none ]] && board_args=()
 for c in arm-none-eabi-size qemu-system-arm; do
   command -v "$c" >/dev/null || { echo "run.sh: $c not found" >&2; exit 2; }
 done
@@ -80,14 +90,15 @@ for m in "${models[@]}"; do
   model=$shared/models/tflite/$m.tflite
   input=$(ls "$exp/inputs/$m".*.bin 2>/dev/null | head -n 1)
   if [[ ! -f $model || -z $input ]]; then
-    echo "| \`$m\` | model or input missing | | | | | | | |" >> "$summary"; status=1; continue
+    echo "| \`$m\` | model or input missing | | | | | | | | |" >> "$summary"; status=1; continue
   fi
   d=$w/$m
   nout=$(ls "$exp/outputs/$(basename "$input" .bin)".out*.bin 2>/dev/null | wc -l)
   args=()
   for ((j = 0; j < nout; j++)); do args+=(--output "$d.out$j.bin"); done
-  if ! "$run" "$model" --target="$target" --input "$input" --per-layer --keep "$d" "${args[@]}" > "$d.txt" 2> "$d.err"; then
-    echo "| \`$m\` | mcunet-run failed: $(tail -n 1 "$d.err") | | | | | | | |" >> "$summary"; status=1; continue
+  if ! "$run" "$model" --target="$target" "${board_args[@]}" --input "$input" --per-layer --keep "$d" "${args[@]}" \
+      > "$d.txt" 2> "$d.err"; then
+    echo "| \`$m\` | mcunet-run failed: $(tail -n 1 "$d.err") | | | | | | | | |" >> "$summary"; status=1; continue
   fi
   match=yes
   for ((j = 0; j < nout; j++)); do
@@ -98,6 +109,8 @@ for m in "${models[@]}"; do
   instr=$(awk '/^instructions:/ { print $2 }' "$d.txt")
   macs=$(awk '/^total:/ { print $4 }' "$d.txt")
   text=$(arm-none-eabi-size -A "$d/model.o" | awk '$1 ~ /^\.text/ { s += $2 } END { print s + 0 }')
+  arena=$(awk '/#define [A-Za-z0-9_]*_ARENA_SIZE / { print $3; exit }' "$d/model.h" 2>/dev/null)
+  arena=${arena%u}; arena=${arena%U}; [[ -n $arena ]] || arena=?
   ref=$(anchor "$m")
   per=$(awk -v a="$macs" -v b="$instr" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
   ipm=$(awk -v a="$macs" -v b="$instr" 'BEGIN { if (a) printf "%.2f", b / a; else printf "-" }')
@@ -107,7 +120,7 @@ for m in "${models[@]}"; do
   else
     ratio="-"; refs="-"
   fi
-  echo "| \`$m\` | $(group "$macs") | $(group "$instr") | $per | $ipm | $refs | $ratio | $(group "$text") | $match |" >> "$summary"
+  echo "| \`$m\` | $(group "$macs") | $(group "$instr") | $per | $ipm | $refs | $ratio | $(group "$text") | $(group "$arena") | $match |" >> "$summary"
   {
     echo
     nl=$(grep -c '^layer [0-9]*:' "$d.txt")
@@ -134,13 +147,21 @@ done
 {
   echo "## mcunet on the emulated $target ($(date -u +%Y-%m-%d), $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?'))"
   echo
-  echo "Produced by \`bench/run.sh --target $target\`: instructions are the exact count of one SYM_run call"
+  if [[ $board == none ]]; then
+    echo "Compiled without a board: the least-memory schedule (every inverted-residual block streamed)."
+  else
+    echo "Compiled with \`--board $board\`: the fastest memory schedule that fits its SRAM (blocks streamed or"
+    echo "patches only when the model would not fit otherwise), the fit checked."
+  fi
+  echo
+  echo "Produced by \`bench/run.sh --target $target --board $board\`: instructions are the exact count of one SYM_run call"
   echo "(\`mcunet-run --count\`), MACs from the compiled program, \`.text\` the object's code bytes (arm-none-eabi-size),"
   echo "ratio = instructions / TF Lite Micro + CMSIS-NN instructions on the emulated Cortex-M7 (../shared/docs/anchors.md),"
+  echo "arena = SYM_ARENA_SIZE (all the model's SRAM, scratch included),"
   echo "outputs = equal to TF Lite Micro's expected bytes for the input used."
   echo
-  echo "| model | MACs | instructions | MACs/instr | instr/MAC | TFLM + CMSIS-NN | ratio | .text bytes | outputs |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| model | MACs | instructions | MACs/instr | instr/MAC | TFLM + CMSIS-NN | ratio | .text bytes | arena bytes | outputs |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   cat "$summary"
   cat "$layers"
   echo

@@ -141,12 +141,18 @@ static mcu_status_t set_pools(MlirContext ctx, MlirModule module, const mcu_comp
 }
 
 /* What patch-stages reads: --patches=RxC[@START[+LEN]] as mcu.patch_request; with --patches=auto and a board, the
- * board's SRAM as mcu.patch_budget (patches only when the unpatched peak is above it). */
+ * board's SRAM as mcu.patch_budget (patches only when the unpatched peak is above it). What stream-blocks reads:
+ * the same SRAM as mcu.stream_budget (see below). */
 static mcu_status_t set_patch_request(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
   const mcu_board_t *b = o->board ? mcu_board_find(o->board) : NULL;
   if (o->patches.mode == MCU_PATCHES_AUTO && b && b->sram_bytes <= INT64_MAX)
     mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
                                                mlirStringRefCreateFromCString("mcu.patch_budget"),
+                                               mcu_attr_i64(ctx, (int64_t)b->sram_bytes));
+  /* stream-blocks' budget: with a board and neither --stream nor --no-stream, stream only what must be. */
+  if (b && !o->stream && !o->no_stream && b->sram_bytes <= INT64_MAX)
+    mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
+                                               mlirStringRefCreateFromCString("mcu.stream_budget"),
                                                mcu_attr_i64(ctx, (int64_t)b->sram_bytes));
   if (o->patches.mode != MCU_PATCHES_FORCE) return NULL;
   int64_t v[4] = {o->patches.rows, o->patches.cols, o->patches.start, o->patches.length};
@@ -355,7 +361,15 @@ static mcu_status_t check_board(const mcu_compile_options_t *o, const mcu_board_
 static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule module, uint64_t code_bytes) {
   MlirOperation mop = mlirModuleGetOperation(module);
   mcu_report_info_t info = {o->model_path, mcu_target_name(o->target), code_bytes,
-                            (uint64_t)mcu_op_get_i64(mop, "mcu.arena_lower_bound", 0), NULL, {0}, o->board};
+                            (uint64_t)mcu_op_get_i64(mop, "mcu.arena_lower_bound", 0), NULL, {0}, o->board, ""};
+  MlirAttribute sc = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString("mcu.stream_choice"));
+  if (o->no_stream) {
+    snprintf(info.stream_choice, sizeof info.stream_choice, "off (--no-stream)");
+  } else if (!mlirAttributeIsNull(sc) && mlirAttributeIsAString(sc)) {
+    MlirStringRef r = mlirStringAttrGetValue(sc);
+    snprintf(info.stream_choice, sizeof info.stream_choice, "%.*s%s", (int)r.length, r.data,
+             o->stream ? " (--stream)" : "");
+  }
   MlirAttribute a = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString("mcu.arena_strategy"));
   if (!mlirAttributeIsNull(a) && mlirAttributeIsAString(a)) {
     MlirStringRef r = mlirStringAttrGetValue(a);
@@ -373,6 +387,7 @@ static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule 
 mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program) {
   if (out_program) *out_program = NULL;
   if (!o->output_path) return mcu_status_errorf("no output file (-o)");
+  if (o->stream && o->no_stream) return mcu_status_errorf("--stream and --no-stream contradict each other");
   const mcu_board_t *board;
   mcu_status_t s = check_board(o, &board);
   if (s) return s;
@@ -398,6 +413,7 @@ mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_progra
   if (fclose(f) && !s) s = mcu_status_errorf("%s: write failed", hpath);
   if (s) goto finish;
   mcu_report_info_t info = report_info(o, module, stats.code_bytes);
+  if (o->verbose && info.stream_choice[0]) fprintf(stderr, "stream-blocks: %s\n", info.stream_choice);
   if (o->verbose && mcu_report_print_table(p, &info, stderr)) {
     s = mcu_status_errorf("cannot print the memory table");
     goto finish;

@@ -91,6 +91,9 @@ typedef struct mcu_compile_options {
   const char *memory_svg_path; /* draw the arena over time (SVG), or NULL */
   int no_inplace;              /* --no-inplace: skip mark-inplace (no layer overwrites its input) */
   int no_stream;               /* --no-stream: skip stream-blocks (inverted-residual blocks stay three convs) */
+  /* --stream: stream-blocks fuses every candidate even with a board. Default: without a board every candidate
+   * (least memory); with one, only what the model needs to fit its SRAM (passes/stream_blocks.c), fastest first. */
+  int stream;
   int no_schedule;             /* --no-schedule: skip schedule (the ops run in the file's order) */
   mcu_patches_t patches;       /* --patches (zero: auto) */
   /* --kernel=FAMILY[:MxN]: every int8 conv / fully connected layer the family applies to takes it (select-kernels,

@@ -25,8 +25,10 @@ static void usage(FILE *f) {
         "  --bind NAME=FILE make graph input NAME the constant in the TensorProto FILE\n"
         "  --keep DIR       build and run in DIR and keep it (harness, firmware, logs)\n"
         "  --timeout S      kill the program after S seconds (default 600)\n"
-        "  --no-inplace, --no-stream, --no-schedule, --patches=auto|min|off|RxC[@START[+LEN]], --pool NAME:SIZE[:ALIGN]\n"
-        "                   compile with that memory schedule (as mcunetc does): the outputs must not change\n"
+        "  --no-inplace, --no-stream, --stream, --no-schedule, --patches=auto|min|off|RxC[@START[+LEN]],\n"
+        "  --pool NAME:SIZE[:ALIGN], --board NAME\n"
+        "                   compile with that memory schedule (as mcunetc does): the outputs must not change;\n"
+        "                   --board also picks mcunetc's fastest schedule that fits the board and checks the fit\n"
         "  --kernel=K       force kernel family K[:MxN] on every int8 conv / fully connected layer it applies to\n"
         "                   (scalar, pointwise, im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1)\n"
                 "  -v               print the commands run\n",
@@ -111,6 +113,10 @@ int main(int argc, char **argv) {
       o.no_inplace = 1;
     } else if (strcmp(a, "--no-stream") == 0) {
       o.no_stream = 1;
+    } else if (strcmp(a, "--stream") == 0) {
+      o.stream = 1;
+    } else if ((v = option_value(argc, argv, &i, "--board", &error))) {
+      o.board = v;
     } else if (strcmp(a, "--no-schedule") == 0) {
       o.no_schedule = 1;
     } else if ((v = option_value(argc, argv, &i, "--patches", &error))) {

@@ -25,6 +25,8 @@ static void usage(FILE *f) {
           "  --verbose               print the per-layer memory table to stderr\n"
           "  --no-inplace            never let a layer overwrite its input (skips the mark-inplace pass)\n"
           "  --no-stream             never fuse expand/depthwise/project convs into row-streamed blocks\n"
+          "  --stream                fuse every such block (least memory; the default without --board; with\n"
+          "                          --board the default streams only the blocks the model needs to fit)\n"
           "  --pool NAME:SIZE[:ALIGN] split the arena into pools, fastest first (repeatable): each is SYM_NAME in\n"
           "                          .bss.SYM_NAME, the most used buffers in the first (docs/memory.md)\n"
           "  --no-schedule           run the layers in the file's order (skips the schedule pass)\n"
@@ -106,6 +108,8 @@ int main(int argc, char **argv) {
       o.no_inplace = 1;
     } else if (!strcmp(a, "--no-stream")) {
       o.no_stream = 1;
+    } else if (!strcmp(a, "--stream")) {
+      o.stream = 1;
     } else if (!strcmp(a, "--no-schedule")) {
       o.no_schedule = 1;
     } else if ((v = option_value(argc, argv, &i, "--patches"))) {

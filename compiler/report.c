@@ -174,6 +174,11 @@ static void json_memory(FILE *f, const mcu_program_t *p, const mcu_report_info_t
   } else {
     fprintf(f, "null");
   }
+  fprintf(f, ",\n  \"stream_blocks\": ");
+  if (info->stream_choice[0])
+    json_string(f, info->stream_choice);
+  else
+    fputs("null", f);
   fprintf(f, ",\n  \"board\": ");
   if (info->board)
     json_string(f, info->board);

@@ -21,6 +21,7 @@ typedef struct mcu_report_info {
   /* Each strategy's peak in mcu_arena_strategy_t order, -1 when it did not run (or unknown). */
   int64_t arena_strategy_peaks[MCU_ARENA_NUM_STRATEGIES];
   const char *board; /* --board NAME, or NULL */
+  char stream_choice[256]; /* stream-blocks' decision (passes/stream_blocks.c), "" when unknown */
 } mcu_report_info_t;
 
 /* The memory picture of a program: for each layer, the bytes of arena tensors live while it runs (from the

@@ -856,6 +856,7 @@ mcu_status_t mcu_run(const mcu_run_options_t *o, mcu_run_result_t **out_result) 
   co.bindings = o->bindings;
   co.num_bindings = o->num_bindings;
   co.no_inplace = o->no_inplace, co.no_stream = o->no_stream, co.no_schedule = o->no_schedule;
+  co.stream = o->stream, co.board = o->board;
   co.patches = o->patches;
   co.pools = o->pools, co.num_pools = o->num_pools;
   co.kernel = o->kernel;

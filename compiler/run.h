@@ -38,8 +38,9 @@ typedef struct mcu_run_options {
   unsigned timeout_seconds;        /* for the emulator or host program; 0 means 600 */
   /* The memory schedule to compile with (mcu_compile_options_t's fields of the same names): every option the
    * passes can pick can be forced, and the outputs must not change. */
-  int no_inplace, no_stream, no_schedule;
+  int no_inplace, no_stream, no_schedule, stream;
   mcu_patches_t patches;
+  const char *board;               /* --board NAME (mcu_compile_options_t.board): fit check and schedule policy */
   const mcu_pool_spec_t *pools;
   int num_pools;
   const char *kernel;              /* --kernel=FAMILY[:MxN] (mcu_compile_options_t.kernel), or NULL */

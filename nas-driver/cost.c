@@ -135,6 +135,7 @@ mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedul
   o.model_path = ctx->file;
   o.no_inplace = sch->no_inplace;
   o.no_stream = sch->no_stream;
+  o.stream = !sch->no_stream; /* the schedule's own choice, not the board policy (passes/stream_blocks.c) */
   o.patches = sch->patches;
   o.board = ctx->board ? ctx->board->name : NULL; /* --patches=auto then patches only what would not fit, as mcunetc */
   mcu_program_t *p = NULL;

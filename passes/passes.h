@@ -51,6 +51,11 @@ int mcu_patch_stage_of(MlirOperation op, int64_t out_v[3]);
 /* The most scratch bytes the kernel call of layer k (op) of a stage (ls[0..n-1], rows x cols) needs in any patch:
  * what plan-memory reserves and code generation's patch calls use (0: no library kernel). */
 uint32_t mcu_patch_layer_scratch(MlirOperation op, const mcu_patch_layer_t *ls, int n, int k, int rows, int cols);
+/* patch-stages' unpatched peak estimate of the main function `block`, shared with stream-blocks' board policy:
+ * the most bytes of arena buffers (results in use, each layer's kernel scratch; in-place marks counted) live at
+ * one step in the block's current order. A lower bound of the planned arena. Returns 0, or -1 when out of
+ * memory. */
+int mcu_patch_estimate_peak(MlirBlock block, uint64_t *out_peak);
 void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *user_data);
 
 #ifdef __cplusplus

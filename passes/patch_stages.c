@@ -227,6 +227,27 @@ static int est_build(MlirBlock block, est_t *e) {
   return 0;
 }
 
+/* The most live bytes at one step (the unpatched peak the pass compares with its budget). */
+static uint64_t est_peak(const est_t *e) {
+  uint64_t peak = 0;
+  for (int32_t step = 0; step < e->num_layers; ++step) {
+    uint64_t live = 0;
+    for (int b = 0; b < e->nb; ++b)
+      if (step >= e->bufs[b].first && step <= e->bufs[b].last) live += e->bufs[b].bytes;
+    if (live > peak) peak = live;
+  }
+  return peak;
+}
+
+int mcu_patch_estimate_peak(MlirBlock block, uint64_t *out_peak) {
+  *out_peak = 0;
+  est_t e;
+  const int bad = est_build(block, &e);
+  if (!bad) *out_peak = est_peak(&e);
+  est_free(&e);
+  return bad ? -1 : 0;
+}
+
 /* A candidate: stage [start, start + len), grid rows x cols. */
 typedef struct cand {
   int start, len, rows, cols;
@@ -324,13 +345,7 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
   }
   for (int li = 0; li < e.num_layers; ++li)
     mlirOperationRemoveDiscardableAttributeByName(e.layers[li], mlirStringRefCreateFromCString("mcu.patch"));
-  uint64_t base = 0; /* the unpatched lower bound: the most live bytes at one step */
-  for (int32_t step = 0; step < e.num_layers; ++step) {
-    uint64_t live = 0;
-    for (int b = 0; b < e.nb; ++b)
-      if (step >= e.bufs[b].first && step <= e.bufs[b].last) live += e.bufs[b].bytes;
-    if (live > base) base = live;
-  }
+  const uint64_t base = est_peak(&e); /* the unpatched lower bound: the most live bytes at one step */
   /* With a budget (--patches=auto and a board: mcu.patch_budget), only a model that would not fit takes patches,
    * and then the cheapest candidate that fits (any recomputation: fitting comes first), else the lowest peak. */
   const int64_t budget = mcu_op_get_i64(module, "mcu.patch_budget", -1);

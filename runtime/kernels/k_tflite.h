@@ -69,6 +69,11 @@ typedef struct mcu_k_addsub_params {
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_multiplier, output_shift;
   int32_t act_min, act_max;
   float fact_min, fact_max;
+  /* int8 only (k_add_s8.c): aux0 / aux1 are int32[256] tables, entry u = twice the rescaled addend of the int8
+   * value (int8_t)u of input 1 / input 2 (negated for SUB); `flat` = 1 when neither input is broadcast (the walk is
+   * then i -> (i, i)); `rq_fast` = 1 when the output rescale takes the one-SMMLAR form with the accumulator rq_acc
+   * (2^(R-1) + output_offset 2^R) and rq_shift = R = -output_shift. */
+  int32_t flat, rq_fast, rq_acc, rq_shift;
 } mcu_k_addsub_params_t;
 
 /* MUL int8 and float32. */

@@ -430,6 +430,51 @@ static void test_binary_s8(mcu_op_t op) {
         "hand value for op %d: %d", (int)op, hy);
 }
 
+/* Random shapes (rank 1 to 4, flat or broadcast along random dimensions), scales, zero points and activation ranges:
+ * the table-driven kernel (k_add_s8.c, both output rescale forms) against ref_add's straight TF Lite formula. */
+static void test_addsub_random(mcu_op_t op, int round) {
+  prog_t g;
+  prog_init(&g);
+  const int rank = rnd(1, 4);
+  int32_t ys[4], as[4], bs[4];
+  int32_t n = 1;
+  for (int d = 0; d < rank; ++d) {
+    ys[d] = rnd(1, 7);
+    n *= ys[d];
+    as[d] = bs[d] = ys[d];
+    if (round % 2 && rnd(0, 2) == 0) as[d] = 1; /* odd rounds broadcast */
+    if (round % 2 && rnd(0, 2) == 0) bs[d] = 1;
+  }
+  int32_t na = 1, nb = 1;
+  for (int d = 0; d < rank; ++d) na *= as[d], nb *= bs[d];
+  int8_t *a = malloc((size_t)na), *b = malloc((size_t)nb), *y = malloc((size_t)n), *e = malloc((size_t)n);
+  for (int i = 0; i < na; ++i) a[i] = (int8_t)rnd(-128, 127);
+  for (int i = 0; i < nb; ++i) b[i] = (int8_t)rnd(-128, 127);
+  const float s1 = 0.001f * (float)rnd(1, 400), s2 = 0.001f * (float)rnd(1, 400);
+  const float so = round % 3 == 2 ? 0.01f * (float)rnd(100, 900) : 0.001f * (float)rnd(1, 900); /* R > 22 too */
+  const int32_t z1 = rnd(-128, 127), z2 = rnd(-128, 127), zo = rnd(-128, 127);
+  const int ta = tensor(&g, MCU_DT_I8, rank, as, 'i', NULL), tb = tensor(&g, MCU_DT_I8, rank, bs, 'i', NULL);
+  const int to = tensor(&g, MCU_DT_I8, rank, ys, 'o', NULL);
+  q(&g, ta, s1, z1), q(&g, tb, s2, z2), q(&g, to, so, zo);
+  mcu_layer_t *l = layer(&g, op, 2, ta, tb, 0, to);
+  l->act_min = round % 4 == 1 ? rnd(-128, 0) : -128, l->act_max = round % 4 == 1 ? rnd(1, 127) : 127;
+  CHECK(run1(&g, a, b, y) == 0, "random add/sub runs");
+  for (int32_t i = 0; i < n; ++i) {
+    int32_t r = i, ia = 0, ib = 0, sa = 1, sb = 1;
+    for (int d = rank - 1; d >= 0; --d) {
+      const int32_t c = r % ys[d];
+      r /= ys[d];
+      ia += (as[d] == 1 ? 0 : c) * sa, ib += (bs[d] == 1 ? 0 : c) * sb;
+      sa *= as[d], sb *= bs[d];
+    }
+    const int32_t v = ref_add(a[ia], b[ib], s1, z1, s2, z2, so, zo, op == MCU_OP_SUB);
+    e[i] = (int8_t)(v < l->act_min ? l->act_min : v > l->act_max ? l->act_max : v);
+  }
+  CHECK(memcmp(y, e, (size_t)n) == 0, "op %d round %d: rank %d, %d elements, scales %g %g -> %g matches TF Lite",
+        (int)op, round, rank, n, (double)s1, (double)s2, (double)so);
+  free(a), free(b), free(y), free(e);
+}
+
 static void test_binary_f32(void) {
   prog_t g;
   prog_init(&g);
@@ -724,5 +769,6 @@ int main(void) {
   for (int r = 0; r < 200; ++r) test_conv_dw_inplace(r);
   test_addsub_inplace(MCU_OP_ADD);
   test_addsub_inplace(MCU_OP_SUB);
+  for (int r = 0; r < 300; ++r) test_addsub_random(r % 2 ? MCU_OP_SUB : MCU_OP_ADD, r / 2);
   return mcu_test_finish();
 }

@@ -1,6 +1,7 @@
 /* prepare_tflite_eltwise.c: parameters of the TF Lite element-wise kernels (requantize, quantize, add/sub/mul). */
 #include <string.h>
 
+#include "k_fixedpoint.h"
 #include "k_tflite.h"
 #include "prepare_tflite.h"
 #include "prepare_util.h"
@@ -146,10 +147,36 @@ mcu_status_t mcu_tfl_prepare_addsub_s8(const mcu_program_t *p, const mcu_layer_t
       mcu_quantize_multiplier_smaller_than_one_exp(ro, &k.output_multiplier, &k.output_shift))
     return mcu_status_errorf("layer '%s': add/sub scales out of TF Lite's range", l->name);
   if ((s = mcu_tfl_act_range_q8(l, y->dtype, &k.act_min, &k.act_max))) return s;
-  /* In place (kernel_call.h): without broadcasting, addsub_s8 (k_add_s8.c) visits i in order and reads a[i] and
-   * b[i] before it writes y[i], never reading an element again, so out may be either input. */
-  if (same_shape(a, y) && same_shape(b, y)) call->inplace_mask = 3u;
-  return mcu_prep_set_params(l, call, &k, sizeof k);
+  k.flat = same_shape(a, y) && same_shape(b, y);
+  /* The one-SMMLAR output rescale (k_add_s8.c): needs mo > 0 and 1 <= R = -so <= 22. */
+  const int32_t r = -k.output_shift;
+  if (k.output_multiplier > 0 && r >= 1 && r <= 22) {
+    k.rq_fast = 1;
+    k.rq_shift = r;
+    k.rq_acc = (int32_t)(((int64_t)1 << (r - 1)) + (int64_t)k.output_offset * ((int64_t)1 << r));
+  }
+  /* In place (kernel_call.h): without broadcasting, addsub_s8 (k_add_s8.c) reads a[i] and b[i] before it writes
+   * y[i] (a group of four is read before any of it is written), never reading an element again, so out may be
+   * either input. */
+  if (k.flat) call->inplace_mask = 3u;
+  if ((s = mcu_prep_set_params(l, call, &k, sizeof k))) return s;
+  /* Twice the rescaled addend of every int8 value of each input (k_add_s8.c), SUB's sign folded into the second. */
+  for (int in = 0; in < 2; ++in) {
+    void *t;
+    if ((s = mcu_prep_new_aux(l, call, 256 * 4, &t))) return s;
+    const int32_t off = in == 0 ? k.input1_offset : k.input2_offset;
+    const int32_t m = in == 0 ? k.input1_multiplier : k.input2_multiplier;
+    const int32_t sh = in == 0 ? k.input1_shift : k.input2_shift;
+    uint8_t *bytes = t;
+    for (int u = 0; u < 256; ++u) {
+      const int32_t x = mcu_fx_shl_wrap((int32_t)(int8_t)(uint8_t)u + off, k.left_shift);
+      int32_t v = 2 * mcu_fx_mbqm_smaller_than_one_exp(x, m, sh); /* |v| < 2^28 (k_add_s8.c) */
+      if (in == 1 && l->op == MCU_OP_SUB) v = -v;
+      const uint32_t w = (uint32_t)v;
+      for (int j = 0; j < 4; ++j) bytes[4 * u + j] = (uint8_t)(w >> (8 * j));
+    }
+  }
+  return NULL;
 }
 
 /* MUL: QuantizeMultiplier((double)s1 * (double)s2 / (double)s_out) (CalculateOpDataMul). */
