@@ -171,7 +171,9 @@ done
   echo "|---|---|---|---|---|"
   cat "$onebyone"
   echo
-  bash "$here/configs.sh" --build "$build" --shared "$shared" --target "$target" || status=1
+  cbargs=()
+  [[ $board != none ]] && cbargs=(--board "$board")
+  bash "$here/configs.sh" --build "$build" --shared "$shared" --target "$target" "${cbargs[@]}" || status=1
 } > "$w/out.md"
 if [[ -n $out ]]; then cp "$w/out.md" "$out"; else cat "$w/out.md"; fi
 exit $status
