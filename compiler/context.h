@@ -18,6 +18,10 @@ mcu_status_t mcu_context_create(MlirContext *out_ctx);
 /* Parses a textual module from `path` (locations carry the file name) and verifies it. */
 mcu_status_t mcu_module_parse_file(MlirContext ctx, const char *path, MlirModule *out_module);
 
+/* Parses a textual module held in memory (`name` only names it in messages; locations carry no file) and
+ * verifies it. */
+mcu_status_t mcu_module_parse_string(MlirContext ctx, const char *text, const char *name, MlirModule *out_module);
+
 /* Prints an operation through the callback to a stdio stream (FILE *). */
 void mcu_print_to_file(MlirStringRef s, void *file);
 
