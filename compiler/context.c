@@ -204,6 +204,11 @@ int mcu_op_has_attr(MlirOperation op, const char *name) {
   return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
 }
 
+void mcu_op_remove_attr(MlirOperation op, const char *name) {
+  MlirStringRef r = mlirStringRefCreateFromCString(name);
+  if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, r))) mlirOperationRemoveDiscardableAttributeByName(op, r);
+}
+
 int mcu_op_is_alias(MlirOperation op) { return mcu_op_is(op, "mcu.reshape") && mcu_op_has_attr(op, "mcu.alias"); }
 
 int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_max) {

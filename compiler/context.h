@@ -51,6 +51,9 @@ int mcu_value_num_uses(MlirValue v);
 int mcu_value_is_returned(MlirValue v);
 /* Whether op carries an attribute `name` (inherent or discardable). */
 int mcu_op_has_attr(MlirOperation op, const char *name);
+/* Removes attribute `name` from op when it carries it (MLIR's remove copies the attribute list even when the name
+ * is absent, which the passes' "clear the old marks" loops paid on every op). */
+void mcu_op_remove_attr(MlirOperation op, const char *name);
 /* A reshape that mark-aliases made copy-free (`mcu.alias`): it names its input's bytes and runs no layer. */
 int mcu_op_is_alias(MlirOperation op);
 /* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */
