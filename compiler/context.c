@@ -206,7 +206,8 @@ int mcu_op_has_attr(MlirOperation op, const char *name) {
 
 void mcu_op_remove_attr(MlirOperation op, const char *name) {
   MlirStringRef r = mlirStringRefCreateFromCString(name);
-  if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, r))) mlirOperationRemoveDiscardableAttributeByName(op, r);
+  if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, r)))
+    mlirOperationRemoveDiscardableAttributeByName(op, r);
 }
 
 int mcu_op_is_alias(MlirOperation op) { return mcu_op_is(op, "mcu.reshape") && mcu_op_has_attr(op, "mcu.alias"); }

@@ -21,8 +21,8 @@
 #include "mlir_emit.h"
 #include "onnx_export.h"
 
-/* Queries per compiler context before it is recreated: MLIR keeps every type and attribute a query made uniqued in
- * its context, so a long search would grow without bound; recreating costs one context set-up (~0.6 ms). */
+/* Queries per compiler context before it is recreated (default): MLIR keeps every type and attribute a query made
+ * uniqued in its context, so a long search would grow without bound; recreating costs one context set-up. */
 #define QUERIES_PER_COMPILER 2048
 
 struct nas_cost_ctx {
@@ -33,6 +33,7 @@ struct nas_cost_ctx {
   char file[4112];
   mcu_compiler_ctx_t *compiler; /* reused across queries; NULL until the first */
   int compiler_queries;         /* queries run in it */
+  int queries_per_compiler;     /* recreate it after this many */
   char *text;                   /* the query's IR text (open_memstream's buffer, reused) */
   size_t text_cap;
 };
@@ -58,6 +59,7 @@ mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas
   nas_cost_ctx_t *c = calloc(1, sizeof *c);
   if (!c) return mcu_status_errorf("out of memory");
   c->board = b;
+  c->queries_per_compiler = QUERIES_PER_COMPILER;
   if (!scratch_dir) scratch_dir = getenv("TMPDIR");
   if (!scratch_dir || !*scratch_dir) scratch_dir = "/tmp";
   /* the context's own file: the pid and the context's address keep contexts of one machine apart */
@@ -84,6 +86,9 @@ void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx) {
 
 void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx) { ctx->via_onnx = via_onnx; }
 void nas_cost_ctx_set_via_text(nas_cost_ctx_t *ctx, int via_text) { ctx->via_text = via_text; }
+void nas_cost_ctx_set_recycle(nas_cost_ctx_t *ctx, int queries) {
+  ctx->queries_per_compiler = queries > 0 ? queries : QUERIES_PER_COMPILER;
+}
 
 /* Writes the query's model: the ONNX export (seed 1) to the scratch file, or the IR text with splat weights
  * (mlir_emit.c) to memory (ctx->text; ctx->file then only names it). */
@@ -99,9 +104,9 @@ static mcu_status_t write_model(nas_cost_ctx_t *ctx, const nas_net_t *n) {
   return NULL;
 }
 
-/* The compiler context queries run in: created on first use, recreated every QUERIES_PER_COMPILER queries. */
+/* The compiler context queries run in: created on first use, recreated every queries_per_compiler queries. */
 static mcu_status_t compiler_of(nas_cost_ctx_t *ctx, mcu_compiler_ctx_t **out_compiler) {
-  if (ctx->compiler && ctx->compiler_queries >= QUERIES_PER_COMPILER) {
+  if (ctx->compiler && ctx->compiler_queries >= ctx->queries_per_compiler) {
     mcu_compiler_ctx_destroy(ctx->compiler);
     ctx->compiler = NULL;
   }

@@ -66,7 +66,8 @@ static MlirValue conv(builder_t *b, const char *name, MlirValue x, int h, int ci
                               named(b->id_value, mlirDenseElementsAttrInt8SplatGet(wraw, 0))};
   MlirValue w = op(b, "mcu.constant", 0, NULL, wq, 2, wa);
   snprintf(n, sizeof n, "%s.bias", name);
-  MlirNamedAttribute ba[2] = {named(b->id_name, str(b, n)), named(b->id_value, mlirDenseElementsAttrInt32SplatGet(bt, 0))};
+  MlirNamedAttribute ba[2] = {named(b->id_name, str(b, n)),
+                              named(b->id_value, mlirDenseElementsAttrInt32SplatGet(bt, 0))};
   MlirValue bias = op(b, "mcu.constant", 0, NULL, bt, 2, ba);
   int64_t pads[4] = {k / 2, k / 2, k / 2, k / 2}, strides[2] = {stride, stride};
   MlirNamedAttribute ca[5] = {named(b->id_dilations, b->ones2),
