@@ -101,6 +101,17 @@ mcu_status_t mcu_module_parse_file(MlirContext ctx, const char *path, MlirModule
   return NULL;
 }
 
+mcu_status_t mcu_module_parse_string(MlirContext ctx, const char *text, const char *name, MlirModule *out_module) {
+  MlirModule m = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(text));
+  if (mlirModuleIsNull(m)) return mcu_status_errorf("%s: parse failed", name);
+  if (!mlirOperationVerify(mlirModuleGetOperation(m))) {
+    mlirModuleDestroy(m);
+    return mcu_status_errorf("%s: verification failed", name);
+  }
+  *out_module = m;
+  return NULL;
+}
+
 MlirAttribute mcu_attr_i64(MlirContext ctx, int64_t v) {
   return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
 }
@@ -191,6 +202,12 @@ int mcu_value_is_returned(MlirValue v) {
 
 int mcu_op_has_attr(MlirOperation op, const char *name) {
   return !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(name)));
+}
+
+void mcu_op_remove_attr(MlirOperation op, const char *name) {
+  MlirStringRef r = mlirStringRefCreateFromCString(name);
+  if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, r)))
+    mlirOperationRemoveDiscardableAttributeByName(op, r);
 }
 
 int mcu_op_is_alias(MlirOperation op) { return mcu_op_is(op, "mcu.reshape") && mcu_op_has_attr(op, "mcu.alias"); }

@@ -18,6 +18,10 @@ mcu_status_t mcu_context_create(MlirContext *out_ctx);
 /* Parses a textual module from `path` (locations carry the file name) and verifies it. */
 mcu_status_t mcu_module_parse_file(MlirContext ctx, const char *path, MlirModule *out_module);
 
+/* Parses a textual module held in memory (`name` only names it in messages; locations carry no file) and
+ * verifies it. */
+mcu_status_t mcu_module_parse_string(MlirContext ctx, const char *text, const char *name, MlirModule *out_module);
+
 /* Prints an operation through the callback to a stdio stream (FILE *). */
 void mcu_print_to_file(MlirStringRef s, void *file);
 
@@ -47,6 +51,9 @@ int mcu_value_num_uses(MlirValue v);
 int mcu_value_is_returned(MlirValue v);
 /* Whether op carries an attribute `name` (inherent or discardable). */
 int mcu_op_has_attr(MlirOperation op, const char *name);
+/* Removes attribute `name` from op when it carries it (MLIR's remove copies the attribute list even when the name
+ * is absent, which the passes' "clear the old marks" loops paid on every op). */
+void mcu_op_remove_attr(MlirOperation op, const char *name);
 /* A reshape that mark-aliases made copy-free (`mcu.alias`): it names its input's bytes and runs no layer. */
 int mcu_op_is_alias(MlirOperation op);
 /* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */

@@ -50,7 +50,8 @@ static mcu_status_t tensor_from_type(MlirType type, mcu_tensor_t *t) {
     if (d < 0 || d > INT32_MAX) return mcu_status_errorf("dimension %d of size %lld", (int)i, (long long)d);
     t->shape[i] = (int32_t)d;
   }
-  if (mcu_type_bytes(type) < 0 || mcu_type_bytes(type) > (int64_t)UINT32_MAX)
+  const int64_t bytes = mcu_type_bytes(type);
+  if (bytes < 0 || bytes > (int64_t)UINT32_MAX)
     return mcu_status_errorf("tensor of unsupported element type or too large");
   t->quant_axis = -1;
   MlirType el = mlirShapedTypeGetElementType(type);
@@ -167,10 +168,15 @@ static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
   int64_t bytes = mcu_tensor_bytes(t), esize = (int64_t)mcu_dtype_size(t->dtype);
   MlirType at = mlirAttributeGetType(a);
   if (mcu_type_bytes(at) != bytes) return mcu_status_errorf("constant value does not match its result type");
-  t->data = malloc((size_t)bytes + 1);
-  if (!t->data) return mcu_status_errorf("out of memory");
   const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
-  if (mlirDenseElementsAttrIsSplat(a)) {
+  const int splat = mlirDenseElementsAttrIsSplat(a);
+  int zero = splat; /* a zero splat (the cost queries' weights): calloc, which fresh pages need not even write */
+  for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
+  t->data = zero ? calloc((size_t)bytes + 1, 1) : malloc((size_t)bytes + 1);
+  if (!t->data) return mcu_status_errorf("out of memory");
+  if (zero) {
+    /* already the value */
+  } else if (splat) {
     /* one element, then doubling copies (one memcpy per element is slow on large splat filters) */
     if (bytes > 0) memcpy(t->data, raw, (size_t)(esize < bytes ? esize : bytes));
     for (int64_t have = esize; have < bytes; have *= 2)
@@ -356,8 +362,9 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       {"mcu.stream_block", MCU_OP_STREAM_BLOCK, 7},
   };
   int k = -1;
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
-    if (mcu_op_is(op, table[i].name)) k = (int)i;
+  MlirStringRef opname = mlirIdentifierStr(mlirOperationGetName(op)); /* read once: the table has 29 names */
+  for (size_t i = 0; i < sizeof table / sizeof table[0] && k < 0; ++i)
+    if (strlen(table[i].name) == opname.length && !memcmp(table[i].name, opname.data, opname.length)) k = (int)i;
   if (k < 0) return mcu_status_errorf("unsupported operation");
   if (mlirOperationGetNumOperands(op) != table[k].num_inputs || mlirOperationGetNumResults(op) != 1)
     return mcu_status_errorf("expected %d operands and one result", table[k].num_inputs);
@@ -707,6 +714,10 @@ mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info) {
 
 mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
   memset(out_info, 0, sizeof *out_info);
+  /* A constant makes no layer (handled = 0); answering without copying its data matters because schedule asks
+   * about every op, and expanding each splat filter only to drop it was a tenth of a cost query. A malformed
+   * constant is still refused, by the module's lowering. */
+  if (mcu_op_is(op, "mcu.constant")) return NULL;
   lowering_t L = {0};
   L.alone = 1;
   L.p = calloc(1, sizeof *L.p);

@@ -31,8 +31,8 @@ typedef struct mcu_op_kernel {
 /* Lowers `op` alone (its non-constant operands become arena tensors, its constant operands constants with their
  * data; attributes as mcu_lower_module reads them, mcu.inplace included) and asks mcu_kernel_prepare for the
  * layer's call: the same function and params mcu_lower_module's program will get, so the answer is exact. An
- * op that makes no layer (a copy-free reshape) or that no library function runs gives handled = 0. Errors: the
- * op cannot be lowered or the library rejects it. */
+ * op that makes no layer (a constant, answered without lowering it; a copy-free reshape) or that no library
+ * function runs gives handled = 0. Errors: the op cannot be lowered or the library rejects it. */
 mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info);
 
 /* The same for one patch of a patch stage: operand 0 and the result are [1, in_h, in_w, C] and [1, out_h, out_w,

@@ -15,6 +15,7 @@
 #include "codegen.h"
 #include "context.h"
 #include "lower.h"
+#include "mcunet_mlir.h"
 #include "memory_svg.h"
 #include "onnx_import.h"
 #include "kernel_select.h"
@@ -199,8 +200,10 @@ int mcu_patches_parse(const char *spec, mcu_patches_t *out_patches) {
 static mcu_status_t import_model(MlirContext ctx, const mcu_compile_options_t *o, MlirModule *out_module) {
   if (ends_with(o->model_path, ".mlir")) {
     if (o->num_bindings) return mcu_status_errorf("%s: --bind applies to ONNX models only", o->model_path);
+    if (o->model_text) return mcu_module_parse_string(ctx, o->model_text, o->model_path, out_module);
     return mcu_module_parse_file(ctx, o->model_path, out_module);
   }
+  if (o->model_text) return mcu_status_errorf("%s: model text must be mcu-dialect IR (.mlir)", o->model_path);
   if (ends_with(o->model_path, ".onnx"))
     return mcu_onnx_import_shaped(ctx, o->model_path, o->bindings, o->num_bindings, o->shapes, o->num_shapes,
                                   out_module);
@@ -244,21 +247,91 @@ static const char *const pipeline[] = {
     "plan-memory",
 };
 
-static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const mcu_compile_options_t *o) {
-  const char *dump_after = o->dump_after;
-  for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; ++i) {
-    if (o->no_inplace && !strcmp(pipeline[i], "mark-inplace")) continue;
-    if (o->no_stream && !strcmp(pipeline[i], "stream-blocks")) continue;
-    if (o->no_schedule && !strcmp(pipeline[i], "schedule")) continue;
-    if ((o->patches.mode == MCU_PATCHES_OFF || (o->patches.mode == MCU_PATCHES_AUTO && !o->board)) &&
-        !strcmp(pipeline[i], "patch-stages"))
-      continue;
+/* The compiler context (mcunet.h): the MLIR context and, per set of skipped passes and verifier setting, one pass
+ * manager holding the whole pipeline, built on first use. */
+enum { PIPE_NO_INPLACE = 1, PIPE_NO_STREAM = 2, PIPE_NO_SCHEDULE = 4, PIPE_NO_PATCHES = 8, PIPE_VERIFY_ONCE = 16,
+       PIPE_KEYS = 32 };
+#define PIPE_LEN (sizeof pipeline / sizeof pipeline[0])
+typedef struct pipe_step {
+  const mcu_pass_info_t *info;
+  const char **running; /* the context's `running`: set before the pass runs */
+} pipe_step_t;
+struct mcu_compiler_ctx {
+  MlirContext mlir;
+  MlirPassManager pipelines[PIPE_KEYS]; /* null until first used */
+  pipe_step_t steps[PIPE_LEN];          /* one per pipeline position */
+  const char *running;                  /* the pass last started: named when the pipeline fails */
+};
+
+static void step_noop(void *user_data) { (void)user_data; }
+static void *step_clone(void *user_data) { return user_data; }
+static void step_run(MlirOperation module, MlirExternalPass pass, void *user_data) {
+  pipe_step_t *st = user_data;
+  *st->running = st->info->argument;
+  st->info->run(module, pass, NULL);
+}
+
+/* Pipeline position i as a pass that records its name in the context before running (registry.c's mcu_pass_create
+ * with a user_data; same TypeID, so the pass is the same to MLIR). */
+static MlirPass step_pass(mcu_compiler_ctx_t *c, size_t i) {
+  pipe_step_t *st = &c->steps[i];
+  MlirExternalPassCallbacks cb = {step_noop, step_noop, NULL, step_clone, step_run};
+  return mlirCreateExternalPass(mlirTypeIDCreate(st->info), mlirStringRefCreateFromCString(st->info->argument),
+                                mlirStringRefCreateFromCString(st->info->argument),
+                                mlirStringRefCreateFromCString(st->info->description),
+                                mlirStringRefCreateFromCString("builtin.module"), 0, NULL, cb, st);
+}
+
+mcu_status_t mcu_compiler_ctx_create(mcu_compiler_ctx_t **out_owned_ctx) {
+  mcu_compiler_ctx_t *c = calloc(1, sizeof *c);
+  if (!c) return mcu_status_errorf("out of memory");
+  mcu_status_t s = mcu_context_create(&c->mlir);
+  if (s) {
+    free(c);
+    return s;
+  }
+  /* every pass runs on the whole module: a thread pool would only add the verifier's hand-offs */
+  mlirContextEnableMultithreading(c->mlir, false);
+  for (size_t i = 0; i < PIPE_LEN; ++i) c->steps[i] = (pipe_step_t){mcu_pass_lookup(pipeline[i]), &c->running};
+  *out_owned_ctx = c;
+  return NULL;
+}
+
+void mcu_compiler_ctx_destroy(mcu_compiler_ctx_t *owned_ctx) {
+  if (!owned_ctx) return;
+  for (int k = 0; k < PIPE_KEYS; ++k)
+    if (owned_ctx->pipelines[k].ptr) mlirPassManagerDestroy(owned_ctx->pipelines[k]);
+  mlirContextDestroy(owned_ctx->mlir);
+  free(owned_ctx);
+}
+
+/* Which pipeline passes `o` skips, and whether the verifier runs between passes. */
+static int pipeline_key(const mcu_compile_options_t *o) {
+  return (o->no_inplace ? PIPE_NO_INPLACE : 0) | (o->no_stream ? PIPE_NO_STREAM : 0) |
+         (o->no_schedule ? PIPE_NO_SCHEDULE : 0) |
+         (o->patches.mode == MCU_PATCHES_OFF || (o->patches.mode == MCU_PATCHES_AUTO && !o->board) ? PIPE_NO_PATCHES
+                                                                                                  : 0) |
+         (o->verify_once ? PIPE_VERIFY_ONCE : 0);
+}
+
+static int skipped(int key, const char *pass) {
+  return ((key & PIPE_NO_INPLACE) && !strcmp(pass, "mark-inplace")) ||
+         ((key & PIPE_NO_STREAM) && !strcmp(pass, "stream-blocks")) ||
+         ((key & PIPE_NO_SCHEDULE) && !strcmp(pass, "schedule")) ||
+         ((key & PIPE_NO_PATCHES) && !strcmp(pass, "patch-stages"));
+}
+
+/* --dump-after: each pass in a pass manager of its own, the IR printed between them. */
+static mcu_status_t run_pipeline_dumping(MlirContext ctx, MlirModule module, int key, const char *dump_after) {
+  for (size_t i = 0; i < PIPE_LEN; ++i) {
+    if (skipped(key, pipeline[i])) continue;
     MlirPassManager pm = mlirPassManagerCreate(ctx);
+    mlirPassManagerEnableVerifier(pm, !(key & PIPE_VERIFY_ONCE));
     mlirPassManagerAddOwnedPass(pm, mcu_pass_create(mcu_pass_lookup(pipeline[i])));
     MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
     mlirPassManagerDestroy(pm);
     if (mlirLogicalResultIsFailure(r)) return mcu_status_errorf("pass %s failed", pipeline[i]);
-    if (dump_after && (!strcmp(dump_after, "all") || !strcmp(dump_after, pipeline[i]))) {
+    if (!strcmp(dump_after, "all") || !strcmp(dump_after, pipeline[i])) {
       fprintf(stderr, "// -----// IR after %s //----- //\n", pipeline[i]);
       mlirOperationPrint(mlirModuleGetOperation(module), mcu_print_to_file, stderr);
       fputc('\n', stderr);
@@ -267,15 +340,32 @@ static mcu_status_t run_pipeline(MlirContext ctx, MlirModule module, const mcu_c
   return NULL;
 }
 
-/* Imports, runs the pipeline and keeps the module (for --emit=mlir) or lowers it. */
-static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, MlirModule *out_module,
-                               mcu_program_t **out_program) {
-  if (!is_identifier(o->name)) return mcu_status_errorf("--name=%s is not a C identifier", o->name);
-  MlirModule module;
-  mcu_status_t s = import_model(ctx, o, &module);
-  if (s) return s;
+/* Without --dump-after: the whole pipeline in one pass manager, built once per key and kept in the context. */
+static mcu_status_t run_pipeline(mcu_compiler_ctx_t *c, MlirModule module, const mcu_compile_options_t *o) {
+  int key = pipeline_key(o);
+  if (o->dump_after) return run_pipeline_dumping(c->mlir, module, key, o->dump_after);
+  if (!c->pipelines[key].ptr) {
+    MlirPassManager pm = mlirPassManagerCreate(c->mlir);
+    mlirPassManagerEnableVerifier(pm, !(key & PIPE_VERIFY_ONCE));
+    for (size_t i = 0; i < PIPE_LEN; ++i)
+      if (!skipped(key, pipeline[i])) mlirPassManagerAddOwnedPass(pm, step_pass(c, i));
+    c->pipelines[key] = pm;
+  }
+  c->running = NULL;
+  if (mlirLogicalResultIsFailure(mlirPassManagerRunOnOp(c->pipelines[key], mlirModuleGetOperation(module))))
+    return c->running ? mcu_status_errorf("pass %s failed", c->running)
+                      : mcu_status_errorf("the pass pipeline failed before its first pass");
+  return NULL;
+}
+
+/* Runs the pipeline on an imported module and keeps it (for --emit=mlir) or lowers it; the module is destroyed
+ * unless kept. */
+static mcu_status_t front_half_module(const mcu_compile_options_t *o, mcu_compiler_ctx_t *c, MlirModule module,
+                                      MlirModule *out_module, mcu_program_t **out_program) {
+  MlirContext ctx = c->mlir;
+  mcu_status_t s;
   if (!(s = set_pools(ctx, module, o)) && !(s = set_patch_request(ctx, module, o)) &&
-      !(s = set_force_kernel(ctx, module, o)) && !(s = run_pipeline(ctx, module, o)) && out_program) {
+      !(s = set_force_kernel(ctx, module, o)) && !(s = run_pipeline(c, module, o)) && out_program) {
     s = mcu_lower_module(module, o->name, out_program);
     if (s) s = mcu_status_annotatef(s, "%s: ", o->model_path);
   }
@@ -286,12 +376,42 @@ static mcu_status_t front_half(const mcu_compile_options_t *o, MlirContext ctx, 
   return s;
 }
 
+/* Imports, runs the pipeline and keeps the module (for --emit=mlir) or lowers it. */
+static mcu_status_t front_half(const mcu_compile_options_t *o, mcu_compiler_ctx_t *c, MlirModule *out_module,
+                               mcu_program_t **out_program) {
+  if (!is_identifier(o->name)) return mcu_status_errorf("--name=%s is not a C identifier", o->name);
+  MlirModule module;
+  mcu_status_t s = import_model(c->mlir, o, &module);
+  if (s) return s;
+  return front_half_module(o, c, module, out_module, out_program);
+}
+
+MlirContext mcu_compiler_ctx_mlir(mcu_compiler_ctx_t *ctx) { return ctx->mlir; }
+
+mcu_status_t mcu_compile_module_in(mcu_compiler_ctx_t *ctx, MlirModule module, const mcu_compile_options_t *o,
+                                   mcu_program_t **out_program) {
+  if (!is_identifier(o->name)) {
+    mlirModuleDestroy(module);
+    return mcu_status_errorf("--name=%s is not a C identifier", o->name);
+  }
+  if (!mlirOperationVerify(mlirModuleGetOperation(module))) {
+    mlirModuleDestroy(module);
+    return mcu_status_errorf("%s: verification failed", o->model_path ? o->model_path : "module");
+  }
+  return front_half_module(o, ctx, module, NULL, out_program);
+}
+
+mcu_status_t mcu_compile_program_in(mcu_compiler_ctx_t *ctx, const mcu_compile_options_t *o,
+                                    mcu_program_t **out_program) {
+  return front_half(o, ctx, NULL, out_program);
+}
+
 mcu_status_t mcu_compile_program(const mcu_compile_options_t *o, mcu_program_t **out_program) {
-  MlirContext ctx;
-  mcu_status_t s = mcu_context_create(&ctx);
+  mcu_compiler_ctx_t *ctx;
+  mcu_status_t s = mcu_compiler_ctx_create(&ctx);
   if (s) return s;
   s = front_half(o, ctx, NULL, out_program);
-  mlirContextDestroy(ctx);
+  mcu_compiler_ctx_destroy(ctx);
   return s;
 }
 
@@ -386,13 +506,22 @@ static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule 
 
 mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program) {
   if (out_program) *out_program = NULL;
+  mcu_compiler_ctx_t *ctx;
+  mcu_status_t s = mcu_compiler_ctx_create(&ctx);
+  if (s) return s;
+  s = mcu_compile_keep_program_in(ctx, o, out_program);
+  mcu_compiler_ctx_destroy(ctx);
+  return s;
+}
+
+mcu_status_t mcu_compile_keep_program_in(mcu_compiler_ctx_t *ctx, const mcu_compile_options_t *o,
+                                         mcu_program_t **out_program) {
+  if (out_program) *out_program = NULL;
   if (!o->output_path) return mcu_status_errorf("no output file (-o)");
   if (o->stream && o->no_stream) return mcu_status_errorf("--stream and --no-stream contradict each other");
   const mcu_board_t *board;
   mcu_status_t s = check_board(o, &board);
   if (s) return s;
-  MlirContext ctx;
-  if ((s = mcu_context_create(&ctx))) return s;
   pending_file_t files[4];
   int num_files = 0;
   MlirModule module = {NULL};
@@ -453,6 +582,5 @@ finish:
   }
   mcu_program_destroy(p);
   if (!mlirModuleIsNull(module)) mlirModuleDestroy(module);
-  mlirContextDestroy(ctx);
   return s;
 }

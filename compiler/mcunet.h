@@ -102,13 +102,34 @@ typedef struct mcu_compile_options {
   /* --pool (repeatable): the arena split into these pools, fastest first; 0: one pool, SYM_arena. */
   const mcu_pool_spec_t *pools;
   int num_pools;
+  /* The model as mcu-dialect text held in memory (NUL-terminated), parsed instead of reading model_path, which
+   * then only names the model in messages and must end in .mlir; NULL: read model_path. */
+  const char *model_text;
+  /* 1: verify the module once, after import, instead of also after every pass (the cost queries' setting: the
+   * passes are the same, only the check between them is skipped). 0 (mcunetc): after every pass too. */
+  int verify_once;
 } mcu_compile_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", obj). */
 void mcu_compile_options_init(mcu_compile_options_t *o);
 
-/* Front half: imports the model, runs the pass pipeline and lowers it. *out_program is owned by the caller. */
+/* A compiler context, reusable across compilations: the MLIR context with every dialect loaded and the `mcu` IRDL
+ * dialect parsed once, and the pass pipeline built once per set of skipped passes. Each compilation's module is
+ * created and destroyed within the call, so results do not depend on what the context compiled before. Opaque; one
+ * per thread (not thread-safe); no global state. Types and attributes stay uniqued in the context until it is
+ * destroyed, so a caller running many thousands of compilations recreates it now and then (memory, not results). */
+typedef struct mcu_compiler_ctx mcu_compiler_ctx_t;
+
+/* Creates a context; *out_owned_ctx is owned by the caller (mcu_compiler_ctx_destroy). */
+mcu_status_t mcu_compiler_ctx_create(mcu_compiler_ctx_t **out_owned_ctx);
+/* Destroys a context (NULL: nothing). */
+void mcu_compiler_ctx_destroy(mcu_compiler_ctx_t *owned_ctx);
+
+/* Front half: imports the model, runs the pass pipeline and lowers it. *out_program is owned by the caller.
+ * Creates a context for the call; mcu_compile_program_in reuses the caller's. */
 mcu_status_t mcu_compile_program(const mcu_compile_options_t *o, mcu_program_t **out_program);
+mcu_status_t mcu_compile_program_in(mcu_compiler_ctx_t *ctx, const mcu_compile_options_t *o,
+                                    mcu_program_t **out_program);
 
 /* The whole compiler: writes output_path and its header (and the report), each atomically; on error nothing is
  * left behind. Same as mcu_compile_keep_program(o, NULL). */
@@ -118,6 +139,9 @@ mcu_status_t mcu_compile(const mcu_compile_options_t *o);
  * shapes does not compile twice). out_program may be NULL. On success *out_program is owned by the caller
  * (mcu_program_destroy); it is NULL on error and with MCU_EMIT_MLIR, which does not lower. */
 mcu_status_t mcu_compile_keep_program(const mcu_compile_options_t *o, mcu_program_t **out_program);
+/* The same in the caller's context (mcu_compile_keep_program creates one for the call). */
+mcu_status_t mcu_compile_keep_program_in(mcu_compiler_ctx_t *ctx, const mcu_compile_options_t *o,
+                                         mcu_program_t **out_program);
 
 /* Parses "cortex-m7" / "cortex-m4" / "host". Returns 0 on success. */
 int mcu_target_parse(const char *s, mcu_target_t *out_target);

@@ -2,7 +2,11 @@
  * Why this path: the figures are the compiler's, not a formula imitating it; a network that the query says fits is
  * one mcunetc compiles within the board (same passes, same planner). The network reaches the compiler as IR text
  * with splat weights (mlir_emit.c), or, on request, as the full ONNX export (the two agree: test/e2e/nas_zoo.sh).
- * Weakness: each query parses text and pays a fresh MLIR context (see docs/nas.md for the measured rate). */
+ * By default the module is built through the MLIR C API (mlir_build.c; the text form is kept for checks), and the
+ * compiler context (MLIR context, IRDL dialect, pass pipelines) is kept across
+ * queries; each query's module is made and destroyed within the query, so figures do not depend on the history
+ * (cost_test.c). Weakness: each query still runs every pass and lowers every op several times (the passes ask the
+ * kernel library about each op alone); docs/nas.md has the measured rate. */
 #define _POSIX_C_SOURCE 200809L /* fsync, clock_gettime, getpid */
 #include "cost.h"
 
@@ -12,14 +16,26 @@
 #include <unistd.h>
 
 #include "boards.h"
+#include "mcunet_mlir.h"
+#include "mlir_build.h"
 #include "mlir_emit.h"
 #include "onnx_export.h"
+
+/* Queries per compiler context before it is recreated (default): MLIR keeps every type and attribute a query made
+ * uniqued in its context, so a long search would grow without bound; recreating costs one context set-up. */
+#define QUERIES_PER_COMPILER 2048
 
 struct nas_cost_ctx {
   const mcu_board_t *board;
   int via_onnx;
+  int via_text; /* the IR as text, parsed (mlir_emit.c), instead of built through the C API (mlir_build.c) */
   char path[4096]; /* the scratch file, without its extension */
   char file[4112];
+  mcu_compiler_ctx_t *compiler; /* reused across queries; NULL until the first */
+  int compiler_queries;         /* queries run in it */
+  int queries_per_compiler;     /* recreate it after this many */
+  char *text;                   /* the query's IR text (open_memstream's buffer, reused) */
+  size_t text_cap;
 };
 
 static const nas_schedule_t schedules[NAS_NUM_SCHEDULES] = {
@@ -43,6 +59,7 @@ mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas
   nas_cost_ctx_t *c = calloc(1, sizeof *c);
   if (!c) return mcu_status_errorf("out of memory");
   c->board = b;
+  c->queries_per_compiler = QUERIES_PER_COMPILER;
   if (!scratch_dir) scratch_dir = getenv("TMPDIR");
   if (!scratch_dir || !*scratch_dir) scratch_dir = "/tmp";
   /* the context's own file: the pid and the context's address keep contexts of one machine apart */
@@ -62,21 +79,44 @@ void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx) {
   remove(f);
   snprintf(f, sizeof f, "%s.mlir", ctx->path);
   remove(f);
+  mcu_compiler_ctx_destroy(ctx->compiler);
+  free(ctx->text);
   free(ctx);
 }
 
 void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx) { ctx->via_onnx = via_onnx; }
+void nas_cost_ctx_set_via_text(nas_cost_ctx_t *ctx, int via_text) { ctx->via_text = via_text; }
+void nas_cost_ctx_set_recycle(nas_cost_ctx_t *ctx, int queries) {
+  ctx->queries_per_compiler = queries > 0 ? queries : QUERIES_PER_COMPILER;
+}
 
-/* Writes the query's model: the ONNX export (seed 1) or the IR text with splat weights (mlir_emit.c). */
+/* Writes the query's model: the ONNX export (seed 1) to the scratch file, or the IR text with splat weights
+ * (mlir_emit.c) to memory (ctx->text; ctx->file then only names it). */
 static mcu_status_t write_model(nas_cost_ctx_t *ctx, const nas_net_t *n) {
   snprintf(ctx->file, sizeof ctx->file, "%s.%s", ctx->path, ctx->via_onnx ? "onnx" : "mlir");
   if (ctx->via_onnx) return nas_onnx_export_file(n, 1, ctx->file);
   mcu_status_t s = nas_net_check(n);
   if (s) return s;
-  FILE *f = fopen(ctx->file, "w");
-  if (!f) return mcu_status_errorf("%s: cannot write", ctx->file);
+  FILE *f = open_memstream(&ctx->text, &ctx->text_cap);
+  if (!f) return mcu_status_errorf("out of memory");
   int bad = nas_mlir_write(n, f);
   if (fclose(f) || bad) return mcu_status_errorf("%s: write failed", ctx->file);
+  return NULL;
+}
+
+/* The compiler context queries run in: created on first use, recreated every queries_per_compiler queries. */
+static mcu_status_t compiler_of(nas_cost_ctx_t *ctx, mcu_compiler_ctx_t **out_compiler) {
+  if (ctx->compiler && ctx->compiler_queries >= ctx->queries_per_compiler) {
+    mcu_compiler_ctx_destroy(ctx->compiler);
+    ctx->compiler = NULL;
+  }
+  if (!ctx->compiler) {
+    mcu_status_t s = mcu_compiler_ctx_create(&ctx->compiler);
+    if (s) return s;
+    ctx->compiler_queries = 0;
+  }
+  ++ctx->compiler_queries;
+  *out_compiler = ctx->compiler;
   return NULL;
 }
 
@@ -128,18 +168,29 @@ int64_t nas_instructions_estimate(const mcu_program_t *p) {
 mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost) {
   const nas_schedule_t *sch = nas_schedule_at(schedule);
   if (!sch) return mcu_status_errorf("schedule %d out of range", schedule);
-  mcu_status_t s = write_model(ctx, n);
+  mcu_compiler_ctx_t *compiler;
+  mcu_status_t s = compiler_of(ctx, &compiler);
   if (s) return s;
+  MlirModule built = {NULL};
+  if (ctx->via_onnx || ctx->via_text) {
+    if ((s = write_model(ctx, n))) return s;
+  } else {
+    snprintf(ctx->file, sizeof ctx->file, "%s.mlir", ctx->path); /* names the model in messages only */
+    if ((s = nas_mlir_build(n, mcu_compiler_ctx_mlir(compiler), &built))) return s;
+  }
   mcu_compile_options_t o;
   mcu_compile_options_init(&o);
   o.model_path = ctx->file;
+  o.model_text = ctx->via_onnx ? NULL : ctx->text;
+  o.verify_once = 1; /* the module is verified after import; the passes between are the same */
   o.no_inplace = sch->no_inplace;
   o.no_stream = sch->no_stream;
   o.stream = !sch->no_stream; /* the schedule's own choice, not the board policy (passes/stream_blocks.c) */
   o.patches = sch->patches;
   o.board = ctx->board ? ctx->board->name : NULL; /* --patches=auto then patches only what would not fit, as mcunetc */
   mcu_program_t *p = NULL;
-  if ((s = mcu_compile_program(&o, &p))) return s;
+  s = built.ptr ? mcu_compile_module_in(compiler, built, &o, &p) : mcu_compile_program_in(compiler, &o, &p);
+  if (s) return s;
   nas_cost_t c;
   memset(&c, 0, sizeof c);
   c.peak_sram_bytes = p->arena_size;

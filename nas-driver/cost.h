@@ -38,7 +38,8 @@ typedef struct nas_cost {
   int patch_rows, patch_cols;      /* the patch grid the compiler chose (0: none) */
 } nas_cost_t;
 
-/* A cost-query context: the board and a scratch directory. No global state: one context per thread or process. */
+/* A cost-query context: the board, a scratch directory and the compiler context its queries reuse (mcunet.h's
+ * mcu_compiler_ctx_t, recreated every few thousand queries). No global state: one context per thread or process. */
 typedef struct nas_cost_ctx nas_cost_ctx_t;
 
 /* board: a name from compiler/boards.c, or NULL (fits is then 1); scratch_dir: where the exported model is written
@@ -47,14 +48,20 @@ mcu_status_t nas_cost_ctx_create(const char *board, const char *scratch_dir, nas
 void nas_cost_ctx_destroy(nas_cost_ctx_t *ctx);
 /* 1: queries compile the full ONNX export (weights and all) instead of the IR with splat weights (the default). */
 void nas_cost_ctx_set_via_onnx(nas_cost_ctx_t *ctx, int via_onnx);
+/* 1: queries print the IR with splat weights as text (mlir_emit.c) and parse it, instead of building the same module
+ * through the MLIR C API (mlir_build.c, the default); the figures are the same (cost_test.c), only slower. */
+void nas_cost_ctx_set_via_text(nas_cost_ctx_t *ctx, int via_text);
+/* Recreate the compiler context after this many queries (<= 0: the default, 2,048), bounding the memory MLIR's
+ * uniqued types and attributes take; figures do not depend on it (cost_test.c runs it at 1). */
+void nas_cost_ctx_set_recycle(nas_cost_ctx_t *ctx, int queries);
 /* The board's SRAM and flash (0 without a board). */
 uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx);
 uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx);
 
-/* The cost of `n` under schedule `schedule` (0 .. NAS_NUM_SCHEDULES-1): the network is written as the mcu-dialect IR
- * the ONNX front end would import from its export, with splat weights (mlir_emit.h; or the export itself, see
- * nas_cost_ctx_set_via_onnx) and compiled by mcu_compile_program (every pass of the pipeline, lowering: no code
- * generation), the same passes mcunetc runs. */
+/* The cost of `n` under schedule `schedule` (0 .. NAS_NUM_SCHEDULES-1): the network is built as the mcu-dialect IR
+ * the ONNX front end would import from its export, with splat weights (mlir_build.h; or as text, or the export
+ * itself, see nas_cost_ctx_set_via_text / _via_onnx) and compiled by mcu_compile_module_in (every pass of the
+ * pipeline, lowering: no code generation) in the context's compiler context, the same passes mcunetc runs. */
 mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost);
 /* Tries every schedule and returns the cost of the best: the first that fits with the least SRAM, else the one
  * with the least SRAM. A schedule the compiler refuses is skipped (an error only when all are refused). */

@@ -1,5 +1,6 @@
-/* cost_test.c: cost queries on a small network: the compiled MACs equal the analytic ones, both query paths agree,
- * every schedule runs, the best is no worse than the default, errors are reported. */
+/* cost_test.c: cost queries on a small network: the compiled MACs equal the analytic ones, the three query paths
+ * agree (built module, IR text, ONNX export), every schedule runs, the best is no worse than the default, a context
+ * reused across queries gives what fresh contexts give, errors are reported. */
 #include "cost.h"
 
 #include <stdio.h>
@@ -16,6 +17,45 @@ static nas_net_t small_net(void) {
   n.blocks[2] = (nas_block_t){16, 16, 7, 1, 3, 48, 1};
   n.num_blocks = 3, n.classes = 10;
   return n;
+}
+
+/* The reusable compiler context: on one handle, a query of another network in between, then the same two queries
+ * again, every schedule; each figure equals the one a fresh handle (a fresh compiler context) gives. */
+static void test_reuse(void) {
+  nas_net_t a = small_net(), b = small_net();
+  b.resolution = 48, b.blocks[2].kernel = 3, b.mix_channels = 32;
+  nas_cost_ctx_t *one = NULL;
+  mcu_status_t s = nas_cost_ctx_create("stm32f746", NULL, &one);
+  CHECK(!s, "context: %s", mcu_status_message(s));
+  if (s) {
+    mcu_status_free(s);
+    return;
+  }
+  for (int k = 0; k < NAS_NUM_SCHEDULES; ++k) {
+    nas_cost_t fresh[2], reused[4];
+    const nas_net_t *nets[2] = {&a, &b};
+    for (int j = 0; j < 2; ++j) {
+      nas_cost_ctx_t *f = NULL;
+      s = nas_cost_ctx_create("stm32f746", NULL, &f);
+      if (!s) s = nas_cost_query(f, nets[j], k, &fresh[j]);
+      CHECK(!s, "fresh query: %s", mcu_status_message(s));
+      mcu_status_free(s);
+      nas_cost_ctx_destroy(f);
+    }
+    for (int j = 0; j < 4; ++j) {
+      nas_cost_ctx_set_recycle(one, j == 3 ? 1 : 0); /* the last query in a recreated compiler context */
+      s = nas_cost_query(one, nets[j % 2], k, &reused[j]);
+      CHECK(!s, "reused query: %s", mcu_status_message(s));
+      mcu_status_free(s);
+    }
+    for (int j = 0; j < 4; ++j)
+      CHECK(!memcmp(&reused[j], &fresh[j % 2], sizeof reused[j]),
+            "%s: query %d on one handle equals a fresh handle's (SRAM %llu vs %llu)", nas_schedule_name(k), j,
+            (unsigned long long)reused[j].peak_sram_bytes, (unsigned long long)fresh[j % 2].peak_sram_bytes);
+    CHECK(fresh[0].peak_sram_bytes != fresh[1].peak_sram_bytes || fresh[0].macs != fresh[1].macs,
+          "%s: the two networks differ", nas_schedule_name(k));
+  }
+  nas_cost_ctx_destroy(one);
 }
 
 int main(void) {
@@ -45,6 +85,14 @@ int main(void) {
   CHECK(!s && !memcmp(&via, &c[0], sizeof via), "the ONNX path gives the same figures: %s", mcu_status_message(s));
   mcu_status_free(s);
   nas_cost_ctx_set_via_onnx(ctx, 0);
+  nas_cost_ctx_set_via_text(ctx, 1);
+  for (int k = 0; k < NAS_NUM_SCHEDULES; ++k) {
+    s = nas_cost_query(ctx, &n, k, &via);
+    CHECK(!s && !memcmp(&via, &c[k], sizeof via), "%s: the text path gives the same figures: %s",
+          nas_schedule_name(k), mcu_status_message(s));
+    mcu_status_free(s);
+  }
+  nas_cost_ctx_set_via_text(ctx, 0);
   s = nas_cost_best(ctx, &n, &best);
   CHECK(!s && best.peak_sram_bytes <= c[0].peak_sram_bytes && best.peak_sram_bytes <= c[1].peak_sram_bytes,
         "best schedule: %llu B", (unsigned long long)best.peak_sram_bytes);
@@ -58,6 +106,7 @@ int main(void) {
         mcu_status_message(s));
   mcu_status_free(s);
   nas_cost_ctx_destroy(ctx);
+  test_reuse();
   nas_cost_ctx_t *bad = NULL;
   s = nas_cost_ctx_create("nosuchboard", NULL, &bad);
   CHECK(s && !bad && strstr(mcu_status_message(s), "unknown board"), "unknown board");

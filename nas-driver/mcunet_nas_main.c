@@ -2,6 +2,9 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <time.h>
 
@@ -17,8 +20,9 @@ static int usage(void) {
       "usage: mcunet-nas export CONFIG.json -o OUT.onnx [--seed N] [--weights W.npz [--calib IMAGES.raw]]\n"
       "       mcunet-nas forward CONFIG.json --weights W.npz --input IMAGES.raw   (float logits, one line per image)\n"
       "       mcunet-nas cost CONFIG.json [--board B] [--schedule best|default|patches-off|patches-2x2|patches-4x4]\n"
-      "                  [--via-onnx]\n"
-      "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--via-onnx]  (cost queries per second)\n"
+      "                  [--via-onnx | --via-text]\n"
+      "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--board B] [--via-onnx | --via-text]\n"
+      "                  (cost queries per second)\n"
       "       mcunet-nas search --board B [--space SPACE.json] [options] (mcunet-nas search --help)\n");
   return 2;
 }
@@ -89,10 +93,12 @@ static int cmd_forward(int argc, char **argv) {
 
 static int cmd_cost(int argc, char **argv) {
   const char *config = NULL, *board = NULL, *sched = "best";
-  int via_onnx = 0;
+  int via_onnx = 0, via_text = 0;
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "--via-onnx"))
       via_onnx = 1;
+    else if (!strcmp(argv[i], "--via-text"))
+      via_text = 1;
     else if (!strcmp(argv[i], "--board") && i + 1 < argc)
       board = argv[++i];
     else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
@@ -109,6 +115,7 @@ static int cmd_cost(int argc, char **argv) {
   nas_cost_ctx_t *ctx;
   if ((s = nas_cost_ctx_create(board, NULL, &ctx))) return fail(s);
   nas_cost_ctx_set_via_onnx(ctx, via_onnx);
+  nas_cost_ctx_set_via_text(ctx, via_text);
   nas_cost_t c;
   if (!strcmp(sched, "best")) {
     s = nas_cost_best(ctx, &n, &c);
@@ -134,16 +141,20 @@ static int cmd_cost(int argc, char **argv) {
 /* The cost-query benchmark: repeats one query for at least S seconds (default 5) in this process and prints the
  * rate. Not a test: the figure goes to docs/nas.md. */
 static int cmd_bench(int argc, char **argv) {
-  const char *config = NULL, *sched = "default";
+  const char *config = NULL, *sched = "default", *board = NULL;
   double seconds = 5;
-  int via_onnx = 0;
+  int via_onnx = 0, via_text = 0;
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "--via-onnx"))
       via_onnx = 1;
+    else if (!strcmp(argv[i], "--via-text"))
+      via_text = 1;
     else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
       seconds = atof(argv[++i]);
     else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
       sched = argv[++i];
+    else if (!strcmp(argv[i], "--board") && i + 1 < argc)
+      board = argv[++i];
     else if (argv[i][0] != '-' && !config)
       config = argv[i];
     else
@@ -158,8 +169,9 @@ static int cmd_bench(int argc, char **argv) {
   mcu_status_t s = nas_net_load(config, &n);
   if (s) return fail(s);
   nas_cost_ctx_t *ctx;
-  if ((s = nas_cost_ctx_create(NULL, NULL, &ctx))) return fail(s);
+  if ((s = nas_cost_ctx_create(board, NULL, &ctx))) return fail(s);
   nas_cost_ctx_set_via_onnx(ctx, via_onnx);
+  nas_cost_ctx_set_via_text(ctx, via_text);
   struct timespec t0, t1, c0, c1; /* wall clock, and this process's CPU time (robust on a loaded machine) */
   clock_gettime(CLOCK_MONOTONIC, &t0);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
@@ -187,6 +199,14 @@ static int cmd_bench(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc < 2) return usage();
+#ifdef __GLIBC__
+  /* Cost queries allocate and free the same large buffers (the zero weights a kernel's prepare reads, its tables)
+   * thousands of times: keep freed memory in the heap rather than handing it back to the kernel and faulting it in
+   * again (about a tenth of a query, measured in docs/nas.md). A process setting of this tool, not of the library. */
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+#endif
   if (!strcmp(argv[1], "export")) return cmd_export(argc - 2, argv + 2);
   if (!strcmp(argv[1], "forward")) return cmd_forward(argc - 2, argv + 2);
   if (!strcmp(argv[1], "cost")) return cmd_cost(argc - 2, argv + 2);

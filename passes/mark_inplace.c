@@ -54,7 +54,7 @@ void mcu_pass_mark_inplace(MlirOperation module, MlirExternalPass pass, void *us
   if (mlirBlockIsNull(block)) return;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.inplace"));
+    mcu_op_remove_attr(op, "mcu.inplace");
     intptr_t candidates = 0;
     if (mcu_op_is(op, "mcu.conv2d"))
       candidates = 1;

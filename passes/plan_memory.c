@@ -203,9 +203,9 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
        op = mlirOperationGetNextInBlock(op)) {
     int32_t step = (int32_t)mcu_op_get_i64(op, "mcu.step", 0);
     if (mcu_op_is(op, "mcu.constant") || mcu_op_is(op, "func.return")) continue;
-    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.scratch"));
-    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.patch_buf"));
-    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.patch_bytes"));
+    mcu_op_remove_attr(op, "mcu.scratch");
+    mcu_op_remove_attr(op, "mcu.patch_buf");
+    mcu_op_remove_attr(op, "mcu.patch_bytes");
     const int sk = stage_index(&st, op);
     if (sk == 0) { /* every patch reads the stage input: it lives until the stage's last layer */
       MlirValue in = mlirOperationGetOperand(op, 0);
@@ -376,7 +376,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
   }
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.step"));
+    mcu_op_remove_attr(op, "mcu.step");
   mlirOperationSetDiscardableAttributeByName(module, mlirStringRefCreateFromCString("mcu.arena_size"),
                                              mcu_attr_i64(ctx, (int64_t)plan.peak));
   mlirOperationSetDiscardableAttributeByName(module, mlirStringRefCreateFromCString("mcu.arena_lower_bound"),

@@ -29,7 +29,7 @@
 static void remove_attrs(MlirOperation op) {
   static const char *const names[] = {"mcu.kernel", "mcu.im2col", "mcu.tile", "mcu.unroll", "mcu.kernel_cost"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
-    mlirOperationRemoveDiscardableAttributeByName(op, mlirStringRefCreateFromCString(names[i]));
+    mcu_op_remove_attr(op, names[i]);
 }
 
 static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
