@@ -121,112 +121,152 @@ static inline int32_t dw_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #endif
 }
 
-/* One output pixel of a 4-channel ring slice (dw_inplace_ring), complete window, taps taken two at a time: the
- * lanes of two taps' SXTAB16 results are regrouped per channel (PKHBT / PKHTB: (c@t, c@t+1)) and multiplied by
- * the channel's packed weight pair (wp[j][t / 2] = (w_j[t], w_j[t + 1]) as int16) with one SMLAD; an odd last tap
- * goes by SMLABB / SMLATB with ws[j] = w_j[T - 1]. Same products as mcu_dw_pixel_full_s8, so the same sums. */
-static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_conv_params_t *p, const int8_t *ring,
-                                                                 const int32_t *rp, int32_t x0,
-                                                                 const uint32_t (*wp)[DW_TMAX / 2], const int32_t *ws,
-                                                                 const int32_t *bias, const mcu_dw_rq_t *rq,
-                                                                 int8_t *out) {
-  const int32_t kw = p->kw, T = p->kh * p->kw, step = p->dilation_w * 4;
-  const uint32_t off2 = ((uint32_t)p->input_offset & 0xffffu) * 0x10001u;
-  int32_t a0 = bias ? bias[0] : 0, a1 = bias ? bias[1] : 0, a2 = bias ? bias[2] : 0, a3 = bias ? bias[3] : 0;
-  const int8_t *base = ring + (ptrdiff_t)x0 * 4;
-  for (int32_t t = 0; t + 1 < T; t += 2) {
-    const uint32_t v0 = mcu_dw_load4(base + rp[t / kw] + (t % kw) * step);
-    const uint32_t v1 = mcu_dw_load4(base + rp[(t + 1) / kw] + ((t + 1) % kw) * step);
-    const uint32_t e0 = mcu_dw_sxtab16(off2, v0), o0 = mcu_dw_sxtab16(off2, (v0 >> 8) | (v0 << 24));
-    const uint32_t e1 = mcu_dw_sxtab16(off2, v1), o1 = mcu_dw_sxtab16(off2, (v1 >> 8) | (v1 << 24));
-    a0 = dw_smlad((e0 & 0xffffu) | (e1 << 16), wp[0][t / 2], a0);
-    a1 = dw_smlad((o0 & 0xffffu) | (o1 << 16), wp[1][t / 2], a1);
-    a2 = dw_smlad((e1 & 0xffff0000u) | (e0 >> 16), wp[2][t / 2], a2);
-    a3 = dw_smlad((o1 & 0xffff0000u) | (o0 >> 16), wp[3][t / 2], a3);
-  }
-  if (T % 2) {
-    const uint32_t v = mcu_dw_load4(base + rp[(T - 1) / kw] + ((T - 1) % kw) * step);
-    const uint32_t e = mcu_dw_sxtab16(off2, v), o = mcu_dw_sxtab16(off2, (v >> 8) | (v << 24));
-    a0 = mcu_dw_smlabb(e, ws[0], a0);
-    a1 = mcu_dw_smlabb(o, ws[1], a1);
-    a2 = mcu_dw_smlatb(e, ws[2], a2);
-    a3 = mcu_dw_smlatb(o, ws[3], a3);
-  }
-  MCU_DW_KEEP4(a0, a1, a2, a3);
-  mcu_dw_store4(out, mcu_dw_out_rq(p, a0, &rq[0]), mcu_dw_out_rq(p, a1, &rq[1]), mcu_dw_out_rq(p, a2, &rq[2]),
-                mcu_dw_out_rq(p, a3, &rq[3]));
+/* A channel's requantization, worked out once per slice. fast: multiplier >= 0 and shift in [-31, -2], where
+ * MultiplyByQuantizedMultiplier is one 64-bit multiply-accumulate onto a nudge and a shift (dw16_rq_fast, the
+ * GEMM core's MCU_GEMM_RQ_FAST derivation, k_gemm_s8.h): hb = 2^(R-2), r1 = R - 1 for R = -shift. */
+typedef struct dw16_rq {
+  int32_t m, s, hb, r1, fast;
+} dw16_rq_t;
+
+static inline dw16_rq_t dw16_rq_make(int32_t m, int32_t s) {
+  dw16_rq_t q = {m, s, 0, 0, m >= 0 && s <= -2 && s >= -31};
+  if (q.fast)
+    q.hb = (int32_t)((uint32_t)1 << (-s - 2)), q.r1 = -s - 1;
+  return q;
 }
 
-/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input rows
- * copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
+/* mcu_fx_mbqm(acc, m, shift) for a fast channel (q->fast). With R = -shift >= 2, v = srdhm(acc, m) =
+ * floor((acc m + 2^30) / 2^31) and the result rdbypot(v, R) = floor((v + 2^(R-1) - [v < 0]) / 2^R) combine into
+ * floor((acc m + 2^30 + 2^(30+R) - [v < 0] 2^31) / 2^(31+R)) (floor of a floor by an integer); [v < 0] may be
+ * [acc < 0] (they differ only where v = 0 and both give 0), and the nudge as a 64-bit hi:lo is
+ * hi = 2^(R-2) - [acc < 0], lo = 2^30 + [acc < 0] 2^31; |acc m| < 2^62, so no overflow; the result is
+ * hi(acc m + nudge) >> (R - 1). (kernels_gemm_test.c and k_conv_dw_test.c check it against mcu_fx_mbqm.) */
+static inline int32_t dw16_rq_fast(int32_t acc, const dw16_rq_t *q) {
+  const int32_t sgn = mcu_fx_asr32(acc, 31);
+  const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
+  const uint32_t hi = (uint32_t)q->hb + (uint32_t)sgn;
+  const uint64_t nudge = ((uint64_t)hi << 32) | lo;
+  const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)q->m));
+  return mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), q->r1);
+}
+
+/* 2 int16 values from any address (an unaligned LDR on the Cortex-M7). */
+static inline uint32_t dw16_load2(const int16_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* The window sum of one output pixel of one ring channel: rp[ky] is the channel's int16 row of tap row ky, the
+ * window starts at column ix. dilation_w == 1: taps in pairs (x[ix + 2j], x[ix + 2j + 1]) . wp[ky * np + j] (int16
+ * pairs, a zero high half for the odd last tap of a row: it reads the ring's extra zero column) by SMLAD;
+ * otherwise one tap at a time (wp[ky * kw + kx] the weight). */
+static inline __attribute__((always_inline)) int32_t dw16_dot(const mcu_k_conv_params_t *p, const int16_t *const *rp,
+                                                              int32_t ix, const uint32_t *wp, int32_t acc) {
+  const int32_t kh = p->kh, kw = p->kw, dw = p->dilation_w;
+  if (dw == 1) {
+    const int32_t np = (kw + 1) / 2;
+    for (int32_t ky = 0; ky < kh; ++ky) {
+      const int16_t *r = rp[ky] + ix;
+      for (int32_t j = 0; j < np; ++j)
+        acc = dw_smlad(dw16_load2(r + 2 * j), wp[ky * np + j], acc);
+    }
+    return acc;
+  }
+  for (int32_t ky = 0; ky < kh; ++ky) {
+    const int16_t *r = rp[ky] + ix;
+    for (int32_t kx = 0; kx < kw; ++kx)
+      acc = mcu_fx_add_wrap(acc, (int32_t)r[kx * dw] * (int32_t)wp[ky * kw + kx]);
+  }
+  return acc;
+}
+
+/* The outputs of one channel along one output row: yo[ox * c] for ox in [0, ow). */
+static inline __attribute__((always_inline)) void dw16_channel_row(const mcu_k_conv_params_t *p,
+                                                                   const int16_t *const *rp, const uint32_t *wp,
+                                                                   int32_t bias, const dw16_rq_t *q, int8_t *yo) {
+  const int32_t C = p->c, sw = p->stride_w, zo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  if (q->fast)
+    for (int32_t ox = 0; ox < p->ow; ++ox) {
+      const int32_t acc = dw16_dot(p, rp, ox * sw, wp, bias);
+      yo[(size_t)ox * C] = (int8_t)mcu_fx_clamp(dw16_rq_fast(acc, q) + zo, lo, hi);
+    }
+  else
+    for (int32_t ox = 0; ox < p->ow; ++ox) {
+      const int32_t acc = dw16_dot(p, rp, ox * sw, wp, bias);
+      yo[(size_t)ox * C] = (int8_t)mcu_fx_clamp(mcu_dw_mbqm(acc, q->m, q->s) + zo, lo, hi);
+    }
+}
+
+/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), the input rows
+ * copied as int16 (x + input_offset), one row per channel, into a zero-padded ring as the windows reach them;
+ * every output from a complete window. */
 static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
                                                                   const int8_t *x, const int8_t *w, const int32_t *mult,
                                                                   const int32_t *shift, const int32_t *bias, int8_t *y,
-                                                                  int8_t *ring) {
-  const int32_t C = p->c, T = p->kh * p->kw, G = g->g, slot_bytes = g->pw * G, zero_slot = g->slots * slot_bytes;
-  const int8_t zp = (int8_t)(-p->input_offset);
+                                                                  int16_t *ring) {
+  const int32_t C = p->c, kh = p->kh, kw = p->kw, T = kh * kw, G = g->g, pw = g->pw;
+  const int32_t cstride = (g->slots + 1) * pw, zero_row = g->slots * pw, off = p->input_offset;
+  const int32_t np = p->dilation_w == 1 ? (kw + 1) / 2 : kw;
+  /* The padding columns, the extra column and the zero row stay 0: the copies only write the image columns. */
+  memset(ring, 0, (size_t)G * cstride * sizeof *ring);
   for (int32_t c0 = 0; c0 < C; c0 += G) {
     const int32_t cn = C - c0 < G ? C - c0 : G;
-    for (int32_t i = 0; i < (g->slots + 1) * slot_bytes; ++i)
-      ring[i] = zp;
-    /* The slice's weights as int16 pairs of consecutive taps per channel (and the odd last tap), for
-     * dw_ring4_pixel; a local array: it cannot alias the int8 stores. */
-    uint32_t wp[4][DW_TMAX / 2];
-    int32_t ws[4] = {0, 0, 0, 0};
-    if (cn == 4 && T <= DW_TMAX)
-      for (int32_t j = 0; j < 4; ++j) {
-        const int8_t *wj = w + (size_t)(c0 + j) * T;
-        for (int32_t t = 0; t + 1 < T; t += 2)
-          wp[j][t / 2] = ((uint32_t)(int32_t)wj[t] & 0xffffu) | ((uint32_t)(int32_t)wj[t + 1] << 16);
-        if (T % 2)
-          ws[j] = wj[T - 1];
-      }
+    /* The slice's weights, packed for dw16_dot (a local array: it cannot alias the int8 stores), and its
+     * requantization constants. */
+    uint32_t wp[4][32];
+    dw16_rq_t rq[4];
+    int32_t bs[4];
+    for (int32_t k = 0; k < cn; ++k) {
+      const int8_t *wk = w + (size_t)(c0 + k) * T;
+      for (int32_t ky = 0; ky < kh; ++ky)
+        for (int32_t j = 0; j < np; ++j) {
+          if (p->dilation_w != 1) {
+            wp[k][ky * np + j] = (uint32_t)(int32_t)wk[ky * kw + j];
+            continue;
+          }
+          const uint32_t w0 = (uint32_t)(int32_t)wk[ky * kw + 2 * j] & 0xffffu;
+          const uint32_t w1 = 2 * j + 1 < kw ? (uint32_t)(int32_t)wk[ky * kw + 2 * j + 1] << 16 : 0u;
+          wp[k][ky * np + j] = w0 | w1;
+        }
+      rq[k] = dw16_rq_make(mult[c0 + k], shift[c0 + k]);
+      bs[k] = bias ? bias[c0 + k] : 0;
+    }
     for (int32_t b = 0; b < p->n; ++b) {
       int32_t next = 0;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
         const int32_t y0 = oy * p->stride_h - p->pad_top;
-        int32_t last = y0 + (p->kh - 1) * p->dilation_h;
+        int32_t last = y0 + (kh - 1) * p->dilation_h;
         if (last > p->h - 1)
           last = p->h - 1;
         for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r) {
           const int8_t *src = x + ((size_t)(b * p->h + r) * p->w) * C + c0;
-          int8_t *dst = ring + (size_t)(r % g->slots) * slot_bytes + (size_t)p->pad_left * G;
+          int16_t *dst = ring + (size_t)(r % g->slots) * pw + p->pad_left;
           if (cn == 4)
-            for (int32_t ix = 0; ix < p->w; ++ix)
-              memcpy(dst + (size_t)ix * 4, src + (size_t)ix * C, 4);
+            for (int32_t ix = 0; ix < p->w; ++ix) {
+              const int8_t *s = src + (size_t)ix * C;
+              dst[ix] = (int16_t)(s[0] + off), dst[cstride + ix] = (int16_t)(s[1] + off);
+              dst[2 * cstride + ix] = (int16_t)(s[2] + off), dst[3 * cstride + ix] = (int16_t)(s[3] + off);
+            }
           else
             for (int32_t ix = 0; ix < p->w; ++ix)
               for (int32_t k = 0; k < cn; ++k)
-                dst[ix * G + k] = src[(size_t)ix * C + k];
+                dst[k * cstride + ix] = (int16_t)(src[(size_t)ix * C + k] + off);
         }
         if (last + 1 > next)
           next = last + 1;
-        int32_t rp[MCU_DW_KMAX];
-        for (int32_t ky = 0; ky < p->kh; ++ky) {
+        int32_t ro[MCU_DW_KMAX];
+        for (int32_t ky = 0; ky < kh; ++ky) {
           const int32_t iy = y0 + ky * p->dilation_h;
-          rp[ky] = iy >= 0 && iy < p->h ? (iy % g->slots) * slot_bytes : zero_slot;
+          ro[ky] = iy >= 0 && iy < p->h ? (iy % g->slots) * pw : zero_row;
         }
         int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * C + c0;
-        const int8_t *wg = w + (size_t)c0 * T;
-        mcu_dw_rq_t rq[4]; /* the slice's requantization constants, once per row */
-        for (int32_t k = 0; k < cn; ++k)
-          rq[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
-        const int32_t *bg = bias ? bias + c0 : NULL;
-        if (cn == 4 && T <= DW_TMAX) /* taps in pairs (SMLAD) with the slice's packed weights */
-          for (int32_t ox = 0; ox < p->ow; ++ox)
-            dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wp, ws, bg, rq, yr + (size_t)ox * C);
-        else if (cn == 4) /* separate copies with constant channel counts */
-          for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 4, G, wg, mult + c0, shift + c0, bg, rq,
-                                 yr + (size_t)ox * C);
-        else if (cn == 1)
-          for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg, rq,
-                                 yr + (size_t)ox * C);
-        else
-          for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg, rq,
-                                 yr + (size_t)ox * C);
+        for (int32_t k = 0; k < cn; ++k) {
+          const int16_t *rp[MCU_DW_KMAX];
+          for (int32_t ky = 0; ky < kh; ++ky)
+            rp[ky] = ring + (size_t)k * cstride + ro[ky];
+          dw16_channel_row(p, rp, wp[k], bs[k], &rq[k], yr + k);
+        }
       }
     }
   }
@@ -273,7 +313,7 @@ void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *
   const int32_t c_total = p->c, n_pix = p->n * p->h * p->w, T = p->kh * p->kw;
   const mcu_dw_ring_t g = mcu_dw_inplace_ring(p);
   if (g.ok) {
-    dw_inplace_ring(p, &g, x, w, mult, shift, bias, y, (int8_t *)scratch);
+    dw_inplace_ring(p, &g, x, w, mult, shift, bias, y, (int16_t *)scratch);
     return;
   }
   for (int32_t c = 0; c < c_total; ++c) {

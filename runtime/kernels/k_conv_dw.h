@@ -293,13 +293,14 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
 
 /* ---- The in-place kernel's ring (k_conv_dw.c, mcu_k_conv_dw_inplace_s8); shared with its prepare. ---- */
 
-/* Geometry of the ring: `slots` input rows of a slice of `g` channels (1 <= g <= 4), each row padded to `pw` pixels
- * of g bytes (pl columns of the zero point on the left, enough on the right for the last window), plus one row of
- * the zero point standing for the rows above and below the image: (slots + 1) * pw * g bytes of scratch. The slice
- * is the widest (up to 4 channels) whose ring fits in the plane scratch n * h * w bytes, so the ring never needs
- * more scratch than the plane variant. ok: the ring variant is used (kernel height <= MCU_DW_KMAX, a slice of at
- * least two channels fit (with one, the plane variant is faster), and the copy schedule is safe in place, see
- * mcu_dw_inplace_ring_safe); otherwise the kernel gathers one channel plane (n * h * w bytes). */
+/* Geometry of the ring: per slice of g = min(4, c) channels, each channel has `slots` int16 input rows plus one
+ * all-zero row (standing for the rows above and below the image), each row `pw` int16 columns: pl zero columns on
+ * the left, the w input columns as x + input_offset, zero columns on the right up to the last window column, plus
+ * one more zero column (the taps go in pairs; an odd kernel width reads one column past its window with a zero
+ * weight): g * (slots + 1) * pw * 2 bytes of scratch, a few input rows of the slice, independent of the channel
+ * count. ok: the ring variant is used (kernel height and width <= MCU_DW_KMAX, kh * kw <= 32 when dilation_w > 1,
+ * and the copy schedule is safe in place, see mcu_dw_inplace_ring_safe); otherwise the kernel gathers one channel
+ * plane (n * h * w bytes). */
 typedef struct mcu_dw_ring {
   int32_t slots, pw, g, ok;
   int64_t bytes; /* scratch bytes of the variant chosen */
@@ -334,12 +335,12 @@ static inline __attribute__((always_inline)) mcu_dw_ring_t mcu_dw_inplace_ring(c
   g.slots = reach < p->h ? reach : p->h;
   const int32_t last_col = (p->ow - 1) * p->stride_w - p->pad_left + (p->kw - 1) * p->dilation_w;
   const int32_t pr = last_col > p->w - 1 ? last_col - (p->w - 1) : 0;
-  g.pw = p->pad_left + p->w + pr;
-  const int64_t row = ((int64_t)g.slots + 1) * g.pw, plane = (int64_t)p->n * p->h * p->w;
-  const int64_t fit = plane / row;
-  g.g = fit >= 4 ? 4 : (int32_t)fit;
-  g.ok = p->kh <= MCU_DW_KMAX && g.g >= 2 && mcu_dw_inplace_ring_safe(p);
-  g.bytes = g.ok ? row * g.g : plane;
+  g.pw = p->pad_left + p->w + pr + 1;
+  g.g = p->c < 4 ? p->c : 4;
+  const int64_t plane = (int64_t)p->n * p->h * p->w;
+  g.ok = p->kh <= MCU_DW_KMAX && p->kw <= MCU_DW_KMAX && (p->dilation_w == 1 || p->kh * p->kw <= 32) &&
+         mcu_dw_inplace_ring_safe(p);
+  g.bytes = g.ok ? ((int64_t)g.slots + 1) * g.pw * g.g * 2 : plane;
   return g;
 }
 

@@ -15,7 +15,7 @@
  *   mcu_k_conv_dw_s8 == mcu_k_conv_s8;
  *   multiplier 1: mcu_k_conv_dw_inplace_s8 with a separate output and run in place (out == in0, the buffer the
  *   larger of input and output, scratch of the size prepare gives, filled with garbage) == mcu_k_conv_s8, both
- *   variants (ring and plane) being exercised;
+ *   variants (ring: every kernel up to MCU_DW_KMAX; plane: the taller ones and unsafe schedules) being exercised;
  *   multiplier 1: mcu_dw_row_s8 reading the rows from a ring of min(R, h) slots (R = window height), filled the
  *   way the streamed block fills it (row r in slot r % ring, each row written once, as late as possible), one
  *   pixel per call, == mcu_k_conv_s8. A few fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
@@ -221,7 +221,7 @@ int main(void) {
     free_case(&k);
   }
   CHECK(g_slice4 > 100, "only %d in-place cases with 4-channel slices", g_slice4);
-  CHECK(g_variant[0] > 100 && g_variant[1] > 100, "in-place variants: plane %d, ring %d cases", g_variant[0],
+  CHECK(g_variant[0] >= 10 && g_variant[1] > 100, "in-place variants: plane %d, ring %d cases", g_variant[0],
         g_variant[1]);
   return mcu_test_finish();
 }
