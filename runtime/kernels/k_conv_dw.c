@@ -8,6 +8,13 @@
 #include "k_mem.h"
 #include "k_tflite.h"
 
+/* A loop LLVM must not unroll (clang only; other host compilers do not know the pragma). */
+#if defined(__clang__)
+#define DW_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define DW_NO_UNROLL
+#endif
+
 #define DW_TMAX 64 /* windows up to 8x8 are gathered into a local array (multiplier > 1) */
 
 /* mcu_k_conv_dw_s8: mcu_k_conv_s8 (k_conv.c) restricted to depthwise convolutions (groups == c, filter
@@ -157,116 +164,94 @@ static inline uint32_t dw16_load2(const int16_t *p) {
   return v;
 }
 
-/* The window sum of one output pixel of one ring channel: rp[ky] is the channel's int16 row of tap row ky, the
- * window starts at column ix. dilation_w == 1: taps in pairs (x[ix + 2j], x[ix + 2j + 1]) . wp[ky * np + j] (int16
- * pairs, a zero high half for the odd last tap of a row: it reads the ring's extra zero column) by SMLAD;
- * otherwise one tap at a time (wp[ky * kw + kx] the weight). */
-static inline __attribute__((always_inline)) int32_t dw16_dot(const mcu_k_conv_params_t *p, const int16_t *const *rp,
-                                                              int32_t ix, const uint32_t *wp, int32_t acc) {
+/* The window sum of one output pixel of the ring's channel: tap row ky at r + ky * rs (int16), the window starts
+ * at column 0 of r. dilation_w == 1: taps in pairs (x[2j], x[2j + 1]) . wp[ky * np + j] (int16 pairs, a zero high
+ * half for the odd last tap of a row: it reads the ring's extra zero column) by SMLAD; otherwise one tap at a time
+ * (wp[ky * kw + kx] the weight). */
+static inline __attribute__((always_inline)) int32_t dw16_dot(const mcu_k_conv_params_t *p, const int16_t *r,
+                                                              int32_t rs, const uint32_t *wp, int32_t acc) {
   const int32_t kh = p->kh, kw = p->kw, dw = p->dilation_w;
   if (dw == 1) {
     const int32_t np = (kw + 1) / 2;
-    for (int32_t ky = 0; ky < kh; ++ky) {
-      const int16_t *r = rp[ky] + ix;
+    for (int32_t ky = 0; ky < kh; ++ky)
       for (int32_t j = 0; j < np; ++j)
-        acc = dw_smlad(dw16_load2(r + 2 * j), wp[ky * np + j], acc);
-    }
+        acc = dw_smlad(dw16_load2(r + ky * rs + 2 * j), wp[ky * np + j], acc);
     return acc;
   }
-  for (int32_t ky = 0; ky < kh; ++ky) {
-    const int16_t *r = rp[ky] + ix;
+  for (int32_t ky = 0; ky < kh; ++ky)
     for (int32_t kx = 0; kx < kw; ++kx)
-      acc = mcu_fx_add_wrap(acc, (int32_t)r[kx * dw] * (int32_t)wp[ky * kw + kx]);
-  }
+      acc = mcu_fx_add_wrap(acc, (int32_t)r[ky * rs + kx * dw] * (int32_t)wp[ky * kw + kx]);
   return acc;
 }
 
-/* The outputs of one channel along one output row: yo[ox * c] for ox in [0, ow). */
-static inline __attribute__((always_inline)) void dw16_channel_row(const mcu_k_conv_params_t *p,
-                                                                   const int16_t *const *rp, const uint32_t *wp,
-                                                                   int32_t bias, const dw16_rq_t *q, int8_t *yo) {
+/* The outputs of the ring's channel along one output row: yo[ox * c] for ox in [0, ow); window row 0 at r. */
+static inline __attribute__((always_inline)) void dw16_channel_row(const mcu_k_conv_params_t *p, const int16_t *r,
+                                                                   int32_t rs, const uint32_t *wp, int32_t bias,
+                                                                   const dw16_rq_t *q, int8_t *yo) {
   const int32_t C = p->c, sw = p->stride_w, zo = p->output_offset, lo = p->act_min, hi = p->act_max;
-  if (q->fast)
+  if (q->fast) {
+    /* Not unrolled: one output's weights, pointers and constants fill the registers; an unrolled copy spills. */
+    DW_NO_UNROLL
     for (int32_t ox = 0; ox < p->ow; ++ox) {
-      const int32_t acc = dw16_dot(p, rp, ox * sw, wp, bias);
+      const int32_t acc = dw16_dot(p, r + ox * sw, rs, wp, bias);
       yo[(size_t)ox * C] = (int8_t)mcu_fx_clamp(dw16_rq_fast(acc, q) + zo, lo, hi);
     }
-  else
+  } else
     for (int32_t ox = 0; ox < p->ow; ++ox) {
-      const int32_t acc = dw16_dot(p, rp, ox * sw, wp, bias);
+      const int32_t acc = dw16_dot(p, r + ox * sw, rs, wp, bias);
       yo[(size_t)ox * C] = (int8_t)mcu_fx_clamp(mcu_dw_mbqm(acc, q->m, q->s) + zo, lo, hi);
     }
 }
 
-/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), the input rows
- * copied as int16 (x + input_offset), one row per channel, into a zero-padded ring as the windows reach them;
- * every output from a complete window. */
+/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there), one channel at a time: the window's input rows as
+ * int16 (x + input_offset) in a doubled ring of S = window-height rows (row r at positions (r + pad_top) % S and
+ * that + S, so a window's rows are always S consecutive positions: one pointer, constant offsets), rows outside
+ * the image written as zeros, every output from a complete window. */
 static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
                                                                   const int8_t *x, const int8_t *w, const int32_t *mult,
                                                                   const int32_t *shift, const int32_t *bias, int8_t *y,
                                                                   int16_t *ring) {
-  const int32_t C = p->c, kh = p->kh, kw = p->kw, T = kh * kw, G = g->g, pw = g->pw;
-  const int32_t cstride = (g->slots + 1) * pw, zero_row = g->slots * pw, off = p->input_offset;
-  const int32_t np = p->dilation_w == 1 ? (kw + 1) / 2 : kw;
-  /* The padding columns, the extra column and the zero row stay 0: the copies only write the image columns. */
-  memset(ring, 0, (size_t)G * cstride * sizeof *ring);
-  for (int32_t c0 = 0; c0 < C; c0 += G) {
-    const int32_t cn = C - c0 < G ? C - c0 : G;
-    /* The slice's weights, packed for dw16_dot (a local array: it cannot alias the int8 stores), and its
-     * requantization constants. */
-    uint32_t wp[4][32];
-    dw16_rq_t rq[4];
-    int32_t bs[4];
-    for (int32_t k = 0; k < cn; ++k) {
-      const int8_t *wk = w + (size_t)(c0 + k) * T;
-      for (int32_t ky = 0; ky < kh; ++ky)
-        for (int32_t j = 0; j < np; ++j) {
-          if (p->dilation_w != 1) {
-            wp[k][ky * np + j] = (uint32_t)(int32_t)wk[ky * kw + j];
-            continue;
-          }
-          const uint32_t w0 = (uint32_t)(int32_t)wk[ky * kw + 2 * j] & 0xffffu;
-          const uint32_t w1 = 2 * j + 1 < kw ? (uint32_t)(int32_t)wk[ky * kw + 2 * j + 1] << 16 : 0u;
-          wp[k][ky * np + j] = w0 | w1;
+  const int32_t C = p->c, kh = p->kh, kw = p->kw, T = kh * kw, S = g->slots, pw = g->pw, pt = p->pad_top;
+  const int32_t off = p->input_offset, np = p->dilation_w == 1 ? (kw + 1) / 2 : kw, W = p->w, pl = p->pad_left;
+  /* The padding columns and the extra column stay 0: the row writes only touch the image columns. */
+  memset(ring, 0, (size_t)2 * S * pw * sizeof *ring);
+  for (int32_t c = 0; c < C; ++c) {
+    /* The channel's weights, packed for dw16_dot (a local array: it cannot alias the int8 stores). */
+    uint32_t wp[32];
+    const int8_t *wc = w + (size_t)c * T;
+    for (int32_t ky = 0; ky < kh; ++ky)
+      for (int32_t j = 0; j < np; ++j) {
+        if (p->dilation_w != 1) {
+          wp[ky * np + j] = (uint32_t)(int32_t)wc[ky * kw + j];
+          continue;
         }
-      rq[k] = dw16_rq_make(mult[c0 + k], shift[c0 + k]);
-      bs[k] = bias ? bias[c0 + k] : 0;
-    }
+        const uint32_t w0 = (uint32_t)(int32_t)wc[ky * kw + 2 * j] & 0xffffu;
+        const uint32_t w1 = 2 * j + 1 < kw ? (uint32_t)(int32_t)wc[ky * kw + 2 * j + 1] << 16 : 0u;
+        wp[ky * np + j] = w0 | w1;
+      }
+    const dw16_rq_t rq = dw16_rq_make(mult[c], shift[c]);
+    const int32_t bc = bias ? bias[c] : 0;
     for (int32_t b = 0; b < p->n; ++b) {
-      int32_t next = 0;
+      int32_t next = -pt; /* rows [-pad_top, next) are in the ring (or were skipped for good) */
       for (int32_t oy = 0; oy < p->oh; ++oy) {
-        const int32_t y0 = oy * p->stride_h - p->pad_top;
-        int32_t last = y0 + (kh - 1) * p->dilation_h;
-        if (last > p->h - 1)
-          last = p->h - 1;
-        for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r) {
-          const int8_t *src = x + ((size_t)(b * p->h + r) * p->w) * C + c0;
-          int16_t *dst = ring + (size_t)(r % g->slots) * pw + p->pad_left;
-          if (cn == 4)
-            for (int32_t ix = 0; ix < p->w; ++ix) {
-              const int8_t *s = src + (size_t)ix * C;
-              dst[ix] = (int16_t)(s[0] + off), dst[cstride + ix] = (int16_t)(s[1] + off);
-              dst[2 * cstride + ix] = (int16_t)(s[2] + off), dst[3 * cstride + ix] = (int16_t)(s[3] + off);
+        const int32_t y0 = oy * p->stride_h - pt, top = y0 + S - 1;
+        for (int32_t r = next > y0 ? next : y0; r <= top; ++r) {
+          int16_t *d0 = ring + (size_t)((r + pt) % S) * pw + pl, *d1 = d0 + (size_t)S * pw;
+          if (r >= 0 && r < p->h) {
+            const int8_t *src = x + ((size_t)(b * p->h + r) * W) * C + c;
+            for (int32_t ix = 0; ix < W; ++ix) {
+              const int16_t v = (int16_t)(src[(size_t)ix * C] + off);
+              d0[ix] = v, d1[ix] = v;
             }
-          else
-            for (int32_t ix = 0; ix < p->w; ++ix)
-              for (int32_t k = 0; k < cn; ++k)
-                dst[k * cstride + ix] = (int16_t)(src[(size_t)ix * C + k] + off);
+          } else {
+            memset(d0, 0, (size_t)W * sizeof *d0);
+            memset(d1, 0, (size_t)W * sizeof *d1);
+          }
         }
-        if (last + 1 > next)
-          next = last + 1;
-        int32_t ro[MCU_DW_KMAX];
-        for (int32_t ky = 0; ky < kh; ++ky) {
-          const int32_t iy = y0 + ky * p->dilation_h;
-          ro[ky] = iy >= 0 && iy < p->h ? (iy % g->slots) * pw : zero_row;
-        }
-        int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * C + c0;
-        for (int32_t k = 0; k < cn; ++k) {
-          const int16_t *rp[MCU_DW_KMAX];
-          for (int32_t ky = 0; ky < kh; ++ky)
-            rp[ky] = ring + (size_t)k * cstride + ro[ky];
-          dw16_channel_row(p, rp, wp[k], bs[k], &rq[k], yr + k);
-        }
+        if (top + 1 > next)
+          next = top + 1;
+        const int16_t *r0 = ring + (size_t)((y0 + pt) % S) * pw;
+        dw16_channel_row(p, r0, p->dilation_h * pw, wp, bc, &rq, y + (size_t)(b * p->oh + oy) * p->ow * C + c);
       }
     }
   }

@@ -293,14 +293,13 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
 
 /* ---- The in-place kernel's ring (k_conv_dw.c, mcu_k_conv_dw_inplace_s8); shared with its prepare. ---- */
 
-/* Geometry of the ring: per slice of g = min(4, c) channels, each channel has `slots` int16 input rows plus one
- * all-zero row (standing for the rows above and below the image), each row `pw` int16 columns: pl zero columns on
- * the left, the w input columns as x + input_offset, zero columns on the right up to the last window column, plus
- * one more zero column (the taps go in pairs; an odd kernel width reads one column past its window with a zero
- * weight): g * (slots + 1) * pw * 2 bytes of scratch, a few input rows of the slice, independent of the channel
- * count. ok: the ring variant is used (kernel height and width <= MCU_DW_KMAX, kh * kw <= 32 when dilation_w > 1,
- * and the copy schedule is safe in place, see mcu_dw_inplace_ring_safe); otherwise the kernel gathers one channel
- * plane (n * h * w bytes). */
+/* Geometry of the ring: one channel at a time, S = slots = (kh - 1) * dilation_h + 1 (the window height) int16 rows
+ * stored twice (2 * S rows: a window's rows are S consecutive ones), each row `pw` int16 columns: pl zero columns
+ * on the left, the w input columns as x + input_offset, zero columns on the right up to the last window column,
+ * plus one more zero column (the taps go in pairs; an odd kernel width reads one column past its window with a
+ * zero weight): 2 * S * pw * 2 bytes of scratch, independent of the channel count. ok: the ring variant is used
+ * (kernel height and width <= MCU_DW_KMAX, kh * kw <= 32 when dilation_w > 1, and the copy schedule is safe in
+ * place, see mcu_dw_inplace_ring_safe); otherwise the kernel gathers one channel plane (n * h * w bytes). */
 typedef struct mcu_dw_ring {
   int32_t slots, pw, g, ok;
   int64_t bytes; /* scratch bytes of the variant chosen */
@@ -332,15 +331,15 @@ static inline __attribute__((always_inline)) int mcu_dw_inplace_ring_safe(const 
 static inline __attribute__((always_inline)) mcu_dw_ring_t mcu_dw_inplace_ring(const mcu_k_conv_params_t *p) {
   mcu_dw_ring_t g;
   const int32_t reach = (p->kh - 1) * p->dilation_h + 1;
-  g.slots = reach < p->h ? reach : p->h;
+  g.slots = reach;
   const int32_t last_col = (p->ow - 1) * p->stride_w - p->pad_left + (p->kw - 1) * p->dilation_w;
   const int32_t pr = last_col > p->w - 1 ? last_col - (p->w - 1) : 0;
   g.pw = p->pad_left + p->w + pr + 1;
-  g.g = p->c < 4 ? p->c : 4;
+  g.g = 1;
   const int64_t plane = (int64_t)p->n * p->h * p->w;
   g.ok = p->kh <= MCU_DW_KMAX && p->kw <= MCU_DW_KMAX && (p->dilation_w == 1 || p->kh * p->kw <= 32) &&
          mcu_dw_inplace_ring_safe(p);
-  g.bytes = g.ok ? ((int64_t)g.slots + 1) * g.pw * g.g * 2 : plane;
+  g.bytes = g.ok ? (int64_t)g.slots * g.pw * 4 : plane;
   return g;
 }
 
