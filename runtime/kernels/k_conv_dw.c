@@ -257,6 +257,122 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
   }
 }
 
+/* acc + hi16(a) * hi16(b), wrapping (SMLATT). */
+static inline int32_t dw_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP)
+  return __smlatt((int32_t)a, (int32_t)b, acc);
+#else
+  return mcu_fx_i32((uint32_t)acc + (uint32_t)(mcu_dw_hi16(a) * mcu_dw_hi16(b)));
+#endif
+}
+
+/* The output byte of accumulator acc for a channel with requantization q (dw16_rq_fast or mcu_dw_mbqm). */
+static inline int8_t dw_out_q(const mcu_k_conv_params_t *p, int32_t acc, const dw16_rq_t *q) {
+  const int32_t v = q->fast ? dw16_rq_fast(acc, q) : mcu_dw_mbqm(acc, q->m, q->s);
+  return (int8_t)mcu_fx_clamp(v + p->output_offset, p->act_min, p->act_max);
+}
+
+/* One output pixel of a 4-channel MCU_DW_RING4 slice, complete window: per tap one word brings the 4 channels,
+ * SXTAB16 splits them into (c0, c2) and (c1, c3) as int16 with input_offset added, and SMLABB / SMLATT multiply
+ * them by the tap's packed weights wq[2 t] = (w0, w2), wq[2 t + 1] = (w1, w3) (int16 pairs). Tap row ky at
+ * ring + rp[ky], the window's first column x0 (ring columns). Same products as mcu_k_conv_s8, so the same sums. */
+static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_conv_params_t *p, const int8_t *ring,
+                                                                 const int32_t *rp, int32_t x0, const uint32_t *wq,
+                                                                 const int32_t *bs, const dw16_rq_t *rq, int8_t *out) {
+  const int32_t kh = p->kh, kw = p->kw, step = p->dilation_w * 4;
+  const uint32_t off2 = ((uint32_t)p->input_offset & 0xffffu) * 0x10001u;
+  int32_t a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
+  const int8_t *base = ring + (ptrdiff_t)x0 * 4;
+  for (int32_t ky = 0; ky < kh; ++ky)
+    for (int32_t kx = 0; kx < kw; ++kx) {
+      const uint32_t v = mcu_dw_load4(base + rp[ky] + kx * step);
+      const uint32_t e = mcu_dw_sxtab16(off2, v), o = mcu_dw_sxtab16(off2, (v >> 8) | (v << 24));
+      const uint32_t w02 = wq[2 * (ky * kw + kx)], w13 = wq[2 * (ky * kw + kx) + 1];
+      a0 = mcu_dw_smlabb(e, (int32_t)w02, a0);
+      a2 = dw_smlatt(e, w02, a2);
+      a1 = mcu_dw_smlabb(o, (int32_t)w13, a1);
+      a3 = dw_smlatt(o, w13, a3);
+    }
+  MCU_DW_KEEP4(a0, a1, a2, a3);
+  mcu_dw_store4(out, dw_out_q(p, a0, &rq[0]), dw_out_q(p, a1, &rq[1]), dw_out_q(p, a2, &rq[2]),
+                dw_out_q(p, a3, &rq[3]));
+}
+
+/* The MCU_DW_RING4 variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input
+ * rows copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
+static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_conv_params_t *p,
+                                                                   const mcu_dw_ring_t *g, const int8_t *x,
+                                                                   const int8_t *w, const int32_t *mult,
+                                                                   const int32_t *shift, const int32_t *bias,
+                                                                   int8_t *y, int8_t *ring) {
+  const int32_t C = p->c, T = p->kh * p->kw, G = g->g, slot_bytes = g->pw * G, zero_slot = g->slots * slot_bytes;
+  const int8_t zp = (int8_t)(-p->input_offset);
+  /* The padding columns and the zero slot keep the zero point: the copies only write the image columns (of the
+   * slice's cn channels; a narrower last slice leaves stale lanes that it never reads). */
+  memset(ring, zp, (size_t)(g->slots + 1) * slot_bytes);
+  for (int32_t c0 = 0; c0 < C; c0 += G) {
+    const int32_t cn = C - c0 < G ? C - c0 : G;
+    /* The slice's weights as int16 pairs (w0, w2), (w1, w3) per tap, for dw_ring4_pixel (a local array: it cannot
+     * alias the int8 stores), its biases and requantization constants. */
+    uint32_t wq[2 * DW_TMAX];
+    dw16_rq_t rq[4];
+    int32_t bs[4];
+    mcu_dw_rq_t rqs[4];
+    if (cn == 4)
+      for (int32_t t = 0; t < T; ++t) {
+        const int8_t *wt = w + (size_t)c0 * T + t;
+        wq[2 * t] = ((uint32_t)(int32_t)wt[0] & 0xffffu) | (uint32_t)(int32_t)wt[2 * T] << 16;
+        wq[2 * t + 1] = ((uint32_t)(int32_t)wt[T] & 0xffffu) | (uint32_t)(int32_t)wt[3 * T] << 16;
+      }
+    for (int32_t k = 0; k < cn; ++k) {
+      rq[k] = dw16_rq_make(mult[c0 + k], shift[c0 + k]);
+      rqs[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
+      bs[k] = bias ? bias[c0 + k] : 0;
+    }
+    for (int32_t b = 0; b < p->n; ++b) {
+      int32_t next = 0;
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        const int32_t y0 = oy * p->stride_h - p->pad_top;
+        int32_t last = y0 + (p->kh - 1) * p->dilation_h;
+        if (last > p->h - 1)
+          last = p->h - 1;
+        for (int32_t r = next > y0 ? next : (y0 > 0 ? y0 : 0); r <= last; ++r) {
+          const int8_t *src = x + ((size_t)(b * p->h + r) * p->w) * C + c0;
+          int8_t *dst = ring + (size_t)(r % g->slots) * slot_bytes + (size_t)p->pad_left * G;
+          if (cn == 4)
+            for (int32_t ix = 0; ix < p->w; ++ix)
+              memcpy(dst + (size_t)ix * 4, src + (size_t)ix * C, 4);
+          else
+            for (int32_t ix = 0; ix < p->w; ++ix)
+              for (int32_t k = 0; k < cn; ++k)
+                dst[ix * G + k] = src[(size_t)ix * C + k];
+        }
+        if (last + 1 > next)
+          next = last + 1;
+        int32_t rp[MCU_DW_KMAX];
+        for (int32_t ky = 0; ky < p->kh; ++ky) {
+          const int32_t iy = y0 + ky * p->dilation_h;
+          rp[ky] = iy >= 0 && iy < p->h ? (iy % g->slots) * slot_bytes : zero_slot;
+        }
+        int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * C + c0;
+        const int8_t *wg = w + (size_t)c0 * T;
+        const int32_t *bg = bias ? bias + c0 : NULL;
+        if (cn == 4)
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wq, bs, rq, yr + (size_t)ox * C);
+        else if (cn == 1)
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg, rqs,
+                                 yr + (size_t)ox * C);
+        else
+          for (int32_t ox = 0; ox < p->ow; ++ox)
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg, rqs,
+                                 yr + (size_t)ox * C);
+      }
+    }
+  }
+}
+
 /* mcu_k_conv_dw_inplace_s8: the depthwise case of mcu_k_conv_s8 (groups == c == o, depth multiplier 1, filter
  * [o, kh, kw, 1]) computing exactly the same values, written so that `out` may be the same buffer as `in0` (it may
  * also be a separate one). Why: TinyEngine's in-place depthwise trick, exact: the layer then needs one buffer of
@@ -297,8 +413,12 @@ void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *
   int8_t *plane = (int8_t *)scratch;
   const int32_t c_total = p->c, n_pix = p->n * p->h * p->w, T = p->kh * p->kw;
   const mcu_dw_ring_t g = mcu_dw_inplace_ring(p);
-  if (g.ok) {
+  if (g.ok == MCU_DW_RING16) {
     dw_inplace_ring(p, &g, x, w, mult, shift, bias, y, (int16_t *)scratch);
+    return;
+  }
+  if (g.ok == MCU_DW_RING4) {
+    dw_inplace_ring4(p, &g, x, w, mult, shift, bias, y, (int8_t *)scratch);
     return;
   }
   for (int32_t c = 0; c < c_total; ++c) {

@@ -293,16 +293,29 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
 
 /* ---- The in-place kernel's ring (k_conv_dw.c, mcu_k_conv_dw_inplace_s8); shared with its prepare. ---- */
 
-/* Geometry of the ring: one channel at a time, S = slots = (kh - 1) * dilation_h + 1 (the window height) int16 rows
- * stored twice (2 * S rows: a window's rows are S consecutive ones), each row `pw` int16 columns: pl zero columns
- * on the left, the w input columns as x + input_offset, zero columns on the right up to the last window column,
- * plus one more zero column (the taps go in pairs; an odd kernel width reads one column past its window with a
- * zero weight): 2 * S * pw * 2 bytes of scratch, independent of the channel count. ok: the ring variant is used
- * (kernel height and width <= MCU_DW_KMAX, kh * kw <= 32 when dilation_w > 1, and the copy schedule is safe in
- * place, see mcu_dw_inplace_ring_safe); otherwise the kernel gathers one channel plane (n * h * w bytes). */
+/* The in-place kernel's variants (mcu_dw_inplace_ring picks one from the constant params):
+ *  - MCU_DW_RING16, one channel at a time: S = slots = (kh - 1) * dilation_h + 1 (the window height) int16 rows
+ *    stored twice (2 * S rows: a window's rows are S consecutive ones), each row `pw` int16 columns: pl zero
+ *    columns on the left, the w input columns as x + input_offset, zero columns on the right up to the last window
+ *    column, plus one more zero column (the taps go in pairs; an odd kernel width reads one column past its window
+ *    with a zero weight): 2 * S * pw * 2 bytes. Best when a window has many taps per input value (the copy costs
+ *    4 instructions per input value): kh * kw >= MCU_DW_RING16_TAPS * stride_h * stride_w, and a map of at least
+ *    MCU_DW_RING16_MIN_PIX outputs (its per-channel, per-row bookkeeping).
+ *  - MCU_DW_RING4, slices of g = min(4, c) channels: slots = min(S, h) int8 rows of pw pixels of g bytes (pl
+ *    columns of the zero point on the left, enough on the right for the last window), plus one row of the zero
+ *    point for the rows above and below the image: (slots + 1) * pw * g bytes. The copy is one word per pixel.
+ *  - MCU_DW_PLANE (ok = 0): kernel taller or wider than MCU_DW_KMAX, a dilated window of more than 32 taps, or a
+ *    copy schedule that is not safe in place (mcu_dw_inplace_ring_safe): one channel plane, n * h * w bytes.
+ * Each ring is a few input rows, independent of the channel count. */
+#define MCU_DW_PLANE 0
+#define MCU_DW_RING16 1
+#define MCU_DW_RING4 2
+#define MCU_DW_RING16_TAPS 9
+#define MCU_DW_RING16_MIN_PIX 64
+
 typedef struct mcu_dw_ring {
-  int32_t slots, pw, g, ok;
-  int64_t bytes; /* scratch bytes of the variant chosen */
+  int32_t slots, pw, g, ok; /* ok: the variant, MCU_DW_* (0: the plane) */
+  int64_t bytes;            /* scratch bytes of the variant chosen */
 } mcu_dw_ring_t;
 
 /* Whether every input row the in-place ring kernel copies is still intact when it copies it: at output row oy of
@@ -331,15 +344,22 @@ static inline __attribute__((always_inline)) int mcu_dw_inplace_ring_safe(const 
 static inline __attribute__((always_inline)) mcu_dw_ring_t mcu_dw_inplace_ring(const mcu_k_conv_params_t *p) {
   mcu_dw_ring_t g;
   const int32_t reach = (p->kh - 1) * p->dilation_h + 1;
-  g.slots = reach;
   const int32_t last_col = (p->ow - 1) * p->stride_w - p->pad_left + (p->kw - 1) * p->dilation_w;
   const int32_t pr = last_col > p->w - 1 ? last_col - (p->w - 1) : 0;
-  g.pw = p->pad_left + p->w + pr + 1;
-  g.g = 1;
   const int64_t plane = (int64_t)p->n * p->h * p->w;
-  g.ok = p->kh <= MCU_DW_KMAX && p->kw <= MCU_DW_KMAX && (p->dilation_w == 1 || p->kh * p->kw <= 32) &&
-         mcu_dw_inplace_ring_safe(p);
-  g.bytes = g.ok ? (int64_t)g.slots * g.pw * 4 : plane;
+  const int ok = p->kh <= MCU_DW_KMAX && p->kw <= MCU_DW_KMAX && (p->dilation_w == 1 || p->kh * p->kw <= 32) &&
+                 mcu_dw_inplace_ring_safe(p);
+  if (ok && p->kh * p->kw >= MCU_DW_RING16_TAPS * p->stride_h * p->stride_w &&
+      p->oh * p->ow >= MCU_DW_RING16_MIN_PIX) {
+    g.ok = MCU_DW_RING16, g.slots = reach, g.pw = p->pad_left + p->w + pr + 1, g.g = 1;
+    g.bytes = (int64_t)g.slots * g.pw * 4;
+  } else if (ok) {
+    g.ok = MCU_DW_RING4, g.slots = reach < p->h ? reach : p->h, g.pw = p->pad_left + p->w + pr;
+    g.g = p->c < 4 ? p->c : 4;
+    g.bytes = ((int64_t)g.slots + 1) * g.pw * g.g;
+  } else {
+    g.ok = MCU_DW_PLANE, g.slots = g.pw = g.g = 0, g.bytes = plane;
+  }
   return g;
 }
 
