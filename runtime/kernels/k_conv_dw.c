@@ -43,7 +43,7 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * O;
       if (M == 1) {
-        mcu_dw_row_s8(p, xb, p->h, y0, 0, p->ow, w, mult, shift, bias, yr);
+        mcu_dw_row_s8(p, xb, p->h, y0, 0, p->ow, w, NULL, mult, shift, bias, yr);
         continue;
       }
       const int32_t ky_lo = mcu_dw_first_at_least(y0, p->dilation_h, 0, kh);
@@ -362,11 +362,11 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
             dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wq, bs, rq, yr + (size_t)ox * C);
         else if (cn == 1)
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg, rqs,
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, NULL, mult + c0, shift + c0, bg, rqs,
                                  yr + (size_t)ox * C);
         else
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg, rqs,
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, NULL, mult + c0, shift + c0, bg, rqs,
                                  yr + (size_t)ox * C);
       }
     }
@@ -377,33 +377,37 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
  * [o, kh, kw, 1]) computing exactly the same values, written so that `out` may be the same buffer as `in0` (it may
  * also be a separate one). Why: TinyEngine's in-place depthwise trick, exact: the layer then needs one buffer of
  * max(input, output) bytes plus a small scratch instead of input + output.
- * Algorithm, two variants (mcu_dw_inplace_ring, k_conv_dw.h, picks one from the constant params; prepare sizes the
- * scratch with the same function):
- *  - ring (when a slice of g >= 2 channels fits in n * h * w bytes, kh <= MCU_DW_KMAX and the schedule is safe):
- *    for each slice of g channels in order, for each output row: the input rows of its window not copied yet are
- *    copied (g bytes per pixel) into a ring of zero-point-padded rows (the padding and an extra all-zero-point row
- *    stand for the taps outside the image: x + input_offset == 0 there, so they add nothing), then every output
- *    pixel of the row is a complete window (4-channel slices: dw_ring4_pixel, taps in pairs with SMLAD and the
- *    slice's weights packed on the stack; narrower slices: mcu_dw_pixel_full_s8), fully unrolled.
+ * Algorithm, three variants (mcu_dw_inplace_ring, k_conv_dw.h, picks one from the constant params; prepare sizes
+ * the scratch with the same function):
+ *  - ring4 (3x3 windows, strided 5x5): for each slice of g = min(4, c) channels in order, for each output row: the
+ *    input rows of its window not copied yet are copied (g bytes per pixel) into a ring of zero-point-padded rows
+ *    (the padding and an extra all-zero-point row stand for the taps outside the image: x + input_offset == 0
+ *    there, so they add nothing), then every output pixel of the row is a complete window (4-channel slices:
+ *    dw_ring4_pixel, SXTAB16 + SMLABB / SMLATT with the slice's weights packed on the stack as int16 pairs, fast
+ *    requantization; narrower slices: mcu_dw_pixel_full_s8), fully unrolled.
+ *  - ring16 (5x5, 7x7 at stride 1, 7x7 at stride 2): the same schedule one channel at a time, the rows copied as
+ *    int16 (x + input_offset) into a doubled ring of zero-padded rows (dw_inplace_ring), the taps of a row in
+ *    pairs by SMLAD against the channel's packed weights (one 32-bit load of two adjacent columns).
  *  - plane (otherwise): for each channel c in order: copy the input plane x[:, :, :, c] (n * h * w bytes) into
  *    `scratch`, then compute every output of channel c from it with the taps outside the image skipped.
- * Proof that out == in0 is safe. A store of output (b, oy, ox, c) goes to byte e = P * c_total + c with
- * P = (b * oh + oy) * ow + ox, the same byte as input pixel P of channel c: it only ever overwrites input bytes of
- * the channels being processed (e % c_total == c), never those of later channels or slices, which are read only
- * after. Plane: all input bytes of channel c are in the scratch before its first store and the computation reads
- * only the scratch. Ring: the computation reads only the ring; an input row r of batch b is copied (at output row
- * oy) before being overwritten iff (b * h + r) * w >= (b * oh + oy) * ow, the output pixels written so far in this
- * slice; mcu_dw_inplace_ring_safe checks exactly that for every copy of the kernel's schedule, and the variant is
- * only used when it holds (it does for every stride >= 1 with the usual paddings). The ring slots hold each needed
- * row when it is read (the streamed block's argument: a row's slot is only reused by a row >= it + slots, beyond
- * the window). The per-output arithmetic is mcu_k_conv_s8's: the same int32 sum (order-free modulo 2^32; the zero
- * terms of the padding add nothing), bias, MultiplyByQuantizedMultiplier (mcu_dw_mbqm or mcu_fx_mbqm), offset,
- * clamp; so the bytes equal mcu_k_conv_s8's (k_conv_dw_test.c checks both variants, in place and not).
+ * Proof that out == in0 is safe. A store of output (b, oy, ox, c) goes to byte e = P * c_total + c with P = (b * oh +
+ * oy) * ow + ox, the same byte as input pixel P of channel c: it only ever overwrites input bytes of the channels
+ * being processed (e % c_total == c), never those of later channels or slices, which are read only after. Plane: all
+ * input bytes of channel c are in the scratch before its first store and the computation reads only the scratch. Rings
+ * (both copy the same rows at the same output rows): the computation reads only the ring; an input row r of batch b is
+ * copied (at output row oy) before being overwritten iff (b * h + r) * w >= (b * oh + oy) * ow, the output pixels
+ * written so far in this slice; mcu_dw_inplace_ring_safe checks exactly that for every copy of the kernel's schedule,
+ * and the variant is only used when it holds (it does for every stride >= 1 with the usual paddings). The ring slots
+ * hold each needed row when it is read (the streamed block's argument: a row's slot is only reused by a row >= it +
+ * slots, beyond the window). The per-output arithmetic is mcu_k_conv_s8's: the same int32 sum (order-free modulo 2^32;
+ * the zero terms of the padding add nothing), bias, MultiplyByQuantizedMultiplier (mcu_dw_mbqm or mcu_fx_mbqm),
+ * offset, clamp; so the bytes equal mcu_k_conv_s8's (k_conv_dw_test.c checks every variant, in place and not).
  * Params: mcu_k_conv_params_t with groups == c == o; aux0/aux1/in1/in2 as for mcu_k_conv_s8; scratch:
- * mcu_dw_inplace_ring(p).bytes (never more than n * h * w; any alignment). out must hold n * oh * ow * o bytes; when
- * out == in0 the buffer must hold the larger of the input and output sizes. Weakness: about 4.3 instructions per
- * MAC for 3x3 in the ring variant with 4-channel slices (~12 per output for the requantization), ~6.6 with
- * 2-channel slices; the plane variant (small planes) is scalar with bounds checks, about 7 per MAC. */
+ * mcu_dw_inplace_ring(p).bytes (a few rows; 4-byte aligned as every scratch). out must hold n * oh * ow * o bytes;
+ * when out == in0 the buffer must hold the larger of the input and output sizes. Weakness: ring4 spends about 3.3
+ * instructions per MAC on a 3x3 window (9 per tap of 4 channels: the weights come from the stack, ~10 per output
+ * for the requantization), about 4 at stride 2 with the copies; ring16 about 1.9-2.5 on 5x5 / 7x7 windows; slices
+ * of 1-3 channels (c % 4) and the plane variant are scalar. */
 void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
                               const void *in2, void *out, void *scratch) {
   const mcu_k_conv_params_t *p = (const mcu_k_conv_params_t *)params;

@@ -18,16 +18,17 @@
  * Exactness: each accumulator is the int32 (wrapping) sum of the same products as mcu_k_conv_s8's, in another
  * order; int32 addition modulo 2^32 is commutative and associative, so the sums are equal; the requantization is
  * mcu_fx_mbqm's value (proof at mcu_dw_mbqm), the offset and clamp are the same expressions.
- * Weakness: the weights stay in their [c, kh, kw] layout (the flash blob is not duplicated), so the 4 weights of a
- * tap are 4 byte loads; about 2.75 instructions per MAC in the loop plus ~15 per output for the requantization, and
- * border windows (clipped loops) cost about twice a complete one.
+ * Weakness: without wq (mcu_k_conv_dw_s8) the 4 weights of a tap are 4 byte loads, about 2.75 instructions per MAC
+ * in the loop; with wq (the streamed block: its prepare packs the filter, a second copy of it in flash) about 2.25;
+ * plus ~15 per output for the requantization, and border windows (clipped loops) cost about twice a complete one.
  *
  * Params: d: the depthwise conv's params (groups == c == o, all sizes >= 1). rows: the input rows of one batch
  * element, row r (0 <= r < d->h) at rows + (r % ring) * d->w * d->c (ring = d->h for a whole tensor; the ring of
  * the streamed block otherwise; every row of the window that is inside the image must be present). y0 = oy *
  * stride_h - pad_top of the output row, ox0 its first output column, npix >= 1 columns. w: int8 filter [c, kh, kw]
- * (the conv's own layout). mult, shift: int32 [c] (mult in [0, 2^31 - 1] as mcu_quantize_multiplier makes it,
- * shift in [-31, 31]); bias: int32 [c] or NULL. out: int8 [npix, c]. */
+ * (the conv's own layout); wq: the same filter packed by mcu_dw_pack (4-byte aligned), or NULL (then the 4-channel
+ * loops load the 4 weight bytes of a tap one by one). mult, shift: int32 [c] (mult in [0, 2^31 - 1] as
+ * mcu_quantize_multiplier makes it, shift in [-31, 31]); bias: int32 [c] or NULL. out: int8 [npix, c]. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,31 @@ static inline int32_t mcu_dw_smlatb(uint32_t a, int32_t b, int32_t acc) {
 #else
   return mcu_fx_i32((uint32_t)acc + (uint32_t)(mcu_dw_hi16(a) * mcu_dw_lo16((uint32_t)b)));
 #endif
+}
+
+static inline int32_t mcu_dw_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP)
+  return __smlatt((int32_t)a, (int32_t)b, acc);
+#else
+  return mcu_fx_i32((uint32_t)acc + (uint32_t)(mcu_dw_hi16(a) * mcu_dw_hi16(b)));
+#endif
+}
+
+/* The filter of channels [4q, 4q + 4) packed for the 4-channel loops (prepared at compile time by the callers'
+ * prepare, see mcu_dw_pack): per tap t (ky * kw + kx), wq[q * 2T + 2t] = (w[4q][t], w[4q + 2][t]) and
+ * wq[q * 2T + 2t + 1] = (w[4q + 1][t], w[4q + 3][t]) as int16 pairs, matching SXTAB16's lanes (c, c + 2) and
+ * (c + 1, c + 3): one 64-bit load brings a tap's 4 weights (4 byte loads otherwise). Channels past the last
+ * multiple of 4 keep the int8 layout. */
+static inline size_t mcu_dw_packed_words(int32_t c, int32_t taps) { return (size_t)(c / 4) * 2 * (size_t)taps; }
+
+static inline void mcu_dw_pack(const int8_t *w, int32_t c, int32_t taps, uint32_t *out_wq) {
+  for (int32_t q = 0; q < c / 4; ++q)
+    for (int32_t t = 0; t < taps; ++t) {
+      const int8_t *wt = w + (size_t)4 * q * taps + t;
+      uint32_t *o = out_wq + (size_t)q * 2 * taps + 2 * t;
+      o[0] = ((uint32_t)(int32_t)wt[0] & 0xffffu) | (uint32_t)(int32_t)wt[2 * taps] << 16;
+      o[1] = ((uint32_t)(int32_t)wt[taps] & 0xffffu) | (uint32_t)(int32_t)wt[3 * taps] << 16;
+    }
 }
 
 /* 4 bytes from any address (an unaligned LDR on the Cortex-M7). */
@@ -144,8 +170,8 @@ static inline int8_t mcu_dw_out_rq(const mcu_k_conv_params_t *d, int32_t acc, co
  * input column of tap kx: x0 + kx * dilation_w. */
 static inline __attribute__((always_inline)) void
 mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t *rp, int32_t x0, int32_t ky_lo,
-                int32_t ky_hi, int32_t kx_lo, int32_t kx_hi, const int8_t *w, const int32_t *mult, const int32_t *shift,
-                const int32_t *bias, int8_t *out) {
+                int32_t ky_hi, int32_t kx_lo, int32_t kx_hi, const int8_t *w, const uint32_t *wq, const int32_t *mult,
+                const int32_t *shift, const int32_t *bias, int8_t *out) {
   const int32_t C = d->c, kw = d->kw, T = d->kh * d->kw;
   const uint32_t off2 = ((uint32_t)d->input_offset & 0xffffu) * 0x10001u;
   int32_t c = 0;
@@ -158,6 +184,14 @@ mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t 
       for (int32_t kx = kx_lo; kx < kx_hi; ++kx) {
         const uint32_t xv = mcu_dw_load4(r + (ptrdiff_t)(x0 + kx * d->dilation_w) * C);
         const uint32_t xe = mcu_dw_sxtab16(off2, xv), xo = mcu_dw_sxtab16(off2, (xv >> 8) | (xv << 24));
+        if (wq) {
+          const uint32_t *wp = wq + (size_t)(c / 4) * 2 * T + 2 * (ky * kw + kx);
+          a0 = mcu_dw_smlabb(xe, (int32_t)wp[0], a0);
+          a2 = mcu_dw_smlatt(xe, wp[0], a2);
+          a1 = mcu_dw_smlabb(xo, (int32_t)wp[1], a1);
+          a3 = mcu_dw_smlatt(xo, wp[1], a3);
+          continue;
+        }
         const int8_t *wt = wc + ky * kw + kx;
         a0 = mcu_dw_smlabb(xe, wt[0], a0);
         a1 = mcu_dw_smlabb(xo, wt[T], a1);
@@ -189,7 +223,8 @@ mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t 
  * first of those channels. rq: the channels' requantization constants (mcu_dw_rq_make), or NULL: from mult/shift. */
 static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu_k_conv_params_t *d, const int8_t *rows,
                                                                        const int32_t *rp, int32_t x0, int32_t cn,
-                                                                       int32_t cs, const int8_t *w, const int32_t *mult,
+                                                                       int32_t cs, const int8_t *w,
+                                                                       const uint32_t *wq, const int32_t *mult,
                                                                        const int32_t *shift, const int32_t *bias,
                                                                        const mcu_dw_rq_t *rq, int8_t *out) {
   const int32_t C = cn, kh = d->kh, kw = d->kw, T = d->kh * d->kw, step = d->dilation_w * cs;
@@ -207,6 +242,14 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
       for (int32_t kx = 0; kx < kw; ++kx) {
         const uint32_t xv = mcu_dw_load4(r + kx * step);
         const uint32_t xe = mcu_dw_sxtab16(off2, xv), xo = mcu_dw_sxtab16(off2, (xv >> 8) | (xv << 24));
+        if (wq) {
+          const uint32_t *wp = wq + (size_t)(c / 4) * 2 * T + 2 * (ky * kw + kx);
+          a0 = mcu_dw_smlabb(xe, (int32_t)wp[0], a0);
+          a2 = mcu_dw_smlatt(xe, wp[0], a2);
+          a1 = mcu_dw_smlabb(xo, (int32_t)wp[1], a1);
+          a3 = mcu_dw_smlatt(xo, wp[1], a3);
+          continue;
+        }
         a0 = mcu_dw_smlabb(xe, wt[kx], a0);
         a1 = mcu_dw_smlabb(xo, wt[T + kx], a1);
         a2 = mcu_dw_smlatb(xe, wt[2 * T + kx], a2);
@@ -255,7 +298,8 @@ static inline int32_t mcu_dw_end_at_most(int32_t start, int32_t step, int32_t hi
  * out-of-line copy shared by several layers would run with run-time shapes). */
 static inline __attribute__((always_inline)) void
 mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, int32_t y0, int32_t ox0, int32_t npix,
-              const int8_t *w, const int32_t *mult, const int32_t *shift, const int32_t *bias, int8_t *out) {
+              const int8_t *w, const uint32_t *wq, const int32_t *mult, const int32_t *shift, const int32_t *bias,
+              int8_t *out) {
   const int32_t C = d->c, kh = d->kh, kw = d->kw, dh = d->dilation_h, dw = d->dilation_w;
   const int32_t row_bytes = d->w * C;
   const int32_t ky_lo = mcu_dw_first_at_least(y0, dh, 0, kh), ky_hi = mcu_dw_end_at_most(y0, dh, d->h - 1, kh);
@@ -268,9 +312,9 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
       const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, d->w - 1, kw);
       int8_t *o = out + (size_t)p * C;
       if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw)
-        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, mult, shift, bias, NULL, o);
+        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, wq, mult, shift, bias, NULL, o);
       else
-        mcu_dw_pixel_s8(d, rows, rp, x0, ky_lo, ky_hi, kx_lo, kx_hi, w, mult, shift, bias, o);
+        mcu_dw_pixel_s8(d, rows, rp, x0, ky_lo, ky_hi, kx_lo, kx_hi, w, wq, mult, shift, bias, o);
     }
     return;
   }
@@ -298,9 +342,10 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
  *    stored twice (2 * S rows: a window's rows are S consecutive ones), each row `pw` int16 columns: pl zero
  *    columns on the left, the w input columns as x + input_offset, zero columns on the right up to the last window
  *    column, plus one more zero column (the taps go in pairs; an odd kernel width reads one column past its window
- *    with a zero weight): 2 * S * pw * 2 bytes. Best when a window has many taps per input value (the copy costs
- *    4 instructions per input value): kh * kw >= MCU_DW_RING16_TAPS * stride_h * stride_w, and a map of at least
- *    MCU_DW_RING16_MIN_PIX outputs (its per-channel, per-row bookkeeping).
+ *    with a zero weight): 2 * S * pw * 2 bytes. Chosen when a window has many taps per input value (the copy
+ *    costs 4 instructions per input value, the taps about 1.3 per MAC): kh * kw >= MCU_DW_RING16_TAPS * stride_h
+ *    * stride_w, i.e. 5x5 and 7x7 at stride 1, 7x7 at stride 2 (measured on person_detect and mcunet_vww1: 3x3
+ *    at stride 1 is faster in MCU_DW_RING4 except with very few channels).
  *  - MCU_DW_RING4, slices of g = min(4, c) channels: slots = min(S, h) int8 rows of pw pixels of g bytes (pl
  *    columns of the zero point on the left, enough on the right for the last window), plus one row of the zero
  *    point for the rows above and below the image: (slots + 1) * pw * g bytes. The copy is one word per pixel.
@@ -310,8 +355,7 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
 #define MCU_DW_PLANE 0
 #define MCU_DW_RING16 1
 #define MCU_DW_RING4 2
-#define MCU_DW_RING16_TAPS 9
-#define MCU_DW_RING16_MIN_PIX 64
+#define MCU_DW_RING16_TAPS 10
 
 typedef struct mcu_dw_ring {
   int32_t slots, pw, g, ok; /* ok: the variant, MCU_DW_* (0: the plane) */
@@ -349,8 +393,7 @@ static inline __attribute__((always_inline)) mcu_dw_ring_t mcu_dw_inplace_ring(c
   const int64_t plane = (int64_t)p->n * p->h * p->w;
   const int ok = p->kh <= MCU_DW_KMAX && p->kw <= MCU_DW_KMAX && (p->dilation_w == 1 || p->kh * p->kw <= 32) &&
                  mcu_dw_inplace_ring_safe(p);
-  if (ok && p->kh * p->kw >= MCU_DW_RING16_TAPS * p->stride_h * p->stride_w &&
-      p->oh * p->ow >= MCU_DW_RING16_MIN_PIX) {
+  if (ok && p->kh * p->kw >= MCU_DW_RING16_TAPS * p->stride_h * p->stride_w) {
     g.ok = MCU_DW_RING16, g.slots = reach, g.pw = p->pad_left + p->w + pr + 1, g.g = 1;
     g.bytes = (int64_t)g.slots * g.pw * 4;
   } else if (ok) {

@@ -18,7 +18,8 @@
  *   variants (ring: every kernel up to MCU_DW_KMAX; plane: the taller ones and unsafe schedules) being exercised;
  *   multiplier 1: mcu_dw_row_s8 reading the rows from a ring of min(R, h) slots (R = window height), filled the
  *   way the streamed block fills it (row r in slot r % ring, each row written once, as late as possible), one
- *   pixel per call, == mcu_k_conv_s8. A few fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
+ *   pixel per call, with the int8 filter alone and with the packed one (mcu_dw_pack), == mcu_k_conv_s8. A few
+ *   fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
 
 static uint32_t g_rng = 88172645u;
 static int g_variant[3];                    /* in-place cases run by the plane / ring16 / ring4 variant */
@@ -95,8 +96,13 @@ static void run_ref(const dw_case_t *k, int8_t *y) {
 }
 
 /* mcu_dw_row_s8 over a streamed-block-style ring of min(R, h) rows, one pixel per call. */
-static void run_ring(const dw_case_t *k, int8_t *y) {
+static void run_ring(const dw_case_t *k, int8_t *y, int packed) {
   const mcu_k_conv_params_t *p = &k->p;
+  uint32_t *wq = NULL;
+  if (packed) {
+    wq = malloc(sizeof *wq * (mcu_dw_packed_words(p->c, p->kh * p->kw) + 1));
+    mcu_dw_pack(k->w, p->c, p->kh * p->kw, wq);
+  }
   int32_t ring = (p->kh - 1) * p->dilation_h + 1;
   if (ring > p->h)
     ring = p->h;
@@ -115,11 +121,12 @@ static void run_ring(const dw_case_t *k, int8_t *y) {
       if (last + 1 > next)
         next = last + 1;
       for (int32_t ox = 0; ox < p->ow; ++ox)
-        mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, k->mult, k->shift, k->bias,
+        mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, wq, k->mult, k->shift, k->bias,
                       y + ((size_t)(b * p->oh + oy) * p->ow + ox) * p->c);
     }
   }
   free(rows);
+  free(wq);
 }
 
 static int check_case(const dw_case_t *k, const char *what) {
@@ -154,11 +161,13 @@ static int check_case(const dw_case_t *k, const char *what) {
     ok &= !memcmp(ref, buf, ny);
     CHECK(!memcmp(ref, buf, ny), "%s: in-place kernel, out == in0, differs (c%d k%dx%d s%d)", what, p->c, p->kh, p->kw,
           p->stride_h);
-    memset(got, 0x33, ny);
-    run_ring(k, got);
-    ok &= !memcmp(ref, got, ny);
-    CHECK(!memcmp(ref, got, ny), "%s: mcu_dw_row_s8 over a ring differs (c%d k%dx%d s%d)", what, p->c, p->kh, p->kw,
-          p->stride_h);
+    for (int packed = 0; packed < 2; ++packed) {
+      memset(got, 0x33, ny);
+      run_ring(k, got, packed);
+      ok &= !memcmp(ref, got, ny);
+      CHECK(!memcmp(ref, got, ny), "%s: mcu_dw_row_s8 over a ring differs (c%d k%dx%d s%d, packed weights %d)", what,
+            p->c, p->kh, p->kw, p->stride_h, packed);
+    }
     free(buf);
     free(scratch);
   }

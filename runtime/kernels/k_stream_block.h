@@ -11,7 +11,8 @@
  * (groups == ce, multiplier 1, [n,h,w,ce] -> [n,oh,ow,ce]), p = project 1x1 ([n,oh,ow,ce] -> [n,oh,ow,co]).
  * aux0: int32 tables, in order: e.mult[ce], e.shift[ce], d.mult[ce], d.shift[ce], d.bias[ce], p.mult[co],
  * p.shift[co], p.bias'[co], e.bias'[ce] (a missing bias: zeros; bias' = bias + input_offset * sum of the filter
- * row, the GEMM core's folded bias, k_gemm_s8.h). aux1: int8 d.filter [ce, kh, kw, 1] then p.filter [co, ce].
+ * row, the GEMM core's folded bias, k_gemm_s8.h). aux1: d.filter packed by mcu_dw_pack (k_conv_dw.h: int16 pairs,
+ * mcu_dw_packed_words(ce, kh * kw) words), then int8 d.filter [ce, kh, kw, 1], then p.filter [co, ce].
  * Scratch: the ring (ring_rows * d.w * ce bytes), tile_n depthwise pixels (tile_n * ce bytes), then at
  * cols_offset (4-aligned) a block of tile_n widened columns of max(e.c, ce) values (k_gemm_s8.h). */
 typedef struct mcu_k_stream_params {
