@@ -43,7 +43,7 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * O;
       if (M == 1) {
-        mcu_dw_row_s8(p, xb, p->h, y0, 0, p->ow, w, NULL, mult, shift, bias, yr);
+        mcu_dw_row_s8(p, xb, p->h, y0, 0, p->ow, w, NULL, mult, shift, NULL, bias, yr);
         continue;
       }
       const int32_t ky_lo = mcu_dw_first_at_least(y0, p->dilation_h, 0, kh);
@@ -136,26 +136,14 @@ typedef struct dw16_rq {
 } dw16_rq_t;
 
 static inline dw16_rq_t dw16_rq_make(int32_t m, int32_t s) {
-  dw16_rq_t q = {m, s, 0, 0, m >= 0 && s <= -2 && s >= -31};
+  dw16_rq_t q = {m, s, 0, 0, mcu_dw_rq_fast_ok(m, s)};
   if (q.fast)
     q.hb = (int32_t)((uint32_t)1 << (-s - 2)), q.r1 = -s - 1;
   return q;
 }
 
-/* mcu_fx_mbqm(acc, m, shift) for a fast channel (q->fast). With R = -shift >= 2, v = srdhm(acc, m) =
- * floor((acc m + 2^30) / 2^31) and the result rdbypot(v, R) = floor((v + 2^(R-1) - [v < 0]) / 2^R) combine into
- * floor((acc m + 2^30 + 2^(30+R) - [v < 0] 2^31) / 2^(31+R)) (floor of a floor by an integer); [v < 0] may be
- * [acc < 0] (they differ only where v = 0 and both give 0), and the nudge as a 64-bit hi:lo is
- * hi = 2^(R-2) - [acc < 0], lo = 2^30 + [acc < 0] 2^31; |acc m| < 2^62, so no overflow; the result is
- * hi(acc m + nudge) >> (R - 1). (kernels_gemm_test.c and k_conv_dw_test.c check it against mcu_fx_mbqm.) */
-static inline int32_t dw16_rq_fast(int32_t acc, const dw16_rq_t *q) {
-  const int32_t sgn = mcu_fx_asr32(acc, 31);
-  const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
-  const uint32_t hi = (uint32_t)q->hb + (uint32_t)sgn;
-  const uint64_t nudge = ((uint64_t)hi << 32) | lo;
-  const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)q->m));
-  return mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), q->r1);
-}
+/* mcu_fx_mbqm(acc, m, shift) for a fast channel (q->fast): mcu_dw_rq_fast (k_conv_dw.h, with its proof). */
+static inline int32_t dw16_rq_fast(int32_t acc, const dw16_rq_t *q) { return mcu_dw_rq_fast(acc, q->m, q->hb, q->r1); }
 
 /* 2 int16 values from any address (an unaligned LDR on the Cortex-M7). */
 static inline uint32_t dw16_load2(const int16_t *p) {
@@ -362,12 +350,12 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
             dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wq, bs, rq, yr + (size_t)ox * C);
         else if (cn == 1)
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, NULL, mult + c0, shift + c0, bg, rqs,
-                                 yr + (size_t)ox * C);
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, NULL, mult + c0, shift + c0, NULL, bg,
+                                 rqs, yr + (size_t)ox * C);
         else
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, NULL, mult + c0, shift + c0, bg, rqs,
-                                 yr + (size_t)ox * C);
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, NULL, mult + c0, shift + c0, NULL, bg,
+                                 rqs, yr + (size_t)ox * C);
       }
     }
   }

@@ -28,7 +28,9 @@
  * stride_h - pad_top of the output row, ox0 its first output column, npix >= 1 columns. w: int8 filter [c, kh, kw]
  * (the conv's own layout); wq: the same filter packed by mcu_dw_pack (4-byte aligned), or NULL (then the 4-channel
  * loops load the 4 weight bytes of a tap one by one). mult, shift: int32 [c] (mult in [0, 2^31 - 1] as
- * mcu_quantize_multiplier makes it, shift in [-31, 31]); bias: int32 [c] or NULL. out: int8 [npix, c]. */
+ * mcu_quantize_multiplier makes it, shift in [-31, 31]); hr: NULL, or when every channel is mcu_dw_rq_fast_ok, its
+ * int32 [2c] tables (mcu_dw_rq_fast_make; the requantization is then mcu_dw_rq_fast). bias: int32 [c] or NULL.
+ * out: int8 [npix, c]. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -140,6 +142,41 @@ static inline int8_t mcu_dw_out(const mcu_k_conv_params_t *d, int32_t acc, int32
   return (int8_t)mcu_fx_clamp(v, d->act_min, d->act_max);
 }
 
+/* MultiplyByQuantizedMultiplier(acc, m, shift) for m >= 0 and shift in [-31, -2] (R = -shift), with hb = 2^(R-2)
+ * and r1 = R - 1 worked out beforehand (mcu_dw_rq_fast_ok, mcu_dw_rq_fast_make). v = srdhm(acc, m) = floor((acc m +
+ * 2^30) / 2^31) and rdbypot(v, R) = floor((v + 2^(R-1) - [v < 0]) / 2^R) combine into floor((acc m + 2^30 +
+ * 2^(30+R) - [v < 0] 2^31) / 2^(31+R)) (a floor of a floor by an integer); [v < 0] may be [acc < 0] (they differ
+ * only where v = 0, and both give 0 there), and that nudge as a 64-bit hi:lo is hi = 2^(R-2) - [acc < 0], lo = 2^30
+ * + [acc < 0] 2^31; |acc m| < 2^62, so nothing overflows; the result is hi(acc m + nudge) >> (R - 1): one SMLAL and
+ * a shift (the GEMM core's MCU_GEMM_RQ_FAST, k_gemm_s8.h). k_conv_dw_test.c checks it against mcu_fx_mbqm. */
+static inline int32_t mcu_dw_rq_fast(int32_t acc, int32_t m, int32_t hb, int32_t r1) {
+  const int32_t sgn = mcu_fx_asr32(acc, 31);
+  const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
+  const uint32_t hi = (uint32_t)hb + (uint32_t)sgn;
+  const uint64_t nudge = ((uint64_t)hi << 32) | lo;
+  const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)m));
+  return mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r1);
+}
+
+static inline int mcu_dw_rq_fast_ok(int32_t m, int32_t shift) { return m >= 0 && shift <= -2 && shift >= -31; }
+
+/* hb and r1 of mcu_dw_rq_fast for c channels (each mcu_dw_rq_fast_ok): out_hr[k] = hb, out_hr[c + k] = r1. */
+static inline void mcu_dw_rq_fast_make(const int32_t *shift, int32_t c, int32_t *out_hr) {
+  for (int32_t k = 0; k < c; ++k)
+    out_hr[k] = (int32_t)((uint32_t)1 << (-shift[k] - 2)), out_hr[c + k] = -shift[k] - 1;
+}
+
+/* The output byte of channel c's accumulator: through mcu_dw_rq_fast when hr (its tables over the cs channels of
+ * the layer) is given, else mcu_dw_out. */
+static inline int8_t mcu_dw_out_hr(const mcu_k_conv_params_t *d, int32_t acc, const int32_t *mult, const int32_t *shift,
+                                   const int32_t *hr, int32_t cs, int32_t c) {
+  if (hr) {
+    const int32_t v = mcu_dw_rq_fast(acc, mult[c], hr[c], hr[cs + c]) + d->output_offset;
+    return (int8_t)mcu_fx_clamp(v, d->act_min, d->act_max);
+  }
+  return mcu_dw_out(d, acc, mult[c], shift[c]);
+}
+
 /* A channel's requantization constants worked out once (by a caller that reuses them for many outputs):
  * e = -shift and k = 2^(e-1) when -30 <= shift <= -1 (mcu_dw_mbqm's short path applies), else e = 0. */
 typedef struct mcu_dw_rq {
@@ -171,7 +208,7 @@ static inline int8_t mcu_dw_out_rq(const mcu_k_conv_params_t *d, int32_t acc, co
 static inline __attribute__((always_inline)) void
 mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t *rp, int32_t x0, int32_t ky_lo,
                 int32_t ky_hi, int32_t kx_lo, int32_t kx_hi, const int8_t *w, const uint32_t *wq, const int32_t *mult,
-                const int32_t *shift, const int32_t *bias, int8_t *out) {
+                const int32_t *shift, const int32_t *hr, const int32_t *bias, int8_t *out) {
   const int32_t C = d->c, kw = d->kw, T = d->kh * d->kw;
   const uint32_t off2 = ((uint32_t)d->input_offset & 0xffffu) * 0x10001u;
   int32_t c = 0;
@@ -200,8 +237,8 @@ mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t 
       }
     }
     MCU_DW_KEEP4(a0, a1, a2, a3);
-    mcu_dw_store4(out + c, mcu_dw_out(d, a0, mult[c], shift[c]), mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]),
-                  mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]), mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]));
+    mcu_dw_store4(out + c, mcu_dw_out_hr(d, a0, mult, shift, hr, C, c), mcu_dw_out_hr(d, a1, mult, shift, hr, C, c + 1),
+                  mcu_dw_out_hr(d, a2, mult, shift, hr, C, c + 2), mcu_dw_out_hr(d, a3, mult, shift, hr, C, c + 3));
   }
   for (; c < C; ++c) {
     int32_t acc = bias ? bias[c] : 0;
@@ -212,7 +249,7 @@ mcu_dw_pixel_s8(const mcu_k_conv_params_t *d, const int8_t *rows, const int32_t 
         acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * kw + kx] *
                                        ((int32_t)r[(ptrdiff_t)(x0 + kx * d->dilation_w) * C] + d->input_offset));
     }
-    out[c] = mcu_dw_out(d, acc, mult[c], shift[c]);
+    out[c] = mcu_dw_out_hr(d, acc, mult, shift, hr, C, c);
   }
 }
 
@@ -225,8 +262,9 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
                                                                        const int32_t *rp, int32_t x0, int32_t cn,
                                                                        int32_t cs, const int8_t *w,
                                                                        const uint32_t *wq, const int32_t *mult,
-                                                                       const int32_t *shift, const int32_t *bias,
-                                                                       const mcu_dw_rq_t *rq, int8_t *out) {
+                                                                       const int32_t *shift, const int32_t *hr,
+                                                                       const int32_t *bias, const mcu_dw_rq_t *rq,
+                                                                       int8_t *out) {
   const int32_t C = cn, kh = d->kh, kw = d->kw, T = d->kh * d->kw, step = d->dilation_w * cs;
   const uint32_t off2 = ((uint32_t)d->input_offset & 0xffffu) * 0x10001u;
   int32_t c = 0;
@@ -261,8 +299,9 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
       mcu_dw_store4(out + c, mcu_dw_out_rq(d, a0, &rq[c]), mcu_dw_out_rq(d, a1, &rq[c + 1]),
                     mcu_dw_out_rq(d, a2, &rq[c + 2]), mcu_dw_out_rq(d, a3, &rq[c + 3]));
     else
-      mcu_dw_store4(out + c, mcu_dw_out(d, a0, mult[c], shift[c]), mcu_dw_out(d, a1, mult[c + 1], shift[c + 1]),
-                    mcu_dw_out(d, a2, mult[c + 2], shift[c + 2]), mcu_dw_out(d, a3, mult[c + 3], shift[c + 3]));
+      mcu_dw_store4(out + c, mcu_dw_out_hr(d, a0, mult, shift, hr, C, c),
+                    mcu_dw_out_hr(d, a1, mult, shift, hr, C, c + 1), mcu_dw_out_hr(d, a2, mult, shift, hr, C, c + 2),
+                    mcu_dw_out_hr(d, a3, mult, shift, hr, C, c + 3));
   }
   for (; c < C; ++c) {
     int32_t acc = bias ? bias[c] : 0;
@@ -274,7 +313,7 @@ static inline __attribute__((always_inline)) void mcu_dw_pixel_full_s8(const mcu
       for (int32_t kx = 0; kx < kw; ++kx)
         acc = mcu_fx_add_wrap(acc, (int32_t)wc[ky * kw + kx] * ((int32_t)r[kx * step] + d->input_offset));
     }
-    out[c] = rq ? mcu_dw_out_rq(d, acc, &rq[c]) : mcu_dw_out(d, acc, mult[c], shift[c]);
+    out[c] = rq ? mcu_dw_out_rq(d, acc, &rq[c]) : mcu_dw_out_hr(d, acc, mult, shift, hr, C, c);
   }
 }
 
@@ -298,8 +337,8 @@ static inline int32_t mcu_dw_end_at_most(int32_t start, int32_t step, int32_t hi
  * out-of-line copy shared by several layers would run with run-time shapes). */
 static inline __attribute__((always_inline)) void
 mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, int32_t y0, int32_t ox0, int32_t npix,
-              const int8_t *w, const uint32_t *wq, const int32_t *mult, const int32_t *shift, const int32_t *bias,
-              int8_t *out) {
+              const int8_t *w, const uint32_t *wq, const int32_t *mult, const int32_t *shift, const int32_t *hr,
+              const int32_t *bias, int8_t *out) {
   const int32_t C = d->c, kh = d->kh, kw = d->kw, dh = d->dilation_h, dw = d->dilation_w;
   const int32_t row_bytes = d->w * C;
   const int32_t ky_lo = mcu_dw_first_at_least(y0, dh, 0, kh), ky_hi = mcu_dw_end_at_most(y0, dh, d->h - 1, kh);
@@ -312,9 +351,9 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
       const int32_t kx_lo = mcu_dw_first_at_least(x0, dw, 0, kw), kx_hi = mcu_dw_end_at_most(x0, dw, d->w - 1, kw);
       int8_t *o = out + (size_t)p * C;
       if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw)
-        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, wq, mult, shift, bias, NULL, o);
+        mcu_dw_pixel_full_s8(d, rows, rp, x0, C, C, w, wq, mult, shift, hr, bias, NULL, o);
       else
-        mcu_dw_pixel_s8(d, rows, rp, x0, ky_lo, ky_hi, kx_lo, kx_hi, w, wq, mult, shift, bias, o);
+        mcu_dw_pixel_s8(d, rows, rp, x0, ky_lo, ky_hi, kx_lo, kx_hi, w, wq, mult, shift, hr, bias, o);
     }
     return;
   }

@@ -25,6 +25,7 @@ static uint32_t g_rng = 88172645u;
 static int g_variant[3];                    /* in-place cases run by the plane / ring16 / ring4 variant */
 static int g_slice4;                        /* ring cases with at least 4 channels and dilation_w 1 (SMLAD pairs) */
 static int32_t g_min_hw = 1, g_max_hw = 11; /* spatial size range of make_case */
+static int g_fast_rows;                     /* mcu_dw_row_s8 cases with the fast requantization tables */
 static int32_t rnd(int32_t lo, int32_t hi) {
   g_rng ^= g_rng << 13;
   g_rng ^= g_rng >> 17;
@@ -99,9 +100,18 @@ static void run_ref(const dw_case_t *k, int8_t *y) {
 static void run_ring(const dw_case_t *k, int8_t *y, int packed) {
   const mcu_k_conv_params_t *p = &k->p;
   uint32_t *wq = NULL;
+  int32_t *hr = NULL;
   if (packed) {
     wq = malloc(sizeof *wq * (mcu_dw_packed_words(p->c, p->kh * p->kw) + 1));
     mcu_dw_pack(k->w, p->c, p->kh * p->kw, wq);
+    int fast = 1;
+    for (int32_t c = 0; c < p->c; ++c)
+      fast &= mcu_dw_rq_fast_ok(k->mult[c], k->shift[c]);
+    if (fast) { /* the streamed block's fast requantization tables, as its prepare makes them */
+      hr = malloc(sizeof *hr * 2 * (size_t)p->c);
+      mcu_dw_rq_fast_make(k->shift, p->c, hr);
+      ++g_fast_rows;
+    }
   }
   int32_t ring = (p->kh - 1) * p->dilation_h + 1;
   if (ring > p->h)
@@ -121,12 +131,13 @@ static void run_ring(const dw_case_t *k, int8_t *y, int packed) {
       if (last + 1 > next)
         next = last + 1;
       for (int32_t ox = 0; ox < p->ow; ++ox)
-        mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, wq, k->mult, k->shift, k->bias,
+        mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, wq, k->mult, k->shift, hr, k->bias,
                       y + ((size_t)(b * p->oh + oy) * p->ow + ox) * p->c);
     }
   }
   free(rows);
   free(wq);
+  free(hr);
 }
 
 static int check_case(const dw_case_t *k, const char *what) {
@@ -193,6 +204,23 @@ static void test_mbqm(void) {
     bad += mcu_dw_mbqm(x, m, s) != mcu_fx_mbqm(x, m, s);
   }
   CHECK(bad == 0, "mcu_dw_mbqm differs from mcu_fx_mbqm in %d cases", bad);
+  /* mcu_dw_rq_fast on every shift it accepts, the edge values and random ones. */
+  bad = 0;
+  for (size_t i = 0; i < sizeof xs / sizeof xs[0]; ++i)
+    for (size_t j = 0; j < sizeof ms / sizeof ms[0]; ++j)
+      for (int32_t s = -31; s <= -2; ++s) {
+        int32_t hr[2];
+        mcu_dw_rq_fast_make(&s, 1, hr);
+        bad += mcu_dw_rq_fast(xs[i], ms[j], hr[0], hr[1]) != mcu_fx_mbqm(xs[i], ms[j], s);
+      }
+  for (int i = 0; i < 200000; ++i) {
+    const int32_t x = rnd(0, 1) ? rnd(-(1 << 20), 1 << 20) : rnd(INT32_MIN, INT32_MAX);
+    const int32_t m = rnd(0, INT32_MAX), s = rnd(-31, -2);
+    int32_t hr[2];
+    mcu_dw_rq_fast_make(&s, 1, hr);
+    bad += !mcu_dw_rq_fast_ok(m, s) || mcu_dw_rq_fast(x, m, hr[0], hr[1]) != mcu_fx_mbqm(x, m, s);
+  }
+  CHECK(bad == 0, "mcu_dw_rq_fast differs from mcu_fx_mbqm in %d cases", bad);
 }
 
 int main(void) {
@@ -229,6 +257,7 @@ int main(void) {
     check_case(&k, "tall");
     free_case(&k);
   }
+  CHECK(g_fast_rows > 100, "only %d mcu_dw_row_s8 cases with the fast requantization", g_fast_rows);
   CHECK(g_slice4 > 100, "only %d in-place ring cases with >= 4 channels", g_slice4);
   CHECK(g_variant[0] >= 10 && g_variant[1] > 50 && g_variant[2] > 100,
         "in-place variants: plane %d, ring16 %d, ring4 %d cases", g_variant[0], g_variant[1], g_variant[2]);

@@ -123,7 +123,7 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
   const int32_t co = wp->shape[0];
   mcu_k_stream_params_t k;
   memset(&k, 0, sizeof k);
-  int32_t *tab = calloc((size_t)(6 * ce + 3 * co), sizeof *tab);
+  int32_t *tab = calloc((size_t)(8 * ce + 3 * co), sizeof *tab);
   if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
   int32_t *d_tab = tab + 2 * ce, *p_tab = tab + 5 * ce;
   if (!(s = prepare_sub(&u, 0, &k.e, tab)) && !(s = prepare_sub(&u, 1, &k.d, d_tab)))
@@ -159,8 +159,14 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
   }
   k.ring_rows = (int32_t)ring;
   if (!s) k.e_rq_mode = mcu_gemm_rq_mode(tab, tab + ce, ce), k.p_rq_mode = mcu_gemm_rq_mode(p_tab, p_tab + co, co);
+  /* The depthwise step's short requantization when every channel allows it (mcu_dw_rq_fast, k_conv_dw.h). */
+  if (!s) {
+    k.d_rq_fast = 1;
+    for (int32_t c = 0; c < ce; ++c) k.d_rq_fast &= mcu_dw_rq_fast_ok(d_tab[c], d_tab[ce + c]);
+    if (k.d_rq_fast) mcu_dw_rq_fast_make(d_tab + ce, ce, tab + 6 * ce + 3 * co);
+  }
   if (!s) s = mcu_prep_set_params(l, call, &k, sizeof k);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 6 * ce + 3 * co);
+  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 8 * ce + 3 * co);
   free(tab);
   /* aux1: the depthwise filter packed for the 4-channel loops (mcu_dw_pack, k_conv_dw.h; little-endian words),
    * then the depthwise filter as is (the channels past the last multiple of 4), then the projection filter. */
