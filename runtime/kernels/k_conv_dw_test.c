@@ -26,6 +26,7 @@ static int g_variant[3];                    /* in-place cases run by the plane /
 static int g_slice4;                        /* ring cases with at least 4 channels and dilation_w 1 (SMLAD pairs) */
 static int32_t g_min_hw = 1, g_max_hw = 11; /* spatial size range of make_case */
 static int g_fast_rows;                     /* mcu_dw_row_s8 cases with the fast requantization tables */
+static int g_ring16_flat[2];                /* ring16 cases with the ring / the flat layout */
 static int32_t rnd(int32_t lo, int32_t hi) {
   g_rng ^= g_rng << 13;
   g_rng ^= g_rng >> 17;
@@ -155,6 +156,8 @@ static int check_case(const dw_case_t *k, const char *what) {
   if (p->o == p->c) {
     const size_t plane = (size_t)mcu_dw_inplace_ring(p).bytes; /* the scratch prepare gives it */
     ++g_variant[mcu_dw_inplace_ring(p).ok];
+    if (mcu_dw_inplace_ring(p).ok == MCU_DW_RING16) /* the flat layout (padded plane within 2 S rows) or the ring */
+      ++g_ring16_flat[(p->oh - 1) * p->stride_h + mcu_dw_inplace_ring(p).slots <= 2 * mcu_dw_inplace_ring(p).slots];
     g_slice4 += mcu_dw_inplace_ring(p).ok && p->c >= 4 && p->dilation_w == 1;
     int8_t *scratch = malloc(plane);
     memset(scratch, 0x7f, plane);
@@ -257,6 +260,8 @@ int main(void) {
     check_case(&k, "tall");
     free_case(&k);
   }
+  CHECK(g_ring16_flat[0] > 20 && g_ring16_flat[1] > 20, "ring16 cases: ring %d, flat %d", g_ring16_flat[0],
+        g_ring16_flat[1]);
   CHECK(g_fast_rows > 100, "only %d mcu_dw_row_s8 cases with the fast requantization", g_fast_rows);
   CHECK(g_slice4 > 100, "only %d in-place ring cases with >= 4 channels", g_slice4);
   CHECK(g_variant[0] >= 10 && g_variant[1] > 50 && g_variant[2] > 100,
