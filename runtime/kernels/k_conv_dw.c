@@ -194,8 +194,8 @@ static inline __attribute__((always_inline)) void dw16_channel_row(const mcu_k_c
 /* The ring variant of mcu_k_conv_dw_inplace_s8 (see there), one channel at a time: the window's input rows as
  * int16 (x + input_offset) in a doubled ring of S = window-height rows (row r at positions (r + pad_top) % S and
  * that + S, so a window's rows are always S consecutive positions: one pointer, constant offsets), rows outside
- * the image written as zeros, every output from a complete window. Small maps whose padded plane fits the 2 * S
- * rows skip the ring bookkeeping (flat: each row at a fixed position, copied once per channel). */
+ * the image written as zeros, every output from a complete window. Small maps whose padded plane fits the scratch
+ * skip the ring bookkeeping (g->flat: each row at a fixed position, copied once per channel). */
 static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
                                                                   const int8_t *x, const int8_t *w, const int32_t *mult,
                                                                   const int32_t *shift, const int32_t *bias, int8_t *y,
@@ -203,9 +203,9 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
   const int32_t C = p->c, kh = p->kh, kw = p->kw, T = kh * kw, S = g->slots, pw = g->pw, pt = p->pad_top;
   const int32_t off = p->input_offset, np = p->dilation_w == 1 ? (kw + 1) / 2 : kw, W = p->w, pl = p->pad_left;
   /* The padding columns and the extra column stay 0: the row writes only touch the image columns. */
-  memset(ring, 0, (size_t)2 * S * pw * sizeof *ring);
-  /* Positions read: [0, need) (window rows from -pad_top on); when they fit the 2 * S rows, a flat plane. */
-  const int32_t need = (p->oh - 1) * p->stride_h + S, flat = need <= 2 * S;
+  memset(ring, 0, (size_t)g->rows * pw * sizeof *ring);
+  /* Positions read: [0, need) (window rows from -pad_top on); flat (k_conv_dw.h): all of them in the scratch. */
+  const int32_t need = (p->oh - 1) * p->stride_h + S, flat = g->flat;
   for (int32_t c = 0; c < C; ++c) {
     /* The channel's weights, packed for dw16_dot (a local array: it cannot alias the int8 stores). */
     uint32_t wp[32];
@@ -223,7 +223,7 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
     const dw16_rq_t rq = dw16_rq_make(mult[c], shift[c]);
     const int32_t bc = bias ? bias[c] : 0;
     if (flat) {
-      /* The padded plane fits the 2 * S rows: row r at position r + pad_top for good, the rows above and below the
+      /* The padded plane fits the scratch: row r at position r + pad_top for good, the rows above and below the
        * image stay zero; all the channel's rows are copied before its first output (safe in place as the plane
        * variant is), then every output row reads positions [oy * stride_h, + S). */
       for (int32_t b = 0; b < p->n; ++b) {

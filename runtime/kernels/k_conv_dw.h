@@ -384,7 +384,9 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
  *    with a zero weight): 2 * S * pw * 2 bytes. Chosen when a window has many taps per input value (the copy
  *    costs 4 instructions per input value, the taps about 1.3 per MAC): kh * kw >= MCU_DW_RING16_TAPS * stride_h
  *    * stride_w, i.e. 5x5 and 7x7 at stride 1, 7x7 at stride 2 (measured on person_detect and mcunet_vww1: 3x3
- *    at stride 1 is faster in MCU_DW_RING4 except with very few channels).
+ *    at stride 1 is faster in MCU_DW_RING4 except with very few channels). flat: when the rows the windows read
+ *    (need = (oh - 1) * stride_h + S, from the first padding row on) fit 2 * S rows, or need * pw * 2 <=
+ *    MCU_DW_FLAT_BYTES, the scratch holds them all (rows = max(2 S, need)) and each input row has a fixed place.
  *  - MCU_DW_RING4, slices of g = min(4, c) channels: slots = min(S, h) int8 rows of pw pixels of g bytes (pl
  *    columns of the zero point on the left, enough on the right for the last window), plus one row of the zero
  *    point for the rows above and below the image: (slots + 1) * pw * g bytes. The copy is one word per pixel.
@@ -395,9 +397,11 @@ mcu_dw_row_s8(const mcu_k_conv_params_t *d, const int8_t *rows, int32_t ring, in
 #define MCU_DW_RING16 1
 #define MCU_DW_RING4 2
 #define MCU_DW_RING16_TAPS 10
+#define MCU_DW_FLAT_BYTES 2048 /* ring16's flat layout up to this many scratch bytes (beyond the doubled ring) */
 
 typedef struct mcu_dw_ring {
   int32_t slots, pw, g, ok; /* ok: the variant, MCU_DW_* (0: the plane) */
+  int32_t rows, flat;       /* MCU_DW_RING16: int16 rows of the scratch; flat: the padded-plane layout */
   int64_t bytes;            /* scratch bytes of the variant chosen */
 } mcu_dw_ring_t;
 
@@ -434,13 +438,17 @@ static inline __attribute__((always_inline)) mcu_dw_ring_t mcu_dw_inplace_ring(c
                  mcu_dw_inplace_ring_safe(p);
   if (ok && p->kh * p->kw >= MCU_DW_RING16_TAPS * p->stride_h * p->stride_w) {
     g.ok = MCU_DW_RING16, g.slots = reach, g.pw = p->pad_left + p->w + pr + 1, g.g = 1;
-    g.bytes = (int64_t)g.slots * g.pw * 4;
+    /* flat: the rows the windows read, [0, need) from pad_top up, fit the doubled ring or MCU_DW_FLAT_BYTES. */
+    const int64_t need = (int64_t)(p->oh - 1) * p->stride_h + reach;
+    g.flat = need <= 2 * (int64_t)reach || need * g.pw * 2 <= MCU_DW_FLAT_BYTES;
+    g.rows = g.flat && need > 2 * reach ? (int32_t)need : 2 * reach;
+    g.bytes = (int64_t)g.rows * g.pw * 2;
   } else if (ok) {
-    g.ok = MCU_DW_RING4, g.slots = reach < p->h ? reach : p->h, g.pw = p->pad_left + p->w + pr;
+    g.ok = MCU_DW_RING4, g.slots = reach < p->h ? reach : p->h, g.pw = p->pad_left + p->w + pr, g.rows = g.flat = 0;
     g.g = p->c < 4 ? p->c : 4;
     g.bytes = ((int64_t)g.slots + 1) * g.pw * g.g;
   } else {
-    g.ok = MCU_DW_PLANE, g.slots = g.pw = g.g = 0, g.bytes = plane;
+    g.ok = MCU_DW_PLANE, g.slots = g.pw = g.g = g.rows = g.flat = 0, g.bytes = plane;
   }
   return g;
 }

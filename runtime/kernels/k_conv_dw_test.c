@@ -157,7 +157,7 @@ static int check_case(const dw_case_t *k, const char *what) {
     const size_t plane = (size_t)mcu_dw_inplace_ring(p).bytes; /* the scratch prepare gives it */
     ++g_variant[mcu_dw_inplace_ring(p).ok];
     if (mcu_dw_inplace_ring(p).ok == MCU_DW_RING16) /* the flat layout (padded plane within 2 S rows) or the ring */
-      ++g_ring16_flat[(p->oh - 1) * p->stride_h + mcu_dw_inplace_ring(p).slots <= 2 * mcu_dw_inplace_ring(p).slots];
+      ++g_ring16_flat[mcu_dw_inplace_ring(p).flat];
     g_slice4 += mcu_dw_inplace_ring(p).ok && p->c >= 4 && p->dilation_w == 1;
     int8_t *scratch = malloc(plane);
     memset(scratch, 0x7f, plane);
@@ -250,6 +250,14 @@ int main(void) {
     dw_case_t k;
     make_case(&k, -1, -1, -1, 1);
     check_case(&k, "large");
+    free_case(&k);
+  }
+  /* Maps too large for ring16's flat layout (5x5 / 7x7 windows at stride 1: the doubled ring). */
+  g_min_hw = 40, g_max_hw = 56;
+  for (int i = 0; i < 40; ++i) {
+    dw_case_t k;
+    make_case(&k, 5 + 2 * (i % 2), 5 + 2 * (i % 2), 1, 1);
+    check_case(&k, "huge");
     free_case(&k);
   }
   g_min_hw = 1, g_max_hw = 11;
