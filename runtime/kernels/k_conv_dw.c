@@ -8,6 +8,13 @@
 #include "k_mem.h"
 #include "k_tflite.h"
 
+/* A loop LLVM must not unroll (clang only; other host compilers do not know the pragma). */
+#if defined(__clang__)
+#define DW_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define DW_NO_UNROLL
+#endif
+
 #define DW_TMAX 64 /* windows up to 8x8 are gathered into a local array (multiplier > 1) */
 
 /* mcu_k_conv_dw_s8: mcu_k_conv_s8 (k_conv.c) restricted to depthwise convolutions (groups == c, filter
@@ -36,7 +43,7 @@ void mcu_k_conv_dw_s8(const void *params, const void *aux0, const void *aux1, co
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * O;
       if (M == 1) {
-        mcu_dw_row_s8(p, xb, p->h, y0, 0, p->ow, w, mult, shift, bias, yr);
+        mcu_dw_row_s8(p, xb, p->h, y0, 0, p->ow, w, NULL, mult, shift, NULL, bias, yr);
         continue;
       }
       const int32_t ky_lo = mcu_dw_first_at_least(y0, p->dilation_h, 0, kh);
@@ -121,66 +128,215 @@ static inline int32_t dw_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #endif
 }
 
-/* One output pixel of a 4-channel ring slice (dw_inplace_ring), complete window, taps taken two at a time: the
- * lanes of two taps' SXTAB16 results are regrouped per channel (PKHBT / PKHTB: (c@t, c@t+1)) and multiplied by
- * the channel's packed weight pair (wp[j][t / 2] = (w_j[t], w_j[t + 1]) as int16) with one SMLAD; an odd last tap
- * goes by SMLABB / SMLATB with ws[j] = w_j[T - 1]. Same products as mcu_dw_pixel_full_s8, so the same sums. */
-static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_conv_params_t *p, const int8_t *ring,
-                                                                 const int32_t *rp, int32_t x0,
-                                                                 const uint32_t (*wp)[DW_TMAX / 2], const int32_t *ws,
-                                                                 const int32_t *bias, const mcu_dw_rq_t *rq,
-                                                                 int8_t *out) {
-  const int32_t kw = p->kw, T = p->kh * p->kw, step = p->dilation_w * 4;
-  const uint32_t off2 = ((uint32_t)p->input_offset & 0xffffu) * 0x10001u;
-  int32_t a0 = bias ? bias[0] : 0, a1 = bias ? bias[1] : 0, a2 = bias ? bias[2] : 0, a3 = bias ? bias[3] : 0;
-  const int8_t *base = ring + (ptrdiff_t)x0 * 4;
-  for (int32_t t = 0; t + 1 < T; t += 2) {
-    const uint32_t v0 = mcu_dw_load4(base + rp[t / kw] + (t % kw) * step);
-    const uint32_t v1 = mcu_dw_load4(base + rp[(t + 1) / kw] + ((t + 1) % kw) * step);
-    const uint32_t e0 = mcu_dw_sxtab16(off2, v0), o0 = mcu_dw_sxtab16(off2, (v0 >> 8) | (v0 << 24));
-    const uint32_t e1 = mcu_dw_sxtab16(off2, v1), o1 = mcu_dw_sxtab16(off2, (v1 >> 8) | (v1 << 24));
-    a0 = dw_smlad((e0 & 0xffffu) | (e1 << 16), wp[0][t / 2], a0);
-    a1 = dw_smlad((o0 & 0xffffu) | (o1 << 16), wp[1][t / 2], a1);
-    a2 = dw_smlad((e1 & 0xffff0000u) | (e0 >> 16), wp[2][t / 2], a2);
-    a3 = dw_smlad((o1 & 0xffff0000u) | (o0 >> 16), wp[3][t / 2], a3);
-  }
-  if (T % 2) {
-    const uint32_t v = mcu_dw_load4(base + rp[(T - 1) / kw] + ((T - 1) % kw) * step);
-    const uint32_t e = mcu_dw_sxtab16(off2, v), o = mcu_dw_sxtab16(off2, (v >> 8) | (v << 24));
-    a0 = mcu_dw_smlabb(e, ws[0], a0);
-    a1 = mcu_dw_smlabb(o, ws[1], a1);
-    a2 = mcu_dw_smlatb(e, ws[2], a2);
-    a3 = mcu_dw_smlatb(o, ws[3], a3);
-  }
-  MCU_DW_KEEP4(a0, a1, a2, a3);
-  mcu_dw_store4(out, mcu_dw_out_rq(p, a0, &rq[0]), mcu_dw_out_rq(p, a1, &rq[1]), mcu_dw_out_rq(p, a2, &rq[2]),
-                mcu_dw_out_rq(p, a3, &rq[3]));
+/* A channel's requantization, worked out once per slice. fast: multiplier >= 0 and shift in [-31, -2], where
+ * MultiplyByQuantizedMultiplier is one 64-bit multiply-accumulate onto a nudge and a shift (dw16_rq_fast, the
+ * GEMM core's MCU_GEMM_RQ_FAST derivation, k_gemm_s8.h): hb = 2^(R-2), r1 = R - 1 for R = -shift. */
+typedef struct dw16_rq {
+  int32_t m, s, hb, r1, fast;
+} dw16_rq_t;
+
+static inline dw16_rq_t dw16_rq_make(int32_t m, int32_t s) {
+  dw16_rq_t q = {m, s, 0, 0, mcu_dw_rq_fast_ok(m, s)};
+  if (q.fast)
+    q.hb = (int32_t)((uint32_t)1 << (-s - 2)), q.r1 = -s - 1;
+  return q;
 }
 
-/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input rows
- * copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
+/* mcu_fx_mbqm(acc, m, shift) for a fast channel (q->fast): mcu_dw_rq_fast (k_conv_dw.h, with its proof). */
+static inline int32_t dw16_rq_fast(int32_t acc, const dw16_rq_t *q) { return mcu_dw_rq_fast(acc, q->m, q->hb, q->r1); }
+
+/* 2 int16 values from any address (an unaligned LDR on the Cortex-M7). */
+static inline uint32_t dw16_load2(const int16_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* The window sum of one output pixel of the ring's channel: tap row ky at r + ky * rs (int16), the window starts
+ * at column 0 of r. dilation_w == 1: taps in pairs (x[2j], x[2j + 1]) . wp[ky * np + j] (int16 pairs, a zero high
+ * half for the odd last tap of a row: it reads the ring's extra zero column) by SMLAD; otherwise one tap at a time
+ * (wp[ky * kw + kx] the weight). */
+static inline __attribute__((always_inline)) int32_t dw16_dot(const mcu_k_conv_params_t *p, const int16_t *r,
+                                                              int32_t rs, const uint32_t *wp, int32_t acc) {
+  const int32_t kh = p->kh, kw = p->kw, dw = p->dilation_w;
+  if (dw == 1) {
+    const int32_t np = (kw + 1) / 2;
+    for (int32_t ky = 0; ky < kh; ++ky)
+      for (int32_t j = 0; j < np; ++j)
+        acc = dw_smlad(dw16_load2(r + ky * rs + 2 * j), wp[ky * np + j], acc);
+    return acc;
+  }
+  for (int32_t ky = 0; ky < kh; ++ky)
+    for (int32_t kx = 0; kx < kw; ++kx)
+      acc = mcu_fx_add_wrap(acc, (int32_t)r[ky * rs + kx * dw] * (int32_t)wp[ky * kw + kx]);
+  return acc;
+}
+
+/* The outputs of the ring's channel along one output row: yo[ox * c] for ox in [0, ow); window row 0 at r. */
+static inline __attribute__((always_inline)) void dw16_channel_row(const mcu_k_conv_params_t *p, const int16_t *r,
+                                                                   int32_t rs, const uint32_t *wp, int32_t bias,
+                                                                   const dw16_rq_t *q, int8_t *yo) {
+  const int32_t C = p->c, sw = p->stride_w, zo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  if (q->fast) {
+    /* Not unrolled: one output's weights, pointers and constants fill the registers; an unrolled copy spills. */
+    DW_NO_UNROLL
+    for (int32_t ox = 0; ox < p->ow; ++ox) {
+      const int32_t acc = dw16_dot(p, r + ox * sw, rs, wp, bias);
+      yo[(size_t)ox * C] = (int8_t)mcu_fx_clamp(dw16_rq_fast(acc, q) + zo, lo, hi);
+    }
+  } else
+    for (int32_t ox = 0; ox < p->ow; ++ox) {
+      const int32_t acc = dw16_dot(p, r + ox * sw, rs, wp, bias);
+      yo[(size_t)ox * C] = (int8_t)mcu_fx_clamp(mcu_dw_mbqm(acc, q->m, q->s) + zo, lo, hi);
+    }
+}
+
+/* The ring variant of mcu_k_conv_dw_inplace_s8 (see there), one channel at a time: the window's input rows as
+ * int16 (x + input_offset) in a doubled ring of S = window-height rows (row r at positions (r + pad_top) % S and
+ * that + S, so a window's rows are always S consecutive positions: one pointer, constant offsets), rows outside
+ * the image written as zeros, every output from a complete window. Small maps whose padded plane fits the scratch
+ * skip the ring bookkeeping (g->flat: each row at a fixed position, copied once per channel). */
 static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_conv_params_t *p, const mcu_dw_ring_t *g,
                                                                   const int8_t *x, const int8_t *w, const int32_t *mult,
                                                                   const int32_t *shift, const int32_t *bias, int8_t *y,
-                                                                  int8_t *ring) {
+                                                                  int16_t *ring) {
+  const int32_t C = p->c, kh = p->kh, kw = p->kw, T = kh * kw, S = g->slots, pw = g->pw, pt = p->pad_top;
+  const int32_t off = p->input_offset, np = p->dilation_w == 1 ? (kw + 1) / 2 : kw, W = p->w, pl = p->pad_left;
+  /* The padding columns and the extra column stay 0: the row writes only touch the image columns. */
+  memset(ring, 0, (size_t)g->rows * pw * sizeof *ring);
+  /* Positions read: [0, need) (window rows from -pad_top on); flat (k_conv_dw.h): all of them in the scratch. */
+  const int32_t need = (p->oh - 1) * p->stride_h + S, flat = g->flat;
+  for (int32_t c = 0; c < C; ++c) {
+    /* The channel's weights, packed for dw16_dot (a local array: it cannot alias the int8 stores). */
+    uint32_t wp[32];
+    const int8_t *wc = w + (size_t)c * T;
+    for (int32_t ky = 0; ky < kh; ++ky)
+      for (int32_t j = 0; j < np; ++j) {
+        if (p->dilation_w != 1) {
+          wp[ky * np + j] = (uint32_t)(int32_t)wc[ky * kw + j];
+          continue;
+        }
+        const uint32_t w0 = (uint32_t)(int32_t)wc[ky * kw + 2 * j] & 0xffffu;
+        const uint32_t w1 = 2 * j + 1 < kw ? (uint32_t)(int32_t)wc[ky * kw + 2 * j + 1] << 16 : 0u;
+        wp[ky * np + j] = w0 | w1;
+      }
+    const dw16_rq_t rq = dw16_rq_make(mult[c], shift[c]);
+    const int32_t bc = bias ? bias[c] : 0;
+    if (flat) {
+      /* The padded plane fits the scratch: row r at position r + pad_top for good, the rows above and below the
+       * image stay zero; all the channel's rows are copied before its first output (safe in place as the plane
+       * variant is), then every output row reads positions [oy * stride_h, + S). */
+      for (int32_t b = 0; b < p->n; ++b) {
+        for (int32_t r = 0; r < p->h && r + pt < need; ++r) {
+          const int8_t *src = x + ((size_t)(b * p->h + r) * W) * C + c;
+          int16_t *d0 = ring + (size_t)(r + pt) * pw + pl;
+          for (int32_t ix = 0; ix < W; ++ix)
+            d0[ix] = (int16_t)(src[(size_t)ix * C] + off);
+        }
+        for (int32_t oy = 0; oy < p->oh; ++oy)
+          dw16_channel_row(p, ring + (size_t)oy * p->stride_h * pw, p->dilation_h * pw, wp, bc, &rq,
+                           y + (size_t)(b * p->oh + oy) * p->ow * C + c);
+      }
+      continue;
+    }
+    for (int32_t b = 0; b < p->n; ++b) {
+      int32_t next = -pt; /* rows [-pad_top, next) are in the ring (or were skipped for good) */
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        const int32_t y0 = oy * p->stride_h - pt, top = y0 + S - 1;
+        for (int32_t r = next > y0 ? next : y0; r <= top; ++r) {
+          int16_t *d0 = ring + (size_t)((r + pt) % S) * pw + pl, *d1 = d0 + (size_t)S * pw;
+          if (r >= 0 && r < p->h) {
+            const int8_t *src = x + ((size_t)(b * p->h + r) * W) * C + c;
+            for (int32_t ix = 0; ix < W; ++ix) {
+              const int16_t v = (int16_t)(src[(size_t)ix * C] + off);
+              d0[ix] = v, d1[ix] = v;
+            }
+          } else {
+            memset(d0, 0, (size_t)W * sizeof *d0);
+            memset(d1, 0, (size_t)W * sizeof *d1);
+          }
+        }
+        if (top + 1 > next)
+          next = top + 1;
+        const int16_t *r0 = ring + (size_t)((y0 + pt) % S) * pw;
+        dw16_channel_row(p, r0, p->dilation_h * pw, wp, bc, &rq, y + (size_t)(b * p->oh + oy) * p->ow * C + c);
+      }
+    }
+  }
+}
+
+/* acc + hi16(a) * hi16(b), wrapping (SMLATT). */
+static inline int32_t dw_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP)
+  return __smlatt((int32_t)a, (int32_t)b, acc);
+#else
+  return mcu_fx_i32((uint32_t)acc + (uint32_t)(mcu_dw_hi16(a) * mcu_dw_hi16(b)));
+#endif
+}
+
+/* The output byte of accumulator acc for a channel with requantization q (dw16_rq_fast or mcu_dw_mbqm). */
+static inline int8_t dw_out_q(const mcu_k_conv_params_t *p, int32_t acc, const dw16_rq_t *q) {
+  const int32_t v = q->fast ? dw16_rq_fast(acc, q) : mcu_dw_mbqm(acc, q->m, q->s);
+  return (int8_t)mcu_fx_clamp(v + p->output_offset, p->act_min, p->act_max);
+}
+
+/* One output pixel of a 4-channel MCU_DW_RING4 slice, complete window: per tap one word brings the 4 channels,
+ * SXTAB16 splits them into (c0, c2) and (c1, c3) as int16 with input_offset added, and SMLABB / SMLATT multiply
+ * them by the tap's packed weights wq[2 t] = (w0, w2), wq[2 t + 1] = (w1, w3) (int16 pairs). Tap row ky at
+ * ring + rp[ky], the window's first column x0 (ring columns). Same products as mcu_k_conv_s8, so the same sums. */
+static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_conv_params_t *p, const int8_t *ring,
+                                                                 const int32_t *rp, int32_t x0, const uint32_t *wq,
+                                                                 const int32_t *bs, const dw16_rq_t *rq, int8_t *out) {
+  const int32_t kh = p->kh, kw = p->kw, step = p->dilation_w * 4;
+  const uint32_t off2 = ((uint32_t)p->input_offset & 0xffffu) * 0x10001u;
+  int32_t a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
+  const int8_t *base = ring + (ptrdiff_t)x0 * 4;
+  for (int32_t ky = 0; ky < kh; ++ky)
+    for (int32_t kx = 0; kx < kw; ++kx) {
+      const uint32_t v = mcu_dw_load4(base + rp[ky] + kx * step);
+      const uint32_t e = mcu_dw_sxtab16(off2, v), o = mcu_dw_sxtab16(off2, (v >> 8) | (v << 24));
+      const uint32_t w02 = wq[2 * (ky * kw + kx)], w13 = wq[2 * (ky * kw + kx) + 1];
+      a0 = mcu_dw_smlabb(e, (int32_t)w02, a0);
+      a2 = dw_smlatt(e, w02, a2);
+      a1 = mcu_dw_smlabb(o, (int32_t)w13, a1);
+      a3 = dw_smlatt(o, w13, a3);
+    }
+  MCU_DW_KEEP4(a0, a1, a2, a3);
+  mcu_dw_store4(out, dw_out_q(p, a0, &rq[0]), dw_out_q(p, a1, &rq[1]), dw_out_q(p, a2, &rq[2]),
+                dw_out_q(p, a3, &rq[3]));
+}
+
+/* The MCU_DW_RING4 variant of mcu_k_conv_dw_inplace_s8 (see there): per slice of g channels (k_conv_dw.h), input
+ * rows copied into a zero-point-padded ring as the windows reach them, every output from a complete window. */
+static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_conv_params_t *p,
+                                                                   const mcu_dw_ring_t *g, const int8_t *x,
+                                                                   const int8_t *w, const int32_t *mult,
+                                                                   const int32_t *shift, const int32_t *bias,
+                                                                   int8_t *y, int8_t *ring) {
   const int32_t C = p->c, T = p->kh * p->kw, G = g->g, slot_bytes = g->pw * G, zero_slot = g->slots * slot_bytes;
   const int8_t zp = (int8_t)(-p->input_offset);
+  /* The padding columns and the zero slot keep the zero point: the copies only write the image columns (of the
+   * slice's cn channels; a narrower last slice leaves stale lanes that it never reads). */
+  memset(ring, zp, (size_t)(g->slots + 1) * slot_bytes);
   for (int32_t c0 = 0; c0 < C; c0 += G) {
     const int32_t cn = C - c0 < G ? C - c0 : G;
-    for (int32_t i = 0; i < (g->slots + 1) * slot_bytes; ++i)
-      ring[i] = zp;
-    /* The slice's weights as int16 pairs of consecutive taps per channel (and the odd last tap), for
-     * dw_ring4_pixel; a local array: it cannot alias the int8 stores. */
-    uint32_t wp[4][DW_TMAX / 2];
-    int32_t ws[4] = {0, 0, 0, 0};
-    if (cn == 4 && T <= DW_TMAX)
-      for (int32_t j = 0; j < 4; ++j) {
-        const int8_t *wj = w + (size_t)(c0 + j) * T;
-        for (int32_t t = 0; t + 1 < T; t += 2)
-          wp[j][t / 2] = ((uint32_t)(int32_t)wj[t] & 0xffffu) | ((uint32_t)(int32_t)wj[t + 1] << 16);
-        if (T % 2)
-          ws[j] = wj[T - 1];
+    /* The slice's weights as int16 pairs (w0, w2), (w1, w3) per tap, for dw_ring4_pixel (a local array: it cannot
+     * alias the int8 stores), its biases and requantization constants. */
+    uint32_t wq[2 * DW_TMAX];
+    dw16_rq_t rq[4];
+    int32_t bs[4];
+    mcu_dw_rq_t rqs[4];
+    if (cn == 4)
+      for (int32_t t = 0; t < T; ++t) {
+        const int8_t *wt = w + (size_t)c0 * T + t;
+        wq[2 * t] = ((uint32_t)(int32_t)wt[0] & 0xffffu) | (uint32_t)(int32_t)wt[2 * T] << 16;
+        wq[2 * t + 1] = ((uint32_t)(int32_t)wt[T] & 0xffffu) | (uint32_t)(int32_t)wt[3 * T] << 16;
       }
+    for (int32_t k = 0; k < cn; ++k) {
+      rq[k] = dw16_rq_make(mult[c0 + k], shift[c0 + k]);
+      rqs[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
+      bs[k] = bias ? bias[c0 + k] : 0;
+    }
     for (int32_t b = 0; b < p->n; ++b) {
       int32_t next = 0;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
@@ -208,25 +364,18 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
         }
         int8_t *yr = y + (size_t)(b * p->oh + oy) * p->ow * C + c0;
         const int8_t *wg = w + (size_t)c0 * T;
-        mcu_dw_rq_t rq[4]; /* the slice's requantization constants, once per row */
-        for (int32_t k = 0; k < cn; ++k)
-          rq[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
         const int32_t *bg = bias ? bias + c0 : NULL;
-        if (cn == 4 && T <= DW_TMAX) /* taps in pairs (SMLAD) with the slice's packed weights */
+        if (cn == 4)
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wp, ws, bg, rq, yr + (size_t)ox * C);
-        else if (cn == 4) /* separate copies with constant channel counts */
-          for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 4, G, wg, mult + c0, shift + c0, bg, rq,
-                                 yr + (size_t)ox * C);
+            dw_ring4_pixel(p, ring, rp, ox * p->stride_w, wq, bs, rq, yr + (size_t)ox * C);
         else if (cn == 1)
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, mult + c0, shift + c0, bg, rq,
-                                 yr + (size_t)ox * C);
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, 1, G, wg, NULL, mult + c0, shift + c0, NULL, bg,
+                                 rqs, yr + (size_t)ox * C);
         else
           for (int32_t ox = 0; ox < p->ow; ++ox)
-            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, mult + c0, shift + c0, bg, rq,
-                                 yr + (size_t)ox * C);
+            mcu_dw_pixel_full_s8(p, ring, rp, ox * p->stride_w, cn, G, wg, NULL, mult + c0, shift + c0, NULL, bg,
+                                 rqs, yr + (size_t)ox * C);
       }
     }
   }
@@ -236,33 +385,37 @@ static inline __attribute__((always_inline)) void dw_inplace_ring(const mcu_k_co
  * [o, kh, kw, 1]) computing exactly the same values, written so that `out` may be the same buffer as `in0` (it may
  * also be a separate one). Why: TinyEngine's in-place depthwise trick, exact: the layer then needs one buffer of
  * max(input, output) bytes plus a small scratch instead of input + output.
- * Algorithm, two variants (mcu_dw_inplace_ring, k_conv_dw.h, picks one from the constant params; prepare sizes the
- * scratch with the same function):
- *  - ring (when a slice of g >= 2 channels fits in n * h * w bytes, kh <= MCU_DW_KMAX and the schedule is safe):
- *    for each slice of g channels in order, for each output row: the input rows of its window not copied yet are
- *    copied (g bytes per pixel) into a ring of zero-point-padded rows (the padding and an extra all-zero-point row
- *    stand for the taps outside the image: x + input_offset == 0 there, so they add nothing), then every output
- *    pixel of the row is a complete window (4-channel slices: dw_ring4_pixel, taps in pairs with SMLAD and the
- *    slice's weights packed on the stack; narrower slices: mcu_dw_pixel_full_s8), fully unrolled.
+ * Algorithm, three variants (mcu_dw_inplace_ring, k_conv_dw.h, picks one from the constant params; prepare sizes
+ * the scratch with the same function):
+ *  - ring4 (3x3 windows, strided 5x5): for each slice of g = min(4, c) channels in order, for each output row: the
+ *    input rows of its window not copied yet are copied (g bytes per pixel) into a ring of zero-point-padded rows
+ *    (the padding and an extra all-zero-point row stand for the taps outside the image: x + input_offset == 0
+ *    there, so they add nothing), then every output pixel of the row is a complete window (4-channel slices:
+ *    dw_ring4_pixel, SXTAB16 + SMLABB / SMLATT with the slice's weights packed on the stack as int16 pairs, fast
+ *    requantization; narrower slices: mcu_dw_pixel_full_s8), fully unrolled.
+ *  - ring16 (5x5, 7x7 at stride 1, 7x7 at stride 2): the same schedule one channel at a time, the rows copied as
+ *    int16 (x + input_offset) into a doubled ring of zero-padded rows (dw_inplace_ring), the taps of a row in
+ *    pairs by SMLAD against the channel's packed weights (one 32-bit load of two adjacent columns).
  *  - plane (otherwise): for each channel c in order: copy the input plane x[:, :, :, c] (n * h * w bytes) into
  *    `scratch`, then compute every output of channel c from it with the taps outside the image skipped.
- * Proof that out == in0 is safe. A store of output (b, oy, ox, c) goes to byte e = P * c_total + c with
- * P = (b * oh + oy) * ow + ox, the same byte as input pixel P of channel c: it only ever overwrites input bytes of
- * the channels being processed (e % c_total == c), never those of later channels or slices, which are read only
- * after. Plane: all input bytes of channel c are in the scratch before its first store and the computation reads
- * only the scratch. Ring: the computation reads only the ring; an input row r of batch b is copied (at output row
- * oy) before being overwritten iff (b * h + r) * w >= (b * oh + oy) * ow, the output pixels written so far in this
- * slice; mcu_dw_inplace_ring_safe checks exactly that for every copy of the kernel's schedule, and the variant is
- * only used when it holds (it does for every stride >= 1 with the usual paddings). The ring slots hold each needed
- * row when it is read (the streamed block's argument: a row's slot is only reused by a row >= it + slots, beyond
- * the window). The per-output arithmetic is mcu_k_conv_s8's: the same int32 sum (order-free modulo 2^32; the zero
- * terms of the padding add nothing), bias, MultiplyByQuantizedMultiplier (mcu_dw_mbqm or mcu_fx_mbqm), offset,
- * clamp; so the bytes equal mcu_k_conv_s8's (k_conv_dw_test.c checks both variants, in place and not).
+ * Proof that out == in0 is safe. A store of output (b, oy, ox, c) goes to byte e = P * c_total + c with P = (b * oh +
+ * oy) * ow + ox, the same byte as input pixel P of channel c: it only ever overwrites input bytes of the channels
+ * being processed (e % c_total == c), never those of later channels or slices, which are read only after. Plane: all
+ * input bytes of channel c are in the scratch before its first store and the computation reads only the scratch. Rings
+ * (both copy the same rows at the same output rows): the computation reads only the ring; an input row r of batch b is
+ * copied (at output row oy) before being overwritten iff (b * h + r) * w >= (b * oh + oy) * ow, the output pixels
+ * written so far in this slice; mcu_dw_inplace_ring_safe checks exactly that for every copy of the kernel's schedule,
+ * and the variant is only used when it holds (it does for every stride >= 1 with the usual paddings). The ring slots
+ * hold each needed row when it is read (the streamed block's argument: a row's slot is only reused by a row >= it +
+ * slots, beyond the window). The per-output arithmetic is mcu_k_conv_s8's: the same int32 sum (order-free modulo 2^32;
+ * the zero terms of the padding add nothing), bias, MultiplyByQuantizedMultiplier (mcu_dw_mbqm or mcu_fx_mbqm),
+ * offset, clamp; so the bytes equal mcu_k_conv_s8's (k_conv_dw_test.c checks every variant, in place and not).
  * Params: mcu_k_conv_params_t with groups == c == o; aux0/aux1/in1/in2 as for mcu_k_conv_s8; scratch:
- * mcu_dw_inplace_ring(p).bytes (never more than n * h * w; any alignment). out must hold n * oh * ow * o bytes; when
- * out == in0 the buffer must hold the larger of the input and output sizes. Weakness: about 4.3 instructions per
- * MAC for 3x3 in the ring variant with 4-channel slices (~12 per output for the requantization), ~6.6 with
- * 2-channel slices; the plane variant (small planes) is scalar with bounds checks, about 7 per MAC. */
+ * mcu_dw_inplace_ring(p).bytes (a few rows; 4-byte aligned as every scratch). out must hold n * oh * ow * o bytes;
+ * when out == in0 the buffer must hold the larger of the input and output sizes. Weakness: ring4 spends about 3.3
+ * instructions per MAC on a 3x3 window (9 per tap of 4 channels: the weights come from the stack, ~10 per output
+ * for the requantization), about 4 at stride 2 with the copies; ring16 about 1.9-2.5 on 5x5 / 7x7 windows; slices
+ * of 1-3 channels (c % 4) and the plane variant are scalar. */
 void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *aux1, const void *in0, const void *in1,
                               const void *in2, void *out, void *scratch) {
   const mcu_k_conv_params_t *p = (const mcu_k_conv_params_t *)params;
@@ -272,8 +425,12 @@ void mcu_k_conv_dw_inplace_s8(const void *params, const void *aux0, const void *
   int8_t *plane = (int8_t *)scratch;
   const int32_t c_total = p->c, n_pix = p->n * p->h * p->w, T = p->kh * p->kw;
   const mcu_dw_ring_t g = mcu_dw_inplace_ring(p);
-  if (g.ok) {
-    dw_inplace_ring(p, &g, x, w, mult, shift, bias, y, (int8_t *)scratch);
+  if (g.ok == MCU_DW_RING16) {
+    dw_inplace_ring(p, &g, x, w, mult, shift, bias, y, (int16_t *)scratch);
+    return;
+  }
+  if (g.ok == MCU_DW_RING4) {
+    dw_inplace_ring4(p, &g, x, w, mult, shift, bias, y, (int8_t *)scratch);
     return;
   }
   for (int32_t c = 0; c < c_total; ++c) {

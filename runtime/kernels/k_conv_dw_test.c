@@ -15,15 +15,18 @@
  *   mcu_k_conv_dw_s8 == mcu_k_conv_s8;
  *   multiplier 1: mcu_k_conv_dw_inplace_s8 with a separate output and run in place (out == in0, the buffer the
  *   larger of input and output, scratch of the size prepare gives, filled with garbage) == mcu_k_conv_s8, both
- *   variants (ring and plane) being exercised;
+ *   variants (ring: every kernel up to MCU_DW_KMAX; plane: the taller ones and unsafe schedules) being exercised;
  *   multiplier 1: mcu_dw_row_s8 reading the rows from a ring of min(R, h) slots (R = window height), filled the
  *   way the streamed block fills it (row r in slot r % ring, each row written once, as late as possible), one
- *   pixel per call, == mcu_k_conv_s8. A few fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
+ *   pixel per call, with the int8 filter alone and with the packed one (mcu_dw_pack), == mcu_k_conv_s8. A few
+ *   fixed cases pin the common shapes (3x3/5x5/7x7, stride 1/2). */
 
 static uint32_t g_rng = 88172645u;
-static int g_variant[2];                    /* in-place cases run by the plane / the ring variant */
-static int g_slice4;                        /* ring cases with 4-channel slices (the SMLAD / SXTAB16 paths) */
+static int g_variant[3];                    /* in-place cases run by the plane / ring16 / ring4 variant */
+static int g_slice4;                        /* ring cases with at least 4 channels and dilation_w 1 (SMLAD pairs) */
 static int32_t g_min_hw = 1, g_max_hw = 11; /* spatial size range of make_case */
+static int g_fast_rows;                     /* mcu_dw_row_s8 cases with the fast requantization tables */
+static int g_ring16_flat[2];                /* ring16 cases with the ring / the flat layout */
 static int32_t rnd(int32_t lo, int32_t hi) {
   g_rng ^= g_rng << 13;
   g_rng ^= g_rng >> 17;
@@ -95,8 +98,22 @@ static void run_ref(const dw_case_t *k, int8_t *y) {
 }
 
 /* mcu_dw_row_s8 over a streamed-block-style ring of min(R, h) rows, one pixel per call. */
-static void run_ring(const dw_case_t *k, int8_t *y) {
+static void run_ring(const dw_case_t *k, int8_t *y, int packed) {
   const mcu_k_conv_params_t *p = &k->p;
+  uint32_t *wq = NULL;
+  int32_t *hr = NULL;
+  if (packed) {
+    wq = malloc(sizeof *wq * (mcu_dw_packed_words(p->c, p->kh * p->kw) + 1));
+    mcu_dw_pack(k->w, p->c, p->kh * p->kw, wq);
+    int fast = 1;
+    for (int32_t c = 0; c < p->c; ++c)
+      fast &= mcu_dw_rq_fast_ok(k->mult[c], k->shift[c]);
+    if (fast) { /* the streamed block's fast requantization tables, as its prepare makes them */
+      hr = malloc(sizeof *hr * 2 * (size_t)p->c);
+      mcu_dw_rq_fast_make(k->shift, p->c, hr);
+      ++g_fast_rows;
+    }
+  }
   int32_t ring = (p->kh - 1) * p->dilation_h + 1;
   if (ring > p->h)
     ring = p->h;
@@ -115,11 +132,13 @@ static void run_ring(const dw_case_t *k, int8_t *y) {
       if (last + 1 > next)
         next = last + 1;
       for (int32_t ox = 0; ox < p->ow; ++ox)
-        mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, k->mult, k->shift, k->bias,
+        mcu_dw_row_s8(p, rows, ring, y0, ox, 1, k->w, wq, k->mult, k->shift, hr, k->bias,
                       y + ((size_t)(b * p->oh + oy) * p->ow + ox) * p->c);
     }
   }
   free(rows);
+  free(wq);
+  free(hr);
 }
 
 static int check_case(const dw_case_t *k, const char *what) {
@@ -137,7 +156,9 @@ static int check_case(const dw_case_t *k, const char *what) {
   if (p->o == p->c) {
     const size_t plane = (size_t)mcu_dw_inplace_ring(p).bytes; /* the scratch prepare gives it */
     ++g_variant[mcu_dw_inplace_ring(p).ok];
-    g_slice4 += mcu_dw_inplace_ring(p).ok && mcu_dw_inplace_ring(p).g == 4;
+    if (mcu_dw_inplace_ring(p).ok == MCU_DW_RING16) /* the flat layout (padded plane within 2 S rows) or the ring */
+      ++g_ring16_flat[mcu_dw_inplace_ring(p).flat];
+    g_slice4 += mcu_dw_inplace_ring(p).ok && p->c >= 4 && p->dilation_w == 1;
     int8_t *scratch = malloc(plane);
     memset(scratch, 0x7f, plane);
     memset(got, 0x33, ny);
@@ -154,11 +175,13 @@ static int check_case(const dw_case_t *k, const char *what) {
     ok &= !memcmp(ref, buf, ny);
     CHECK(!memcmp(ref, buf, ny), "%s: in-place kernel, out == in0, differs (c%d k%dx%d s%d)", what, p->c, p->kh, p->kw,
           p->stride_h);
-    memset(got, 0x33, ny);
-    run_ring(k, got);
-    ok &= !memcmp(ref, got, ny);
-    CHECK(!memcmp(ref, got, ny), "%s: mcu_dw_row_s8 over a ring differs (c%d k%dx%d s%d)", what, p->c, p->kh, p->kw,
-          p->stride_h);
+    for (int packed = 0; packed < 2; ++packed) {
+      memset(got, 0x33, ny);
+      run_ring(k, got, packed);
+      ok &= !memcmp(ref, got, ny);
+      CHECK(!memcmp(ref, got, ny), "%s: mcu_dw_row_s8 over a ring differs (c%d k%dx%d s%d, packed weights %d)", what,
+            p->c, p->kh, p->kw, p->stride_h, packed);
+    }
     free(buf);
     free(scratch);
   }
@@ -184,6 +207,23 @@ static void test_mbqm(void) {
     bad += mcu_dw_mbqm(x, m, s) != mcu_fx_mbqm(x, m, s);
   }
   CHECK(bad == 0, "mcu_dw_mbqm differs from mcu_fx_mbqm in %d cases", bad);
+  /* mcu_dw_rq_fast on every shift it accepts, the edge values and random ones. */
+  bad = 0;
+  for (size_t i = 0; i < sizeof xs / sizeof xs[0]; ++i)
+    for (size_t j = 0; j < sizeof ms / sizeof ms[0]; ++j)
+      for (int32_t s = -31; s <= -2; ++s) {
+        int32_t hr[2];
+        mcu_dw_rq_fast_make(&s, 1, hr);
+        bad += mcu_dw_rq_fast(xs[i], ms[j], hr[0], hr[1]) != mcu_fx_mbqm(xs[i], ms[j], s);
+      }
+  for (int i = 0; i < 200000; ++i) {
+    const int32_t x = rnd(0, 1) ? rnd(-(1 << 20), 1 << 20) : rnd(INT32_MIN, INT32_MAX);
+    const int32_t m = rnd(0, INT32_MAX), s = rnd(-31, -2);
+    int32_t hr[2];
+    mcu_dw_rq_fast_make(&s, 1, hr);
+    bad += !mcu_dw_rq_fast_ok(m, s) || mcu_dw_rq_fast(x, m, hr[0], hr[1]) != mcu_fx_mbqm(x, m, s);
+  }
+  CHECK(bad == 0, "mcu_dw_rq_fast differs from mcu_fx_mbqm in %d cases", bad);
 }
 
 int main(void) {
@@ -212,6 +252,14 @@ int main(void) {
     check_case(&k, "large");
     free_case(&k);
   }
+  /* Maps too large for ring16's flat layout (5x5 / 7x7 windows at stride 1: the doubled ring). */
+  g_min_hw = 40, g_max_hw = 56;
+  for (int i = 0; i < 40; ++i) {
+    dw_case_t k;
+    make_case(&k, 5 + 2 * (i % 2), 5 + 2 * (i % 2), 1, 1);
+    check_case(&k, "huge");
+    free_case(&k);
+  }
   g_min_hw = 1, g_max_hw = 11;
   /* Kernels taller than MCU_DW_KMAX and wider windows than the in-place kernel's local weight array. */
   for (int i = 0; i < 10; ++i) {
@@ -220,8 +268,11 @@ int main(void) {
     check_case(&k, "tall");
     free_case(&k);
   }
-  CHECK(g_slice4 > 100, "only %d in-place cases with 4-channel slices", g_slice4);
-  CHECK(g_variant[0] > 100 && g_variant[1] > 100, "in-place variants: plane %d, ring %d cases", g_variant[0],
-        g_variant[1]);
+  CHECK(g_ring16_flat[0] > 20 && g_ring16_flat[1] > 20, "ring16 cases: ring %d, flat %d", g_ring16_flat[0],
+        g_ring16_flat[1]);
+  CHECK(g_fast_rows > 100, "only %d mcu_dw_row_s8 cases with the fast requantization", g_fast_rows);
+  CHECK(g_slice4 > 100, "only %d in-place ring cases with >= 4 channels", g_slice4);
+  CHECK(g_variant[0] >= 10 && g_variant[1] > 50 && g_variant[2] > 100,
+        "in-place variants: plane %d, ring16 %d, ring4 %d cases", g_variant[0], g_variant[1], g_variant[2]);
   return mcu_test_finish();
 }

@@ -66,9 +66,12 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
   const mcu_k_conv_params_t *d = &k->d, *pj = &k->p;
   const int32_t ce = d->c, co = pj->o, ring = k->ring_rows, tn = k->tile_n;
   const int8_t *x = (const int8_t *)in0;
-  const int8_t *wd = (const int8_t *)aux1, *wp = wd + (size_t)ce * d->kh * d->kw;
+  const uint32_t *wq = (const uint32_t *)aux1; /* 4-byte aligned (kernel_call.h) */
+  const int8_t *wd = (const int8_t *)aux1 + 4 * mcu_dw_packed_words(ce, d->kh * d->kw);
+  const int8_t *wp = wd + (size_t)ce * d->kh * d->kw;
   const int32_t *t = (const int32_t *)aux0; /* 4-byte aligned tables (kernel_call.h) */
   const int32_t *d_tab = t + 2 * ce, *p_tab = t + 5 * ce;
+  const int32_t *d_hr = k->d_rq_fast ? t + 6 * ce + 3 * co : NULL; /* mcu_dw_rq_fast's tables (k_stream_block.h) */
   int8_t *rows = (int8_t *)scratch, *dw_block = rows + (size_t)ring * d->w * ce;
   uint32_t *cols = (uint32_t *)(void *)(rows + k->cols_offset); /* 4-byte aligned (prepare) */
   int8_t *y = (int8_t *)out;
@@ -85,7 +88,7 @@ void mcu_k_stream_block_s8(const void *params, const void *aux0, const void *aux
        * projection of the block on the GEMM core. */
       for (int32_t ox0 = 0; ox0 < d->ow; ox0 += tn) {
         const int32_t nb = d->ow - ox0 < tn ? d->ow - ox0 : tn;
-        mcu_dw_row_s8(d, rows, ring, y0, ox0, nb, wd, d_tab, d_tab + ce, d_tab + 2 * ce, dw_block);
+        mcu_dw_row_s8(d, rows, ring, y0, ox0, nb, wd, wq, d_tab, d_tab + ce, d_hr, d_tab + 2 * ce, dw_block);
         for (int32_t j = 0; j < nb; ++j) {
           mcu_gemm_widen(dw_block + (size_t)j * ce, ce, cols, tn, j);
         }

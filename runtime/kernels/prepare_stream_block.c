@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k_conv_dw.h"
 #include "k_gemm_s8.h"
 #include "k_stream_block.h"
 #include "prepare_stream_block.h"
@@ -122,7 +123,7 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
   const int32_t co = wp->shape[0];
   mcu_k_stream_params_t k;
   memset(&k, 0, sizeof k);
-  int32_t *tab = calloc((size_t)(6 * ce + 3 * co), sizeof *tab);
+  int32_t *tab = calloc((size_t)(8 * ce + 3 * co), sizeof *tab);
   if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
   int32_t *d_tab = tab + 2 * ce, *p_tab = tab + 5 * ce;
   if (!(s = prepare_sub(&u, 0, &k.e, tab)) && !(s = prepare_sub(&u, 1, &k.d, d_tab)))
@@ -158,16 +159,33 @@ mcu_status_t mcu_tfl_prepare_stream_block_s8(const mcu_program_t *p, const mcu_l
   }
   k.ring_rows = (int32_t)ring;
   if (!s) k.e_rq_mode = mcu_gemm_rq_mode(tab, tab + ce, ce), k.p_rq_mode = mcu_gemm_rq_mode(p_tab, p_tab + co, co);
-  if (!s) s = mcu_prep_set_params(l, call, &k, sizeof k);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 6 * ce + 3 * co);
-  free(tab);
-  void *filters = NULL;
-  const int64_t nd = (int64_t)ce * k.d.kh * k.d.kw, np = (int64_t)co * ce;
-  if (!s) s = mcu_prep_new_aux(l, call, (uint32_t)(nd + np), &filters);
+  /* The depthwise step's short requantization when every channel allows it (mcu_dw_rq_fast, k_conv_dw.h). */
   if (!s) {
-    memcpy(filters, wd->data, (size_t)nd);
-    memcpy((int8_t *)filters + nd, wp->data, (size_t)np);
+    k.d_rq_fast = 1;
+    for (int32_t c = 0; c < ce; ++c) k.d_rq_fast &= mcu_dw_rq_fast_ok(d_tab[c], d_tab[ce + c]);
+    if (k.d_rq_fast) mcu_dw_rq_fast_make(d_tab + ce, ce, tab + 6 * ce + 3 * co);
+  }
+  if (!s) s = mcu_prep_set_params(l, call, &k, sizeof k);
+  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 8 * ce + 3 * co);
+  free(tab);
+  /* aux1: the depthwise filter packed for the 4-channel loops (mcu_dw_pack, k_conv_dw.h; little-endian words),
+   * then the depthwise filter as is (the channels past the last multiple of 4), then the projection filter. */
+  void *filters = NULL;
+  const int32_t taps = k.d.kh * k.d.kw;
+  const int64_t nq = 4 * (int64_t)mcu_dw_packed_words(ce, taps), nd = (int64_t)ce * taps, np = (int64_t)co * ce;
+  if (!s && nq + nd + np > INT32_MAX) s = mcu_status_errorf("layer '%s': stream block filters too large", l->name);
+  uint32_t *wq = NULL;
+  if (!s && !(wq = malloc((size_t)nq + 4))) s = mcu_status_errorf("layer '%s': out of memory", l->name);
+  if (!s) s = mcu_prep_new_aux(l, call, (uint32_t)(nq + nd + np), &filters);
+  if (!s) {
+    mcu_dw_pack((const int8_t *)wd->data, ce, taps, wq);
+    uint8_t *f = filters;
+    for (int64_t i = 0; i < nq / 4; ++i)
+      for (int b = 0; b < 4; ++b) f[4 * i + b] = (uint8_t)(wq[i] >> (8 * b));
+    memcpy(f + nq, wd->data, (size_t)nd);
+    memcpy(f + nq + nd, wp->data, (size_t)np);
     call->scratch_bytes = (uint32_t)scratch;
   }
+  free(wq);
   return s;
 }

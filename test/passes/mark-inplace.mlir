@@ -28,11 +28,12 @@
 // CHECK: "mcu.conv2d"(%arg0,
 // CHECK-NOT: mcu.inplace
 // CHECK-SAME: -> tensor<1x4x4x4x
-// The in-place result shares its input's offset; the depthwise layer gets a scratch of 8 * 8 bytes.
+// The in-place result shares its input's offset; the depthwise layer gets its ring scratch (k_conv_dw.h: 4 rows of
+// 9 pixels x 4 channels).
 // PLAN: "mcu.conv2d"(%arg0,
 // PLAN-SAME: mcu.offset = [[OA:[0-9]+]] : i64
 // PLAN: "mcu.conv2d"
-// PLAN-SAME: mcu.inplace = 0 : i64, mcu.live = array<i64: 1, 2>, mcu.offset = [[OA]] : i64, mcu.scratch = array<i64: {{[0-9]+}}, 64>
+// PLAN-SAME: mcu.inplace = 0 : i64, mcu.live = array<i64: 1, 2>, mcu.offset = [[OA]] : i64, mcu.scratch = array<i64: {{[0-9]+}}, 144>
 func.func @main(%in: tensor<1x8x8x4x!x>) -> (tensor<1x4x4x4x!y>, tensor<1x4x4x4x!y>) {
   %wp = "mcu.constant"() {value = dense<1> : tensor<4x1x1x4xi8>} : () -> tensor<4x1x1x4x!w>
   %wd = "mcu.constant"() {value = dense<2> : tensor<4x3x3x1xi8>} : () -> tensor<4x3x3x1x!w>

@@ -2,18 +2,19 @@
 // RUN: not %mcunet-opt %S/Inputs/plan-memory-inplace-late-reader.mlir --plan-memory 2>&1 | FileCheck %s --check-prefix=LATE
 
 // An in-place op (mcu.inplace = k, as mark-inplace sets it) shares operand k's buffer: the same offset, the buffer
-// as large as the larger of the two and live until the result's last reader; the depthwise kernel's scratch (one
-// 8x8 input plane, 64 bytes) is a buffer of its own live only at its layer. Layers: 0 %a (256 B), 1 %d in place
-// over %a (64 B; scratch 64 B), 2 %e (64 B), 3 %s = %d + %e in place over %d. At layer 1 %a and the scratch are
-// live (320 B); at layer 2 %d and %e (the 256-byte buffer and 64 B); the arena is 320 bytes instead of 384.
+// as large as the larger of the two and live until the result's last reader; the depthwise kernel's scratch (its
+// ring of 4 zero-point-padded rows of 9 pixels x 4 channels, 144 bytes, k_conv_dw.h) is a buffer of its own live
+// only at its layer. Layers: 0 %a (256 B), 1 %d in place over %a (64 B; scratch 144 B), 2 %e (64 B), 3 %s = %d + %e
+// in place over %d. At layer 1 %a and the scratch are live (400 B); at layer 2 %d and %e (the 256-byte buffer and
+// 64 B); the arena is 400 bytes instead of 464.
 !x = !quant.uniform<i8:f32, 0.05:-3>
 !y = !quant.uniform<i8:f32, 0.1:2>
 !w = !quant.uniform<i8:f32, 0.02>
-// CHECK-LABEL: module attributes {mcu.arena_lower_bound = 320 : i64, {{.*}}mcu.arena_size = 320 : i64
+// CHECK-LABEL: module attributes {mcu.arena_lower_bound = 400 : i64, {{.*}}mcu.arena_size = 400 : i64
 // CHECK: "mcu.conv2d"(%arg0,
 // CHECK-SAME: mcu.live = array<i64: 0, 1>, mcu.offset = [[A:0|64]] : i64
 // CHECK: "mcu.conv2d"
-// CHECK-SAME: mcu.inplace = 0 : i64, mcu.live = array<i64: 1, 3>, mcu.offset = [[A]] : i64, mcu.scratch = array<i64: [[S:256|0]], 64>
+// CHECK-SAME: mcu.inplace = 0 : i64, mcu.live = array<i64: 1, 3>, mcu.offset = [[A]] : i64, mcu.scratch = array<i64: [[S:256|0]], 144>
 // CHECK: "mcu.conv2d"
 // CHECK-SAME: mcu.live = array<i64: 2, 3>, mcu.offset = [[S]] : i64
 // CHECK: "mcu.add"
