@@ -41,7 +41,7 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
                               : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
       int8_t *yp = y + (size_t)p0 * o_count;
       for (int32_t o = 0; o < o_count; ++o) {
-        const mcu_gemm_rq_t r = mcu_gemm_rq(tab[o], tab[o_count + o], g->rq_mode);
+        const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, g->rq_mode, c);
         yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, bias[o]), &r, g->rq_mode, c);
       }
       if (++ox == c->ow) {

@@ -239,50 +239,102 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, in
  *    0 (the numerator is then in [2^(30+R) - 2^31, 2^(30+R)), inside [0, 2^(31+R)) for R >= 1). The nudge
  *    2^(30+R) + 2^30 - s 2^31 is, as a 64-bit value hi:lo, hi = 2^(R-2) - s and lo = 2^30 + s 2^31 (R >= 2), so
  *    one SMLAL accumulates a m onto it; |a m| < 2^62, no overflow; the result is hi >> (R - 1) (N >> (31 + R)).
- *    Tested against mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c). */
+ *    Tested against mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c).
+ *  MCU_GEMM_RQ_MMLA (per-channel right shift) and MCU_GEMM_RQ_MMLA_R0 + R (the same right shift R for every
+ *    channel, a constant of the call): every channel has m >= 0, right shift R in [1, 31], and the accumulator is
+ *    bounded, |a| <= A < 2^30 with A = |bias'| + 128 sum_k |w| (prepare checks it, mcu_gemm_mmla_ok). Then 2a does
+ *    not overflow and one SMMLAR gives SRDHM plus a constant: smmlar(2a, m, C) = C + floor((2am + 2^31) / 2^32)
+ *    = C + floor((am + 2^30) / 2^31) = C + v. RDBPOT(v, R) + z = floor((v + 2^(R-1) - [v < 0]) / 2^R) + z
+ *    = floor((v + C - [v < 0]) / 2^R) with C = 2^(R-1) + z 2^R (z the output offset, an exact multiple of 2^R);
+ *    [v < 0] may again be [a < 0] (they differ only when v = 0, where both give z for R >= 1), which is -(a >> 31).
+ *    So the epilogue is SMMLAR, ADD (a ASR #31), ASR #R, SSAT: 4 instructions plus the 2a (1) and the store,
+ *    against ~10 for the SMLAL form. The bound check keeps |v| + |C| + 1 < 2^31, so no int32 step wraps where
+ *    TF Lite Micro's does not (its sum v' + z cannot wrap either under that bound). Table: MCU_GEMM_RQ_MMLA reads
+ *    C[o] from a third row of the table (mult[O], shift[O], C[O]); MCU_GEMM_RQ_MMLA_R0 + R computes C from the
+ *    constants R and z (no third row). */
 #define MCU_GEMM_RQ_EXACT 0
 #define MCU_GEMM_RQ_SAT 1
 #define MCU_GEMM_RQ_FAST 2
+#define MCU_GEMM_RQ_MMLA 3
+#define MCU_GEMM_RQ_MMLA_R0 64 /* + R, 1 <= R <= 31 */
 
 typedef struct mcu_gemm_rq {
   int32_t mult, left, right, mask, half;
   int32_t hbase; /* MCU_GEMM_RQ_FAST: 2^(R-2), the high word of the nudge for a >= 0 */
+  int32_t nudge; /* MCU_GEMM_RQ_MMLA*: C = 2^(R-1) + output_offset 2^R */
 } mcu_gemm_rq_t;
 
-MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift, int32_t mode) {
+/* The constant C of the MMLA modes for right shift r (1..31) and output offset z (the caller checked the range). */
+MCU_GEMM_INLINE int32_t mcu_gemm_mmla_nudge(int32_t r, int32_t z) {
+  return mcu_dsp_i32(((uint32_t)1 << (r - 1)) + (uint32_t)z * ((uint32_t)1 << r));
+}
+
+/* The epilogue constants of channel o; tab: mult[O], shift[O] (and C[O] for MCU_GEMM_RQ_MMLA). */
+MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(const int32_t *tab, int32_t o_count, int32_t o, int32_t mode,
+                                          const mcu_k_conv_params_t *q) {
   mcu_gemm_rq_t r;
-  r.mult = mult;
+  const int32_t shift = tab[o_count + o];
+  r.mult = tab[o];
   r.left = shift > 0 ? shift : 0;
-  r.right = shift > 0 ? 0 : -shift;
+  r.right = mode >= MCU_GEMM_RQ_MMLA_R0 ? mode - MCU_GEMM_RQ_MMLA_R0 : shift > 0 ? 0 : -shift;
   r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
   r.half = r.mask >> 1;
   r.hbase = mode == MCU_GEMM_RQ_FAST ? (int32_t)((uint32_t)1 << (r.right - 2)) : 0;
+  r.nudge = mode == MCU_GEMM_RQ_MMLA      ? tab[2 * o_count + o]
+            : mode >= MCU_GEMM_RQ_MMLA_R0 ? mcu_gemm_mmla_nudge(r.right, q->output_offset)
+                                          : 0;
   return r;
 }
 
 MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
                                         const mcu_k_conv_params_t *q) {
   int32_t v;
-  if (mode == MCU_GEMM_RQ_FAST) {
-    const int32_t sgn = mcu_fx_asr32(acc, 31); /* -s */
-    const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
-    const uint32_t hi = (uint32_t)r->hbase + (uint32_t)sgn;
-    const uint64_t nudge = ((uint64_t)hi << 32) | lo;
-    const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)r->mult));
-    v = mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r->right - 1);
+  if (mode >= MCU_GEMM_RQ_MMLA) { /* the output offset is inside the nudge */
+    const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), r->mult, r->nudge);
+    v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), r->right);
   } else {
-    const int32_t x = mcu_fx_shl_wrap(acc, r->left);
-    if (mode == MCU_GEMM_RQ_SAT) {
-      v = mcu_fx_srdhm(x, r->mult);
+    if (mode == MCU_GEMM_RQ_FAST) {
+      const int32_t sgn = mcu_fx_asr32(acc, 31); /* -s */
+      const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
+      const uint32_t hi = (uint32_t)r->hbase + (uint32_t)sgn;
+      const uint64_t nudge = ((uint64_t)hi << 32) | lo;
+      const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)r->mult));
+      v = mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r->right - 1);
     } else {
-      v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+      const int32_t x = mcu_fx_shl_wrap(acc, r->left);
+      if (mode == MCU_GEMM_RQ_SAT) {
+        v = mcu_fx_srdhm(x, r->mult);
+      } else {
+        v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+      }
+      const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
+      v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
     }
-    const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
-    v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
+    v = mcu_fx_add_wrap(v, q->output_offset); /* wraps where TF Lite Micro's int32 sum would overflow (undefined) */
   }
-  v = mcu_fx_add_wrap(v, q->output_offset); /* wraps where TF Lite Micro's int32 sum would overflow (undefined) */
   if (q->act_min == -128 && q->act_max == 127) return (int8_t)mcu_dsp_ssat8(v);
   return (int8_t)mcu_fx_clamp(v, q->act_min, q->act_max);
+}
+
+/* Whether one channel may use the MMLA epilogue: multiplier m >= 0, shift in [-31, -1] (right shift only), the
+ * accumulator bound amax = |bias'| + 128 sum_k |w| below 2^30, and |v| + |C| + 1 < 2^31 for the output offset z. */
+MCU_GEMM_INLINE int mcu_gemm_mmla_ok(int64_t amax, int32_t mult, int32_t shift, int32_t z) {
+  if (mult < 0 || shift > -1 || shift < -31 || amax < 0 || amax >= ((int64_t)1 << 30)) return 0;
+  const int64_t r = -shift, c = ((int64_t)1 << (r - 1)) + (int64_t)z * ((int64_t)1 << r);
+  const int64_t vmax = ((amax * (int64_t)mult + ((int64_t)1 << 30)) >> 31) + 1;
+  return (c < 0 ? -c : c) + vmax + 1 < ((int64_t)1 << 31);
+}
+
+/* The MMLA mode of a layer (MCU_GEMM_RQ_MMLA_R0 + R when every channel shifts by R, else MCU_GEMM_RQ_MMLA), or -1
+ * when a channel fails mcu_gemm_mmla_ok. amax[n]: the accumulator bounds; z: the output offset. */
+MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode_mmla(const int32_t *mult, const int32_t *shift, const int64_t *amax,
+                                              int32_t n, int32_t z) {
+  int uniform = 1;
+  for (int32_t i = 0; i < n; ++i) {
+    if (!mcu_gemm_mmla_ok(amax[i], mult[i], shift[i], z)) return -1;
+    uniform &= shift[i] == shift[0];
+  }
+  return n >= 1 && uniform ? MCU_GEMM_RQ_MMLA_R0 - shift[0] : MCU_GEMM_RQ_MMLA;
 }
 
 /* The requantization mode of a layer from its mult[n] and shift[n] tables. */
@@ -296,19 +348,19 @@ MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shi
 }
 
 /* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
- * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O]; bias:
+ * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O] (then
+ * C[O] for MCU_GEMM_RQ_MMLA); bias:
  * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1
  * dots). */
 MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
                                     int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t mode,
                                     const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
-  const int32_t *mult = tab, *shift = tab + o_count;
   if (tm == 1 && tn == 4 && nb == 4) {
     for (int32_t o = 0; o < o_count; ++o) {
       const int32_t b = bias[o];
       int32_t acc[4] = {b, b, b, b};
       mcu_gemm_tile_1x4(w + (size_t)o * k, blk, k, acc);
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
       for (int32_t j = 0; j < 4; ++j) y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r, mode, q);
     }
     return;
@@ -318,14 +370,14 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
     for (; o + 1 < o_count; o += 2) {
       int32_t acc[4] = {bias[o], bias[o], bias[o + 1], bias[o + 1]};
       mcu_gemm_tile_2x2(w + (size_t)o * k, blk, k, acc);
-      const mcu_gemm_rq_t r0 = mcu_gemm_rq(mult[o], shift[o], mode), r1 = mcu_gemm_rq(mult[o + 1], shift[o + 1], mode);
+      const mcu_gemm_rq_t r0 = mcu_gemm_rq(tab, o_count, o, mode, q), r1 = mcu_gemm_rq(tab, o_count, o + 1, mode, q);
       for (int32_t j = 0; j < 2; ++j) {
         y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r0, mode, q);
         y[(size_t)j * o_stride + o + 1] = mcu_gemm_requant(acc[2 + j], &r1, mode, q);
       }
     }
     if (o < o_count) {
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
       for (int32_t j = 0; j < 2; ++j)
         y[(size_t)j * o_stride + o] =
             mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
@@ -333,7 +385,7 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
     return;
   }
   for (int32_t o = 0; o < o_count; ++o) {
-    const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+    const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
     for (int32_t j = 0; j < nb; ++j)
       y[(size_t)j * o_stride + o] =
           mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);

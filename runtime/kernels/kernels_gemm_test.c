@@ -203,6 +203,8 @@ static void cost_model(void) {
         "malformed --kernel values are refused");
 }
 
+static int g_mmla_cases;
+
 /* Every requantization mode of the epilogue against mcu_fx_mbqm + offset + clamp, on random and extreme values. */
 static void requant_modes(void) {
   static const int32_t edges[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 1 << 30,
@@ -220,21 +222,40 @@ static void requant_modes(void) {
     q.output_offset = off, q.act_min = rnd(0, 3) ? -128 : rnd(-128, 0), q.act_max = rnd(0, 3) ? 127 : rnd(0, 127);
     if (q.act_max < q.act_min) q.act_max = q.act_min;
     const int32_t want = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, shift), off), q.act_min, q.act_max);
-    for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= (shift <= -2 ? MCU_GEMM_RQ_FAST : MCU_GEMM_RQ_SAT); ++mode) {
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult, shift, mode);
-      const int32_t got = mcu_gemm_requant(acc, &r, mode, &q);
+    /* tab: mult, shift, C (one channel) */
+    const int32_t tab[3] = {mult, shift, mcu_gemm_mmla_nudge(-shift, off)};
+    const int64_t amax = acc < 0 ? -(int64_t)acc : acc;
+    const int mmla = mcu_gemm_mmla_ok(amax, mult, shift, off);
+    g_mmla_cases += mmla;
+    for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= MCU_GEMM_RQ_MMLA + 1; ++mode) {
+      if ((mode == MCU_GEMM_RQ_FAST && shift > -2) || (mode >= MCU_GEMM_RQ_MMLA && !mmla)) continue;
+      const int32_t m = mode == MCU_GEMM_RQ_MMLA + 1 ? MCU_GEMM_RQ_MMLA_R0 - shift : mode; /* the uniform form */
+      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, 1, 0, m, &q);
+      const int32_t got = mcu_gemm_requant(acc, &r, m, &q);
       if (got != want && bad++ < 5)
-        CHECK(0, "requant mode %d: acc %d mult %d shift %d: %d, want %d", mode, acc, mult, shift, got, want);
+        CHECK(0, "requant mode %d: acc %d mult %d shift %d: %d, want %d", m, acc, mult, shift, got, want);
     }
     /* left shifts (not the fast mode's domain) */
     const int32_t ls = rnd(0, 8);
-    const mcu_gemm_rq_t r = mcu_gemm_rq(mult, ls, MCU_GEMM_RQ_EXACT);
+    const int32_t tab_l[2] = {mult, ls};
+    const mcu_gemm_rq_t r = mcu_gemm_rq(tab_l, 1, 0, MCU_GEMM_RQ_EXACT, &q);
     const int32_t want_l = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, ls), off), q.act_min, q.act_max);
     if (mcu_gemm_requant(acc, &r, MCU_GEMM_RQ_EXACT, &q) != want_l && bad++ < 5)
       CHECK(0, "requant left shift %d: acc %d mult %d", ls, acc, mult);
   }
   CHECK(bad == 0, "%d requantizations differ", bad);
   const int32_t m1[2] = {1 << 30, INT32_MAX}, s1[2] = {-2, -31}, s2[2] = {-1, -5}, m3[2] = {1 << 30, INT32_MIN};
+  CHECK(g_mmla_cases > 100000, "the MMLA modes ran on only %d values", g_mmla_cases);
+  /* the MMLA bounds: an accumulator bound of 2^30, a left shift, a negative multiplier or a nudge too large refuse */
+  CHECK(mcu_gemm_mmla_ok((1 << 30) - 1, INT32_MAX, -1, 0) && !mcu_gemm_mmla_ok(1 << 30, 1 << 30, -8, 0) &&
+            !mcu_gemm_mmla_ok(100, 1 << 30, 0, 0) && !mcu_gemm_mmla_ok(100, -5, -8, 0) &&
+            !mcu_gemm_mmla_ok(100, 1 << 30, -31, 1) && mcu_gemm_mmla_ok(100, 1 << 30, -23, 127),
+        "MMLA bounds");
+  const int64_t am[2] = {1000, 1000}, am_big[2] = {1000, (int64_t)1 << 30};
+  CHECK(mcu_gemm_rq_mode_mmla(m1, s1, am, 2, 0) == MCU_GEMM_RQ_MMLA &&
+            mcu_gemm_rq_mode_mmla(m1, (const int32_t[]){-7, -7}, am, 2, 5) == MCU_GEMM_RQ_MMLA_R0 + 7 &&
+            mcu_gemm_rq_mode_mmla(m1, s1, am_big, 2, 0) == -1,
+        "MMLA mode choice");
   CHECK(mcu_gemm_rq_mode(m1, s1, 2) == MCU_GEMM_RQ_FAST && mcu_gemm_rq_mode(m1, s2, 2) == MCU_GEMM_RQ_EXACT &&
             mcu_gemm_rq_mode(m3, s1, 2) == MCU_GEMM_RQ_SAT,
         "requantization mode choice");
