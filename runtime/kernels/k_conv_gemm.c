@@ -18,7 +18,8 @@
  * mcu_k_fc_gemm_s8: FULLY_CONNECTED as a 1x1 conv (mcu_k_gemm_params_t), weights zero point 0.
  *
  * Params: mcu_k_gemm_params_t. aux0: int32 mult[O] then shift[O]; aux1: int32 bias'[O] = bias[O] (0 if none) +
- * input_offset * sum_k w[o, k] (wrapping int32). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
+ * input_offset * sum_k w[o, k] (wrapping int32). In the MMLA requantization modes (k_gemm_s8.h) aux0 holds one
+ * record {bias'[o], m[o], C[o], R[o]} per channel instead and aux1 is unused (NULL). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
  * [O, kh, kw, c] (FC: [units, depth]); in2: unused (its bias is inside bias'). out: int8 [n, oh, ow, O].
  * scratch: one block of tile_n widened columns, mcu_gemm_block_words(k, tile_n) * 4 bytes (4-byte aligned); none
  * for the 1x1 tile of mcu_k_conv_pw_s8 / mcu_k_fc_gemm_s8, which reads the input in place (a fully connected
@@ -42,7 +43,7 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
       int8_t *yp = y + (size_t)p0 * o_count;
       for (int32_t o = 0; o < o_count; ++o) {
         const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, g->rq_mode, c);
-        yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, bias[o]), &r, g->rq_mode, c);
+        yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, mcu_gemm_bias(tab, bias, o, g->rq_mode)), &r, g->rq_mode, c);
       }
       if (++ox == c->ow) {
         ox = 0;

@@ -90,11 +90,51 @@ MCU_GEMM_INLINE void mcu_gemm_fill(uint32_t *blk, int32_t tn, int32_t j, int32_t
   for (int32_t i = 0; i < n; ++i) d[0] = zz, d[1] = zz, d += 2 * tn;
 }
 
+/* Two groups (8 k) of the 1x4 tile: 2 LDR + 4 LDM + 4 SXTB16 + 16 SMLAD. */
+#define MCU_GEMM_1X4_BODY                                                                                              \
+  "ldr %[wa], [%[wp]], #4\n\t"                                                                                         \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "sxtb16 %[wb], %[wa], ror #8\n\t"                                                                                    \
+  "sxtb16 %[wa], %[wa]\n\t"                                                                                            \
+  "smlad %[a0], %[wa], r8, %[a0]\n\t"                                                                                  \
+  "smlad %[a0], %[wb], r9, %[a0]\n\t"                                                                                  \
+  "smlad %[a1], %[wa], r10, %[a1]\n\t"                                                                                 \
+  "smlad %[a1], %[wb], r11, %[a1]\n\t"                                                                                 \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "smlad %[a2], %[wa], r8, %[a2]\n\t"                                                                                  \
+  "smlad %[a2], %[wb], r9, %[a2]\n\t"                                                                                  \
+  "smlad %[a3], %[wa], r10, %[a3]\n\t"                                                                                 \
+  "smlad %[a3], %[wb], r11, %[a3]\n\t"                                                                                 \
+  "ldr %[wa], [%[wp]], #4\n\t"                                                                                         \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "sxtb16 %[wb], %[wa], ror #8\n\t"                                                                                    \
+  "sxtb16 %[wa], %[wa]\n\t"                                                                                            \
+  "smlad %[a0], %[wa], r8, %[a0]\n\t"                                                                                  \
+  "smlad %[a0], %[wb], r9, %[a0]\n\t"                                                                                  \
+  "smlad %[a1], %[wa], r10, %[a1]\n\t"                                                                                 \
+  "smlad %[a1], %[wb], r11, %[a1]\n\t"                                                                                 \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "smlad %[a2], %[wa], r8, %[a2]\n\t"                                                                                  \
+  "smlad %[a2], %[wb], r9, %[a2]\n\t"                                                                                  \
+  "smlad %[a3], %[wa], r10, %[a3]\n\t"                                                                                 \
+  "smlad %[a3], %[wb], r11, %[a3]\n\t"
+#define MCU_GEMM_1X4_OUT                                                                                               \
+  [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp), [b] "+r"(b), [wa] "=&r"(wa),              \
+      [wb] "=&r"(wb), "=&r"(t0), "=&r"(t1), "=&r"(t2), "=&r"(t3)
+/* The body repeated n times, no loop (n a literal). */
+#define MCU_GEMM_1X4_UNROLLED(n)                                                                                       \
+  case n:                                                                                                              \
+    __asm__ volatile(".rept " #n "\n\t" MCU_GEMM_1X4_BODY ".endr\n\t" : MCU_GEMM_1X4_OUT : : "memory");               \
+    break;
+
 /* Accumulates one filter row w (k int8) against the 4 columns of a block (tn = 4). On the DSP target the groups
- * are taken two at a time by a hand-scheduled loop (inline assembly, the same SXTB16 / SMLAD operations in the same
- * order as the C loop, so the same int32 values): per two groups 2 LDR + 4 LDM (four column words each, written
- * back) + 4 SXTB16 + 16 SMLAD + CMP/BNE, 28 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21
- * per group (it re-derives addresses and rarely pairs the column loads). */
+ * are taken two at a time by hand-scheduled inline assembly (the same SXTB16 / SMLAD operations in the same order
+ * as the C loop, so the same int32 values): per two groups 2 LDR + 4 LDM (four column words each, written back) +
+ * 4 SXTB16 + 16 SMLAD, 26 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21 per group (it
+ * re-derives addresses and rarely pairs the column loads). Up to 8 pairs of groups (k < 72, a layer constant, so
+ * the switch folds) the body is repeated without a loop (no compare-branch and one register fewer, which spares
+ * the caller's state spills); longer rows loop (+2 per pair: CMP/BNE). Returns w advanced past the groups the
+ * assembly consumed (the C loop and the tail continue from there). */
 MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int32_t k, int32_t *acc) {
   const int32_t k4 = k >> 2;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -106,39 +146,23 @@ MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int
     uint32_t wa, wb;
     /* LDM needs its registers in ascending order: the four column words live in r8..r11. */
     register uint32_t t0 __asm__("r8"), t1 __asm__("r9"), t2 __asm__("r10"), t3 __asm__("r11");
-    __asm__ volatile("1:\n\t"
-                     "ldr %[wa], [%[wp]], #4\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "sxtb16 %[wb], %[wa], ror #8\n\t"
-                     "sxtb16 %[wa], %[wa]\n\t"
-                     "smlad %[a0], %[wa], r8, %[a0]\n\t"
-                     "smlad %[a0], %[wb], r9, %[a0]\n\t"
-                     "smlad %[a1], %[wa], r10, %[a1]\n\t"
-                     "smlad %[a1], %[wb], r11, %[a1]\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "smlad %[a2], %[wa], r8, %[a2]\n\t"
-                     "smlad %[a2], %[wb], r9, %[a2]\n\t"
-                     "smlad %[a3], %[wa], r10, %[a3]\n\t"
-                     "smlad %[a3], %[wb], r11, %[a3]\n\t"
-                     "ldr %[wa], [%[wp]], #4\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "sxtb16 %[wb], %[wa], ror #8\n\t"
-                     "sxtb16 %[wa], %[wa]\n\t"
-                     "smlad %[a0], %[wa], r8, %[a0]\n\t"
-                     "smlad %[a0], %[wb], r9, %[a0]\n\t"
-                     "smlad %[a1], %[wa], r10, %[a1]\n\t"
-                     "smlad %[a1], %[wb], r11, %[a1]\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "smlad %[a2], %[wa], r8, %[a2]\n\t"
-                     "smlad %[a2], %[wb], r9, %[a2]\n\t"
-                     "smlad %[a3], %[wa], r10, %[a3]\n\t"
-                     "smlad %[a3], %[wb], r11, %[a3]\n\t"
-                     "cmp %[wp], %[wend]\n\t"
-                     "bne 1b\n\t"
-                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp), [b] "+r"(b),
-                       [wa] "=&r"(wa), [wb] "=&r"(wb), "=&r"(t0), "=&r"(t1), "=&r"(t2), "=&r"(t3)
-                     : [wend] "r"(wend)
-                     : "cc", "memory");
+    switch (k4 >> 1) {
+      MCU_GEMM_1X4_UNROLLED(1)
+      MCU_GEMM_1X4_UNROLLED(2)
+      MCU_GEMM_1X4_UNROLLED(3)
+      MCU_GEMM_1X4_UNROLLED(4)
+      MCU_GEMM_1X4_UNROLLED(5)
+      MCU_GEMM_1X4_UNROLLED(6)
+      MCU_GEMM_1X4_UNROLLED(7)
+      MCU_GEMM_1X4_UNROLLED(8)
+    default:
+      __asm__ volatile("1:\n\t" MCU_GEMM_1X4_BODY "cmp %[wp], %[wend]\n\t"
+                       "bne 1b\n\t"
+                       : MCU_GEMM_1X4_OUT
+                       : [wend] "r"(wend)
+                       : "cc", "memory");
+      break;
+    }
     i = 2 * (k4 >> 1);
   }
 #endif
@@ -249,9 +273,10 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, in
  *    [v < 0] may again be [a < 0] (they differ only when v = 0, where both give z for R >= 1), which is -(a >> 31).
  *    So the epilogue is SMMLAR, ADD (a ASR #31), ASR #R, SSAT: 4 instructions plus the 2a (1) and the store,
  *    against ~10 for the SMLAL form. The bound check keeps |v| + |C| + 1 < 2^31, so no int32 step wraps where
- *    TF Lite Micro's does not (its sum v' + z cannot wrap either under that bound). Table: MCU_GEMM_RQ_MMLA reads
- *    C[o] from a third row of the table (mult[O], shift[O], C[O]); MCU_GEMM_RQ_MMLA_R0 + R computes C from the
- *    constants R and z (no third row). */
+ *    TF Lite Micro's does not (its sum v' + z cannot wrap either under that bound). Table of both MMLA modes: one
+ *    16-byte record per channel, {bias'[o], m[o], C[o], R[o]} (the channel loop walks one pointer and the four
+ *    words load together; the bias argument of the block functions is then unused); MCU_GEMM_RQ_MMLA_R0 + R takes
+ *    R from the mode (a constant, so the shift folds into the instruction). */
 #define MCU_GEMM_RQ_EXACT 0
 #define MCU_GEMM_RQ_SAT 1
 #define MCU_GEMM_RQ_FAST 2
@@ -269,20 +294,30 @@ MCU_GEMM_INLINE int32_t mcu_gemm_mmla_nudge(int32_t r, int32_t z) {
   return mcu_dsp_i32(((uint32_t)1 << (r - 1)) + (uint32_t)z * ((uint32_t)1 << r));
 }
 
-/* The epilogue constants of channel o; tab: mult[O], shift[O] (and C[O] for MCU_GEMM_RQ_MMLA). */
+/* The epilogue constants of channel o; tab: mult[O], shift[O], or the MMLA records. */
+/* The folded bias' of channel o: bias[o], or the MMLA record's first word. */
+MCU_GEMM_INLINE int32_t mcu_gemm_bias(const int32_t *tab, const int32_t *bias, int32_t o, int32_t mode) {
+  return mode >= MCU_GEMM_RQ_MMLA ? tab[4 * o] : bias[o];
+}
+
 MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(const int32_t *tab, int32_t o_count, int32_t o, int32_t mode,
                                           const mcu_k_conv_params_t *q) {
   mcu_gemm_rq_t r;
+  if (mode >= MCU_GEMM_RQ_MMLA) {
+    r.mult = tab[4 * o + 1], r.nudge = tab[4 * o + 2];
+    r.right = mode >= MCU_GEMM_RQ_MMLA_R0 ? mode - MCU_GEMM_RQ_MMLA_R0 : tab[4 * o + 3];
+    r.left = r.mask = r.half = r.hbase = 0;
+    (void)q;
+    return r;
+  }
   const int32_t shift = tab[o_count + o];
   r.mult = tab[o];
   r.left = shift > 0 ? shift : 0;
-  r.right = mode >= MCU_GEMM_RQ_MMLA_R0 ? mode - MCU_GEMM_RQ_MMLA_R0 : shift > 0 ? 0 : -shift;
+  r.right = shift > 0 ? 0 : -shift;
   r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
   r.half = r.mask >> 1;
   r.hbase = mode == MCU_GEMM_RQ_FAST ? (int32_t)((uint32_t)1 << (r.right - 2)) : 0;
-  r.nudge = mode == MCU_GEMM_RQ_MMLA      ? tab[2 * o_count + o]
-            : mode >= MCU_GEMM_RQ_MMLA_R0 ? mcu_gemm_mmla_nudge(r.right, q->output_offset)
-                                          : 0;
+  r.nudge = 0;
   return r;
 }
 
@@ -348,8 +383,8 @@ MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shi
 }
 
 /* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
- * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O] (then
- * C[O] for MCU_GEMM_RQ_MMLA); bias:
+ * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O] (the
+ * MMLA modes: the 16-byte records, bias unused); bias:
  * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1
  * dots). */
 MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
@@ -357,7 +392,7 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
                                     const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
   if (tm == 1 && tn == 4 && nb == 4) {
     for (int32_t o = 0; o < o_count; ++o) {
-      const int32_t b = bias[o];
+      const int32_t b = mcu_gemm_bias(tab, bias, o, mode);
       int32_t acc[4] = {b, b, b, b};
       mcu_gemm_tile_1x4(w + (size_t)o * k, blk, k, acc);
       const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
@@ -368,7 +403,8 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
   if (tm == 2 && tn == 2 && nb == 2) {
     int32_t o = 0;
     for (; o + 1 < o_count; o += 2) {
-      int32_t acc[4] = {bias[o], bias[o], bias[o + 1], bias[o + 1]};
+      const int32_t b0 = mcu_gemm_bias(tab, bias, o, mode), b1 = mcu_gemm_bias(tab, bias, o + 1, mode);
+      int32_t acc[4] = {b0, b0, b1, b1};
       mcu_gemm_tile_2x2(w + (size_t)o * k, blk, k, acc);
       const mcu_gemm_rq_t r0 = mcu_gemm_rq(tab, o_count, o, mode, q), r1 = mcu_gemm_rq(tab, o_count, o + 1, mode, q);
       for (int32_t j = 0; j < 2; ++j) {
@@ -380,7 +416,7 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
       const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
       for (int32_t j = 0; j < 2; ++j)
         y[(size_t)j * o_stride + o] =
-            mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
+            mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, mcu_gemm_bias(tab, bias, o, mode)), &r, mode, q);
     }
     return;
   }
@@ -388,7 +424,7 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
     const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
     for (int32_t j = 0; j < nb; ++j)
       y[(size_t)j * o_stride + o] =
-          mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
+          mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, mcu_gemm_bias(tab, bias, o, mode)), &r, mode, q);
   }
 }
 

@@ -222,15 +222,15 @@ static void requant_modes(void) {
     q.output_offset = off, q.act_min = rnd(0, 3) ? -128 : rnd(-128, 0), q.act_max = rnd(0, 3) ? 127 : rnd(0, 127);
     if (q.act_max < q.act_min) q.act_max = q.act_min;
     const int32_t want = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, shift), off), q.act_min, q.act_max);
-    /* tab: mult, shift, C (one channel) */
-    const int32_t tab[3] = {mult, shift, mcu_gemm_mmla_nudge(-shift, off)};
+    /* tab: mult, shift (one channel); rec: the MMLA record */
+    const int32_t tab[2] = {mult, shift}, rec[4] = {0, mult, mcu_gemm_mmla_nudge(-shift, off), -shift};
     const int64_t amax = acc < 0 ? -(int64_t)acc : acc;
     const int mmla = mcu_gemm_mmla_ok(amax, mult, shift, off);
     g_mmla_cases += mmla;
     for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= MCU_GEMM_RQ_MMLA + 1; ++mode) {
       if ((mode == MCU_GEMM_RQ_FAST && shift > -2) || (mode >= MCU_GEMM_RQ_MMLA && !mmla)) continue;
       const int32_t m = mode == MCU_GEMM_RQ_MMLA + 1 ? MCU_GEMM_RQ_MMLA_R0 - shift : mode; /* the uniform form */
-      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, 1, 0, m, &q);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(m >= MCU_GEMM_RQ_MMLA ? rec : tab, 1, 0, m, &q);
       const int32_t got = mcu_gemm_requant(acc, &r, m, &q);
       if (got != want && bad++ < 5)
         CHECK(0, "requant mode %d: acc %d mult %d shift %d: %d, want %d", m, acc, mult, shift, got, want);

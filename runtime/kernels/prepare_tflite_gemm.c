@@ -107,32 +107,36 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   /* mcu_gemm_block_words; the 1x1 tile of the pointwise and fully connected kernels reads the input in place */
   const int64_t scratch = direct ? 0 : (int64_t)g.tile_n * (2 * (g.k / 4) + 2) * 4;
   if (scratch > INT32_MAX) return mcu_status_errorf("layer '%s': im2col scratch too large", l->name);
-  /* tab: mult[O], shift[O], C[O] (MCU_GEMM_RQ_MMLA only), bias'[O] */
-  int32_t *tab = malloc(sizeof(int32_t) * 4 * (size_t)k->o);
+  /* tab: mult[O], shift[O], bias'[O]; rec: the MMLA records (k_gemm_s8.h) */
+  int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o), *rec = malloc(sizeof(int32_t) * 4 * (size_t)k->o);
   int64_t *amax = malloc(sizeof(int64_t) * (size_t)k->o);
-  if (!tab || !amax) {
+  if (!tab || !rec || !amax) {
     free(tab);
+    free(rec);
     free(amax);
     return mcu_status_errorf("layer '%s': out of memory", l->name);
   }
-  int32_t *bias = tab + 3 * k->o;
+  int32_t *bias = tab + 2 * k->o;
   memcpy(tab, call->aux[0], 4 * (size_t)k->o);
   memcpy(tab + k->o, call->aux[1], 4 * (size_t)k->o);
   fold_bias((const int8_t *)w->data, b ? b->data : NULL, k->o, g.k, k->input_offset, bias);
   acc_bounds((const int8_t *)w->data, bias, k->o, g.k, amax);
   g.rq_mode = mcu_gemm_rq_mode_mmla(tab, tab + k->o, amax, k->o, k->output_offset);
   if (g.rq_mode < 0) g.rq_mode = mcu_gemm_rq_mode(tab, tab + k->o, k->o);
-  const int rows = g.rq_mode == MCU_GEMM_RQ_MMLA ? 3 : 2;
-  for (int32_t o = 0; rows == 3 && o < k->o; ++o) tab[2 * k->o + o] = mcu_gemm_mmla_nudge(-tab[k->o + o], k->output_offset);
+  const int mmla = g.rq_mode >= MCU_GEMM_RQ_MMLA;
+  for (int32_t o = 0; mmla && o < k->o; ++o) /* the records {bias', m, C, R} */
+    rec[4 * o] = bias[o], rec[4 * o + 1] = tab[o], rec[4 * o + 2] = mcu_gemm_mmla_nudge(-tab[k->o + o], k->output_offset),
+    rec[4 * o + 3] = -tab[k->o + o];
   free(amax);
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
   memset(call, 0, sizeof *call);
   call->function = function;
   mcu_status_t s = mcu_prep_set_params(l, call, &g, sizeof g);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, rows * k->o);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
+  if (!s) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
+  if (!s && !mmla) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
   free(tab);
+  free(rec);
   if (!s) call->scratch_bytes = (uint32_t)scratch;
   return s;
 }
