@@ -39,7 +39,9 @@
 #if defined(__clang__)
 #define MCU_GEMM_KLOOP _Pragma("clang loop unroll(disable)")
 #define MCU_GEMM_KLOOP2 _Pragma("clang loop unroll_count(2)")
+#define MCU_GEMM_KLOOP_FULL _Pragma("clang loop unroll(full)")
 #else
+#define MCU_GEMM_KLOOP_FULL
 #define MCU_GEMM_KLOOP
 #define MCU_GEMM_KLOOP2
 #endif
@@ -61,12 +63,22 @@ MCU_GEMM_INLINE int32_t mcu_gemm_block_words(int32_t k, int32_t tn) { return tn 
 MCU_GEMM_INLINE void mcu_gemm_widen(const int8_t *src, int32_t k, uint32_t *blk, int32_t tn, int32_t j) {
   const int32_t k4 = k >> 2;
   uint32_t *d = blk + 2 * j;
-  MCU_GEMM_KLOOP
-  for (int32_t i = 0; i < k4; ++i) {
-    const uint32_t x = mcu_dsp_load32(src + 4 * i);
-    d[0] = mcu_dsp_sxtb16(x);
-    d[1] = mcu_dsp_sxtb16_ror8(x);
-    d += 2 * tn;
+  if (k4 <= 8) { /* short columns (a layer constant): straight-line code, no loop control */
+    MCU_GEMM_KLOOP_FULL
+    for (int32_t i = 0; i < k4; ++i) {
+      const uint32_t x = mcu_dsp_load32(src + 4 * i);
+      d[0] = mcu_dsp_sxtb16(x);
+      d[1] = mcu_dsp_sxtb16_ror8(x);
+      d += 2 * tn;
+    }
+  } else {
+    MCU_GEMM_KLOOP2
+    for (int32_t i = 0; i < k4; ++i) {
+      const uint32_t x = mcu_dsp_load32(src + 4 * i);
+      d[0] = mcu_dsp_sxtb16(x);
+      d[1] = mcu_dsp_sxtb16_ror8(x);
+      d += 2 * tn;
+    }
   }
   int16_t *t = (int16_t *)(blk + 2 * tn * k4 + 2 * j);
   for (int32_t v = 0; v < (k & 3); ++v) t[v] = src[4 * k4 + v];
@@ -133,7 +145,7 @@ MCU_GEMM_INLINE void mcu_gemm_fill(uint32_t *blk, int32_t tn, int32_t j, int32_t
  * 4 SXTB16 + 16 SMLAD, 26 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21 per group (it
  * re-derives addresses and rarely pairs the column loads). Up to 8 pairs of groups (k < 72, a layer constant, so
  * the switch folds) the body is repeated without a loop (no compare-branch and one register fewer, which spares
- * the caller's state spills); longer rows loop (+2 per pair: CMP/BNE). Returns w advanced past the groups the
+ * the caller's state spills); longer rows loop (CMP/BNE per pair, or per two pairs when their count is even). Returns w advanced past the groups the
  * assembly consumed (the C loop and the tail continue from there). */
 MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int32_t k, int32_t *acc) {
   const int32_t k4 = k >> 2;
@@ -156,11 +168,19 @@ MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int
       MCU_GEMM_1X4_UNROLLED(7)
       MCU_GEMM_1X4_UNROLLED(8)
     default:
-      __asm__ volatile("1:\n\t" MCU_GEMM_1X4_BODY "cmp %[wp], %[wend]\n\t"
-                       "bne 1b\n\t"
-                       : MCU_GEMM_1X4_OUT
-                       : [wend] "r"(wend)
-                       : "cc", "memory");
+      if ((k4 & 2) == 0) { /* an even number of pairs: two bodies per compare-branch */
+        __asm__ volatile("1:\n\t" MCU_GEMM_1X4_BODY MCU_GEMM_1X4_BODY "cmp %[wp], %[wend]\n\t"
+                         "bne 1b\n\t"
+                         : MCU_GEMM_1X4_OUT
+                         : [wend] "r"(wend)
+                         : "cc", "memory");
+      } else {
+        __asm__ volatile("1:\n\t" MCU_GEMM_1X4_BODY "cmp %[wp], %[wend]\n\t"
+                         "bne 1b\n\t"
+                         : MCU_GEMM_1X4_OUT
+                         : [wend] "r"(wend)
+                         : "cc", "memory");
+      }
       break;
     }
     i = 2 * (k4 >> 1);
@@ -233,6 +253,38 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot(const int8_t *w, const uint32_t *blk, int32
   const int16_t *t = (const int16_t *)(blk + 2 * tn * k4 + 2 * j);
   for (int32_t v = 0; v < (k & 3); ++v) acc += (int32_t)w[4 * k4 + v] * t[v];
   return acc;
+}
+
+/* Accumulates four filter rows (w, w + k, w + 2k, w + 3k) against column j of a block of tn columns: per group 4 LDR
+ * + 8 SXTB16 + 1 LDRD + 8 SMLAD, 21 instructions for 16 MACs (four mcu_gemm_dot calls: 4 x 7). For the columns of
+ * a partial block (the last nb < tn pixels of a layer). acc[r]: row r. */
+MCU_GEMM_INLINE void mcu_gemm_dot4(const int8_t *w, const uint32_t *blk, int32_t tn, int32_t j, int32_t k,
+                                   int32_t *acc) {
+  const int32_t k4 = k >> 2;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *w0 = w, *w1 = w + k, *w2 = w + 2 * k, *w3 = w + 3 * k;
+  const uint32_t *b = blk + 2 * j;
+  MCU_GEMM_KLOOP
+  for (int32_t i = 0; i < k4; ++i) {
+    const uint32_t xa = b[0], xb = b[1];
+    const uint32_t u0 = mcu_dsp_load32(w0 + 4 * i), u1 = mcu_dsp_load32(w1 + 4 * i);
+    a0 = mcu_dsp_smlad(mcu_dsp_sxtb16(u0), xa, a0);
+    a0 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u0), xb, a0);
+    a1 = mcu_dsp_smlad(mcu_dsp_sxtb16(u1), xa, a1);
+    a1 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u1), xb, a1);
+    const uint32_t u2 = mcu_dsp_load32(w2 + 4 * i), u3 = mcu_dsp_load32(w3 + 4 * i);
+    a2 = mcu_dsp_smlad(mcu_dsp_sxtb16(u2), xa, a2);
+    a2 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u2), xb, a2);
+    a3 = mcu_dsp_smlad(mcu_dsp_sxtb16(u3), xa, a3);
+    a3 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u3), xb, a3);
+    b += 2 * tn;
+  }
+  const int16_t *t = (const int16_t *)(blk + 2 * tn * k4 + 2 * j);
+  for (int32_t v = 0; v < (k & 3); ++v) {
+    const int32_t xv = t[v], i = 4 * k4 + v;
+    a0 += (int32_t)w0[i] * xv, a1 += (int32_t)w1[i] * xv, a2 += (int32_t)w2[i] * xv, a3 += (int32_t)w3[i] * xv;
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
 /* Accumulates one filter row against k int8 input values read in place (no widened column: both operands are
@@ -413,9 +465,9 @@ MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shi
 
 /* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
  * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O] (the
- * MMLA modes: the 16-byte records, bias unused); bias:
- * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1
- * dots). */
+ * MMLA modes: the 16-byte records, bias unused); bias: int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant).
+ * tm x tn: 1x4, 2x2 or 1x1; a partial block (and the 1x1 tile) runs four channels at a time against each column
+ * (mcu_gemm_dot4), the last O % 4 channels as single dots. */
 MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
                                     int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t mode,
                                     const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
@@ -469,7 +521,18 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
     }
     return;
   }
-  for (int32_t o = 0; o < o_count; ++o) {
+  int32_t o = 0;
+  for (; o + 3 < o_count; o += 4) { /* a partial block (or the 1x1 tile): four channels per pass over a column */
+    mcu_gemm_rq_t r[4];
+    for (int32_t i = 0; i < 4; ++i) r[i] = mcu_gemm_rq(tab, o_count, o + i, mode, q);
+    for (int32_t j = 0; j < nb; ++j) {
+      int32_t acc[4];
+      for (int32_t i = 0; i < 4; ++i) acc[i] = mcu_gemm_bias(tab, bias, o + i, mode);
+      mcu_gemm_dot4(w + (size_t)o * k, blk, tn, j, k, acc);
+      for (int32_t i = 0; i < 4; ++i) y[(size_t)j * o_stride + o + i] = mcu_gemm_requant(acc[i], &r[i], mode, q);
+    }
+  }
+  for (; o < o_count; ++o) {
     const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
     for (int32_t j = 0; j < nb; ++j)
       y[(size_t)j * o_stride + o] =
