@@ -1,6 +1,7 @@
 /* k_conv_gemm.c: fast int8 convolutions (pointwise, im2col) and fully connected on the GEMM core (k_gemm_s8.h). */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "k_gemm_s8.h"
 
@@ -18,13 +19,21 @@
  * mcu_k_fc_gemm_s8: FULLY_CONNECTED as a 1x1 conv (mcu_k_gemm_params_t), weights zero point 0.
  *
  * Params: mcu_k_gemm_params_t. aux0: int32 mult[O] then shift[O]; aux1: int32 bias'[O] = bias[O] (0 if none) +
- * input_offset * sum_k w[o, k] (wrapping int32). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
+ * input_offset * sum_k w[o, k] (wrapping int32). In the MMLA requantization modes (k_gemm_s8.h) aux0 holds one
+ * record {bias'[o], m[o], C[o], R[o]} per channel instead and aux1 is unused (NULL). in0: int8 input NHWC (FC: [batches, depth]); in1: int8 filter
  * [O, kh, kw, c] (FC: [units, depth]); in2: unused (its bias is inside bias'). out: int8 [n, oh, ow, O].
  * scratch: one block of tile_n widened columns, mcu_gemm_block_words(k, tile_n) * 4 bytes (4-byte aligned); none
  * for the 1x1 tile of mcu_k_conv_pw_s8 / mcu_k_fc_gemm_s8, which reads the input in place (a fully connected
- * layer's one long row would otherwise need 2 bytes of scratch per input value).
+ * layer's one long row would otherwise need 2 bytes of scratch per input value), four output channels per pass
+ * (mcu_gemm_dot4_direct: each input word is widened once for four filter rows).
+ * First layers (c % 4 != 0, dilation_w 1, k <= 256): a window entirely inside the image is gathered row by row
+ * (kw * c contiguous bytes per row) into a stack buffer and widened as one run, 4 values per SXTB16 pair; windows
+ * that touch the border go value by value (mcu_gemm_put, ~5 instructions per value).
  * Weakness: the column of a pixel whose window is entirely inside the image is still copied (widened) rather than
- * read in place, and the value-by-value path of the first layer costs ~5 instructions per value. */
+ * read in place; the gather costs a 256-byte stack buffer (outside the arena). */
+
+/* Largest window (kh * kw * c bytes) gathered on the stack by the im2col kernel when c % 4 != 0. */
+#define MCU_GEMM_GATHER_MAX 256
 
 MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab, const int32_t *bias, const int8_t *x,
                              const int8_t *w, int8_t *y, uint32_t *cols, int im2col) {
@@ -34,15 +43,26 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
   const int16_t zp = (int16_t)(-c->input_offset);
   const uint32_t zp2 = ((uint32_t)(uint16_t)zp) | ((uint32_t)(uint16_t)zp << 16);
   int32_t b = 0, oy = 0, ox = 0;
+  int8_t gather[MCU_GEMM_GATHER_MAX] __attribute__((aligned(4))); /* one window (im2col, few input channels) */
   if (!im2col && tn == 1) { /* the 1x1 tile of a 1x1 conv / fully connected layer: no scratch, x read in place */
     for (int32_t p0 = 0; p0 < pixels; ++p0) {
       const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
                               ? x + (size_t)p0 * c->c
                               : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
       int8_t *yp = y + (size_t)p0 * o_count;
-      for (int32_t o = 0; o < o_count; ++o) {
-        const mcu_gemm_rq_t r = mcu_gemm_rq(tab[o], tab[o_count + o], g->rq_mode);
-        yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, bias[o]), &r, g->rq_mode, c);
+      int32_t o = 0;
+      for (; o + 3 < o_count; o += 4) { /* four rows per pass over the input (mcu_gemm_dot4_direct) */
+        int32_t acc[4];
+        for (int32_t r = 0; r < 4; ++r) acc[r] = mcu_gemm_bias(tab, bias, o + r, g->rq_mode);
+        mcu_gemm_dot4_direct(w + (size_t)o * k, src, k, acc);
+        for (int32_t r = 0; r < 4; ++r) {
+          const mcu_gemm_rq_t rq = mcu_gemm_rq(tab, o_count, o + r, g->rq_mode, c);
+          yp[o + r] = mcu_gemm_requant(acc[r], &rq, g->rq_mode, c);
+        }
+      }
+      for (; o < o_count; ++o) {
+        const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, g->rq_mode, c);
+        yp[o] = mcu_gemm_requant(mcu_gemm_dot_direct(w + (size_t)o * k, src, k, mcu_gemm_bias(tab, bias, o, g->rq_mode)), &r, g->rq_mode, c);
       }
       if (++ox == c->ow) {
         ox = 0;
@@ -61,21 +81,31 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
         mcu_gemm_widen(src, k, cols, tn, j);
       } else {
         const int32_t y0 = oy * c->stride_h - c->pad_top, x0 = ox * c->stride_w - c->pad_left;
-        for (int32_t ky = 0; ky < c->kh; ++ky) {
-          const int32_t iy = y0 + ky * c->dilation_h;
-          for (int32_t kx = 0; kx < c->kw; ++kx) {
-            const int32_t ix = x0 + kx * c->dilation_w;
-            const int inside = iy >= 0 && iy < c->h && ix >= 0 && ix < c->w;
-            const int8_t *src = inside ? x + ((size_t)(b * c->h + iy) * c->w + ix) * c->c : x;
-            const int32_t k0 = (ky * c->kw + kx) * c->c;
-            if ((c->c & 3) == 0) { /* runs start on a group of 4: widen or fill whole words */
-              if (inside) {
-                mcu_gemm_widen(src, c->c, cols + 2 * tn * (k0 / 4), tn, j);
+        const int32_t run = c->kw * c->c; /* bytes of one window row (dilation_w 1: contiguous in the input) */
+        if ((c->c & 3) != 0 && c->dilation_w == 1 && k <= MCU_GEMM_GATHER_MAX && y0 >= 0 && x0 >= 0 &&
+            y0 + (c->kh - 1) * c->dilation_h < c->h && x0 + c->kw - 1 < c->w) {
+          /* the window is inside the image: its kh rows copied end to end, then widened as one contiguous run */
+          int8_t *gp = gather;
+          for (int32_t ky = 0; ky < c->kh; ++ky, gp += run)
+            memcpy(gp, x + ((size_t)(b * c->h + y0 + ky * c->dilation_h) * c->w + x0) * c->c, (size_t)run);
+          mcu_gemm_widen(gather, k, cols, tn, j);
+        } else {
+          for (int32_t ky = 0; ky < c->kh; ++ky) {
+            const int32_t iy = y0 + ky * c->dilation_h;
+            for (int32_t kx = 0; kx < c->kw; ++kx) {
+              const int32_t ix = x0 + kx * c->dilation_w;
+              const int inside = iy >= 0 && iy < c->h && ix >= 0 && ix < c->w;
+              const int8_t *src = inside ? x + ((size_t)(b * c->h + iy) * c->w + ix) * c->c : x;
+              const int32_t k0 = (ky * c->kw + kx) * c->c;
+              if ((c->c & 3) == 0) { /* runs start on a group of 4: widen or fill whole words */
+                if (inside) {
+                  mcu_gemm_widen(src, c->c, cols + 2 * tn * (k0 / 4), tn, j);
+                } else {
+                  mcu_gemm_fill(cols, tn, j, k0 / 4, c->c / 4, zp2);
+                }
               } else {
-                mcu_gemm_fill(cols, tn, j, k0 / 4, c->c / 4, zp2);
+                for (int32_t i = 0; i < c->c; ++i) mcu_gemm_put(cols, k, tn, j, k0 + i, inside ? src[i] : zp);
               }
-            } else {
-              for (int32_t i = 0; i < c->c; ++i) mcu_gemm_put(cols, k, tn, j, k0 + i, inside ? src[i] : zp);
             }
           }
         }

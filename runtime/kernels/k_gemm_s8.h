@@ -39,7 +39,9 @@
 #if defined(__clang__)
 #define MCU_GEMM_KLOOP _Pragma("clang loop unroll(disable)")
 #define MCU_GEMM_KLOOP2 _Pragma("clang loop unroll_count(2)")
+#define MCU_GEMM_KLOOP_FULL _Pragma("clang loop unroll(full)")
 #else
+#define MCU_GEMM_KLOOP_FULL
 #define MCU_GEMM_KLOOP
 #define MCU_GEMM_KLOOP2
 #endif
@@ -61,12 +63,22 @@ MCU_GEMM_INLINE int32_t mcu_gemm_block_words(int32_t k, int32_t tn) { return tn 
 MCU_GEMM_INLINE void mcu_gemm_widen(const int8_t *src, int32_t k, uint32_t *blk, int32_t tn, int32_t j) {
   const int32_t k4 = k >> 2;
   uint32_t *d = blk + 2 * j;
-  MCU_GEMM_KLOOP
-  for (int32_t i = 0; i < k4; ++i) {
-    const uint32_t x = mcu_dsp_load32(src + 4 * i);
-    d[0] = mcu_dsp_sxtb16(x);
-    d[1] = mcu_dsp_sxtb16_ror8(x);
-    d += 2 * tn;
+  if (k4 <= 8) { /* short columns (a layer constant): straight-line code, no loop control */
+    MCU_GEMM_KLOOP_FULL
+    for (int32_t i = 0; i < k4; ++i) {
+      const uint32_t x = mcu_dsp_load32(src + 4 * i);
+      d[0] = mcu_dsp_sxtb16(x);
+      d[1] = mcu_dsp_sxtb16_ror8(x);
+      d += 2 * tn;
+    }
+  } else {
+    MCU_GEMM_KLOOP2
+    for (int32_t i = 0; i < k4; ++i) {
+      const uint32_t x = mcu_dsp_load32(src + 4 * i);
+      d[0] = mcu_dsp_sxtb16(x);
+      d[1] = mcu_dsp_sxtb16_ror8(x);
+      d += 2 * tn;
+    }
   }
   int16_t *t = (int16_t *)(blk + 2 * tn * k4 + 2 * j);
   for (int32_t v = 0; v < (k & 3); ++v) t[v] = src[4 * k4 + v];
@@ -90,11 +102,51 @@ MCU_GEMM_INLINE void mcu_gemm_fill(uint32_t *blk, int32_t tn, int32_t j, int32_t
   for (int32_t i = 0; i < n; ++i) d[0] = zz, d[1] = zz, d += 2 * tn;
 }
 
+/* Two groups (8 k) of the 1x4 tile: 2 LDR + 4 LDM + 4 SXTB16 + 16 SMLAD. */
+#define MCU_GEMM_1X4_BODY                                                                                              \
+  "ldr %[wa], [%[wp]], #4\n\t"                                                                                         \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "sxtb16 %[wb], %[wa], ror #8\n\t"                                                                                    \
+  "sxtb16 %[wa], %[wa]\n\t"                                                                                            \
+  "smlad %[a0], %[wa], r8, %[a0]\n\t"                                                                                  \
+  "smlad %[a0], %[wb], r9, %[a0]\n\t"                                                                                  \
+  "smlad %[a1], %[wa], r10, %[a1]\n\t"                                                                                 \
+  "smlad %[a1], %[wb], r11, %[a1]\n\t"                                                                                 \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "smlad %[a2], %[wa], r8, %[a2]\n\t"                                                                                  \
+  "smlad %[a2], %[wb], r9, %[a2]\n\t"                                                                                  \
+  "smlad %[a3], %[wa], r10, %[a3]\n\t"                                                                                 \
+  "smlad %[a3], %[wb], r11, %[a3]\n\t"                                                                                 \
+  "ldr %[wa], [%[wp]], #4\n\t"                                                                                         \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "sxtb16 %[wb], %[wa], ror #8\n\t"                                                                                    \
+  "sxtb16 %[wa], %[wa]\n\t"                                                                                            \
+  "smlad %[a0], %[wa], r8, %[a0]\n\t"                                                                                  \
+  "smlad %[a0], %[wb], r9, %[a0]\n\t"                                                                                  \
+  "smlad %[a1], %[wa], r10, %[a1]\n\t"                                                                                 \
+  "smlad %[a1], %[wb], r11, %[a1]\n\t"                                                                                 \
+  "ldmia %[b]!, {r8, r9, r10, r11}\n\t"                                                                                \
+  "smlad %[a2], %[wa], r8, %[a2]\n\t"                                                                                  \
+  "smlad %[a2], %[wb], r9, %[a2]\n\t"                                                                                  \
+  "smlad %[a3], %[wa], r10, %[a3]\n\t"                                                                                 \
+  "smlad %[a3], %[wb], r11, %[a3]\n\t"
+#define MCU_GEMM_1X4_OUT                                                                                               \
+  [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp), [b] "+r"(b), [wa] "=&r"(wa),              \
+      [wb] "=&r"(wb), "=&r"(t0), "=&r"(t1), "=&r"(t2), "=&r"(t3)
+/* The body repeated n times, no loop (n a literal). */
+#define MCU_GEMM_1X4_UNROLLED(n)                                                                                       \
+  case n:                                                                                                              \
+    __asm__ volatile(".rept " #n "\n\t" MCU_GEMM_1X4_BODY ".endr\n\t" : MCU_GEMM_1X4_OUT : : "memory");               \
+    break;
+
 /* Accumulates one filter row w (k int8) against the 4 columns of a block (tn = 4). On the DSP target the groups
- * are taken two at a time by a hand-scheduled loop (inline assembly, the same SXTB16 / SMLAD operations in the same
- * order as the C loop, so the same int32 values): per two groups 2 LDR + 4 LDM (four column words each, written
- * back) + 4 SXTB16 + 16 SMLAD + CMP/BNE, 28 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21
- * per group (it re-derives addresses and rarely pairs the column loads). */
+ * are taken two at a time by hand-scheduled inline assembly (the same SXTB16 / SMLAD operations in the same order
+ * as the C loop, so the same int32 values): per two groups 2 LDR + 4 LDM (four column words each, written back) +
+ * 4 SXTB16 + 16 SMLAD, 26 instructions for 32 MACs; LLVM's own schedule of the C loop needs ~21 per group (it
+ * re-derives addresses and rarely pairs the column loads). Up to 8 pairs of groups (k < 72, a layer constant, so
+ * the switch folds) the body is repeated without a loop (no compare-branch and one register fewer, which spares
+ * the caller's state spills); longer rows loop (CMP/BNE per pair, or per two pairs when their count is even). Returns w advanced past the groups the
+ * assembly consumed (the C loop and the tail continue from there). */
 MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int32_t k, int32_t *acc) {
   const int32_t k4 = k >> 2;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -106,39 +158,31 @@ MCU_GEMM_INLINE void mcu_gemm_tile_1x4(const int8_t *w, const uint32_t *blk, int
     uint32_t wa, wb;
     /* LDM needs its registers in ascending order: the four column words live in r8..r11. */
     register uint32_t t0 __asm__("r8"), t1 __asm__("r9"), t2 __asm__("r10"), t3 __asm__("r11");
-    __asm__ volatile("1:\n\t"
-                     "ldr %[wa], [%[wp]], #4\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "sxtb16 %[wb], %[wa], ror #8\n\t"
-                     "sxtb16 %[wa], %[wa]\n\t"
-                     "smlad %[a0], %[wa], r8, %[a0]\n\t"
-                     "smlad %[a0], %[wb], r9, %[a0]\n\t"
-                     "smlad %[a1], %[wa], r10, %[a1]\n\t"
-                     "smlad %[a1], %[wb], r11, %[a1]\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "smlad %[a2], %[wa], r8, %[a2]\n\t"
-                     "smlad %[a2], %[wb], r9, %[a2]\n\t"
-                     "smlad %[a3], %[wa], r10, %[a3]\n\t"
-                     "smlad %[a3], %[wb], r11, %[a3]\n\t"
-                     "ldr %[wa], [%[wp]], #4\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "sxtb16 %[wb], %[wa], ror #8\n\t"
-                     "sxtb16 %[wa], %[wa]\n\t"
-                     "smlad %[a0], %[wa], r8, %[a0]\n\t"
-                     "smlad %[a0], %[wb], r9, %[a0]\n\t"
-                     "smlad %[a1], %[wa], r10, %[a1]\n\t"
-                     "smlad %[a1], %[wb], r11, %[a1]\n\t"
-                     "ldmia %[b]!, {r8, r9, r10, r11}\n\t"
-                     "smlad %[a2], %[wa], r8, %[a2]\n\t"
-                     "smlad %[a2], %[wb], r9, %[a2]\n\t"
-                     "smlad %[a3], %[wa], r10, %[a3]\n\t"
-                     "smlad %[a3], %[wb], r11, %[a3]\n\t"
-                     "cmp %[wp], %[wend]\n\t"
-                     "bne 1b\n\t"
-                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp), [b] "+r"(b),
-                       [wa] "=&r"(wa), [wb] "=&r"(wb), "=&r"(t0), "=&r"(t1), "=&r"(t2), "=&r"(t3)
-                     : [wend] "r"(wend)
-                     : "cc", "memory");
+    switch (k4 >> 1) {
+      MCU_GEMM_1X4_UNROLLED(1)
+      MCU_GEMM_1X4_UNROLLED(2)
+      MCU_GEMM_1X4_UNROLLED(3)
+      MCU_GEMM_1X4_UNROLLED(4)
+      MCU_GEMM_1X4_UNROLLED(5)
+      MCU_GEMM_1X4_UNROLLED(6)
+      MCU_GEMM_1X4_UNROLLED(7)
+      MCU_GEMM_1X4_UNROLLED(8)
+    default:
+      if ((k4 & 2) == 0) { /* an even number of pairs: two bodies per compare-branch */
+        __asm__ volatile("1:\n\t" MCU_GEMM_1X4_BODY MCU_GEMM_1X4_BODY "cmp %[wp], %[wend]\n\t"
+                         "bne 1b\n\t"
+                         : MCU_GEMM_1X4_OUT
+                         : [wend] "r"(wend)
+                         : "cc", "memory");
+      } else {
+        __asm__ volatile("1:\n\t" MCU_GEMM_1X4_BODY "cmp %[wp], %[wend]\n\t"
+                         "bne 1b\n\t"
+                         : MCU_GEMM_1X4_OUT
+                         : [wend] "r"(wend)
+                         : "cc", "memory");
+      }
+      break;
+    }
     i = 2 * (k4 >> 1);
   }
 #endif
@@ -211,6 +255,38 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot(const int8_t *w, const uint32_t *blk, int32
   return acc;
 }
 
+/* Accumulates four filter rows (w, w + k, w + 2k, w + 3k) against column j of a block of tn columns: per group 4 LDR
+ * + 8 SXTB16 + 1 LDRD + 8 SMLAD, 21 instructions for 16 MACs (four mcu_gemm_dot calls: 4 x 7). For the columns of
+ * a partial block (the last nb < tn pixels of a layer). acc[r]: row r. */
+MCU_GEMM_INLINE void mcu_gemm_dot4(const int8_t *w, const uint32_t *blk, int32_t tn, int32_t j, int32_t k,
+                                   int32_t *acc) {
+  const int32_t k4 = k >> 2;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *w0 = w, *w1 = w + k, *w2 = w + 2 * k, *w3 = w + 3 * k;
+  const uint32_t *b = blk + 2 * j;
+  MCU_GEMM_KLOOP
+  for (int32_t i = 0; i < k4; ++i) {
+    const uint32_t xa = b[0], xb = b[1];
+    const uint32_t u0 = mcu_dsp_load32(w0 + 4 * i), u1 = mcu_dsp_load32(w1 + 4 * i);
+    a0 = mcu_dsp_smlad(mcu_dsp_sxtb16(u0), xa, a0);
+    a0 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u0), xb, a0);
+    a1 = mcu_dsp_smlad(mcu_dsp_sxtb16(u1), xa, a1);
+    a1 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u1), xb, a1);
+    const uint32_t u2 = mcu_dsp_load32(w2 + 4 * i), u3 = mcu_dsp_load32(w3 + 4 * i);
+    a2 = mcu_dsp_smlad(mcu_dsp_sxtb16(u2), xa, a2);
+    a2 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u2), xb, a2);
+    a3 = mcu_dsp_smlad(mcu_dsp_sxtb16(u3), xa, a3);
+    a3 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u3), xb, a3);
+    b += 2 * tn;
+  }
+  const int16_t *t = (const int16_t *)(blk + 2 * tn * k4 + 2 * j);
+  for (int32_t v = 0; v < (k & 3); ++v) {
+    const int32_t xv = t[v], i = 4 * k4 + v;
+    a0 += (int32_t)w0[i] * xv, a1 += (int32_t)w1[i] * xv, a2 += (int32_t)w2[i] * xv, a3 += (int32_t)w3[i] * xv;
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
 /* Accumulates one filter row against k int8 input values read in place (no widened column: both operands are
  * widened on the fly, 8 instructions per 4 values instead of 6, but no scratch). */
 MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, int32_t k, int32_t acc) {
@@ -223,6 +299,35 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, in
   }
   for (int32_t v = 4 * k4; v < k; ++v) acc += (int32_t)w[v] * x[v];
   return acc;
+}
+
+/* Accumulates four filter rows (w, w + k, w + 2k, w + 3k) against k int8 input values read in place: each group of
+ * 4 input values is widened once and serves the four rows (per group 5 LDR + 10 SXTB16 + 8 SMLAD, 23 instructions
+ * for 16 MACs, against 4 x 8 for four mcu_gemm_dot_direct calls); no scratch. acc[r]: row r. */
+MCU_GEMM_INLINE void mcu_gemm_dot4_direct(const int8_t *w, const int8_t *x, int32_t k, int32_t *acc) {
+  const int32_t k4 = k >> 2;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *w0 = w, *w1 = w + k, *w2 = w + 2 * k, *w3 = w + 3 * k;
+  MCU_GEMM_KLOOP2
+  for (int32_t i = 0; i < k4; ++i) {
+    const uint32_t v = mcu_dsp_load32(x + 4 * i);
+    const uint32_t xa = mcu_dsp_sxtb16(v), xb = mcu_dsp_sxtb16_ror8(v);
+    const uint32_t u0 = mcu_dsp_load32(w0 + 4 * i), u1 = mcu_dsp_load32(w1 + 4 * i);
+    a0 = mcu_dsp_smlad(mcu_dsp_sxtb16(u0), xa, a0);
+    a0 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u0), xb, a0);
+    a1 = mcu_dsp_smlad(mcu_dsp_sxtb16(u1), xa, a1);
+    a1 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u1), xb, a1);
+    const uint32_t u2 = mcu_dsp_load32(w2 + 4 * i), u3 = mcu_dsp_load32(w3 + 4 * i);
+    a2 = mcu_dsp_smlad(mcu_dsp_sxtb16(u2), xa, a2);
+    a2 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u2), xb, a2);
+    a3 = mcu_dsp_smlad(mcu_dsp_sxtb16(u3), xa, a3);
+    a3 = mcu_dsp_smlad(mcu_dsp_sxtb16_ror8(u3), xb, a3);
+  }
+  for (int32_t v = 4 * k4; v < k; ++v) {
+    const int32_t xv = x[v];
+    a0 += (int32_t)w0[v] * xv, a1 += (int32_t)w1[v] * xv, a2 += (int32_t)w2[v] * xv, a3 += (int32_t)w3[v] * xv;
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
 /* The epilogue of one output channel: TF Lite's MultiplyByQuantizedMultiplier (double rounding, k_fixedpoint.h),
@@ -239,50 +344,113 @@ MCU_GEMM_INLINE int32_t mcu_gemm_dot_direct(const int8_t *w, const int8_t *x, in
  *    0 (the numerator is then in [2^(30+R) - 2^31, 2^(30+R)), inside [0, 2^(31+R)) for R >= 1). The nudge
  *    2^(30+R) + 2^30 - s 2^31 is, as a 64-bit value hi:lo, hi = 2^(R-2) - s and lo = 2^30 + s 2^31 (R >= 2), so
  *    one SMLAL accumulates a m onto it; |a m| < 2^62, no overflow; the result is hi >> (R - 1) (N >> (31 + R)).
- *    Tested against mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c). */
+ *    Tested against mcu_fx_mbqm on random and extreme values (kernels_gemm_test.c).
+ *  MCU_GEMM_RQ_MMLA (per-channel right shift) and MCU_GEMM_RQ_MMLA_R0 + R (the same right shift R for every
+ *    channel, a constant of the call): every channel has m >= 0, right shift R in [1, 31], and the accumulator is
+ *    bounded, |a| <= A < 2^30 with A = |bias'| + 128 sum_k |w| (prepare checks it, mcu_gemm_mmla_ok). Then 2a does
+ *    not overflow and one SMMLAR gives SRDHM plus a constant: smmlar(2a, m, C) = C + floor((2am + 2^31) / 2^32)
+ *    = C + floor((am + 2^30) / 2^31) = C + v. RDBPOT(v, R) + z = floor((v + 2^(R-1) - [v < 0]) / 2^R) + z
+ *    = floor((v + C - [v < 0]) / 2^R) with C = 2^(R-1) + z 2^R (z the output offset, an exact multiple of 2^R);
+ *    [v < 0] may again be [a < 0] (they differ only when v = 0, where both give z for R >= 1), which is -(a >> 31).
+ *    So the epilogue is SMMLAR, ADD (a ASR #31), ASR #R, SSAT: 4 instructions plus the 2a (1) and the store,
+ *    against ~10 for the SMLAL form. The bound check keeps |v| + |C| + 1 < 2^31, so no int32 step wraps where
+ *    TF Lite Micro's does not (its sum v' + z cannot wrap either under that bound). Table of both MMLA modes: one
+ *    16-byte record per channel, {bias'[o], m[o], C[o], R[o]} (the channel loop walks one pointer and the four
+ *    words load together; the bias argument of the block functions is then unused); MCU_GEMM_RQ_MMLA_R0 + R takes
+ *    R from the mode (a constant, so the shift folds into the instruction). */
 #define MCU_GEMM_RQ_EXACT 0
 #define MCU_GEMM_RQ_SAT 1
 #define MCU_GEMM_RQ_FAST 2
+#define MCU_GEMM_RQ_MMLA 3
+#define MCU_GEMM_RQ_MMLA_R0 64 /* + R, 1 <= R <= 31 */
 
 typedef struct mcu_gemm_rq {
   int32_t mult, left, right, mask, half;
   int32_t hbase; /* MCU_GEMM_RQ_FAST: 2^(R-2), the high word of the nudge for a >= 0 */
+  int32_t nudge; /* MCU_GEMM_RQ_MMLA*: C = 2^(R-1) + output_offset 2^R */
 } mcu_gemm_rq_t;
 
-MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(int32_t mult, int32_t shift, int32_t mode) {
+/* The constant C of the MMLA modes for right shift r (1..31) and output offset z (the caller checked the range). */
+MCU_GEMM_INLINE int32_t mcu_gemm_mmla_nudge(int32_t r, int32_t z) {
+  return mcu_dsp_i32(((uint32_t)1 << (r - 1)) + (uint32_t)z * ((uint32_t)1 << r));
+}
+
+/* The epilogue constants of channel o; tab: mult[O], shift[O], or the MMLA records. */
+/* The folded bias' of channel o: bias[o], or the MMLA record's first word. */
+MCU_GEMM_INLINE int32_t mcu_gemm_bias(const int32_t *tab, const int32_t *bias, int32_t o, int32_t mode) {
+  return mode >= MCU_GEMM_RQ_MMLA ? tab[4 * o] : bias[o];
+}
+
+MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(const int32_t *tab, int32_t o_count, int32_t o, int32_t mode,
+                                          const mcu_k_conv_params_t *q) {
   mcu_gemm_rq_t r;
-  r.mult = mult;
+  if (mode >= MCU_GEMM_RQ_MMLA) {
+    r.mult = tab[4 * o + 1], r.nudge = tab[4 * o + 2];
+    r.right = mode >= MCU_GEMM_RQ_MMLA_R0 ? mode - MCU_GEMM_RQ_MMLA_R0 : tab[4 * o + 3];
+    r.left = r.mask = r.half = r.hbase = 0;
+    (void)q;
+    return r;
+  }
+  const int32_t shift = tab[o_count + o];
+  r.mult = tab[o];
   r.left = shift > 0 ? shift : 0;
   r.right = shift > 0 ? 0 : -shift;
   r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
   r.half = r.mask >> 1;
   r.hbase = mode == MCU_GEMM_RQ_FAST ? (int32_t)((uint32_t)1 << (r.right - 2)) : 0;
+  r.nudge = 0;
   return r;
 }
 
 MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
                                         const mcu_k_conv_params_t *q) {
   int32_t v;
-  if (mode == MCU_GEMM_RQ_FAST) {
-    const int32_t sgn = mcu_fx_asr32(acc, 31); /* -s */
-    const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
-    const uint32_t hi = (uint32_t)r->hbase + (uint32_t)sgn;
-    const uint64_t nudge = ((uint64_t)hi << 32) | lo;
-    const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)r->mult));
-    v = mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r->right - 1);
+  if (mode >= MCU_GEMM_RQ_MMLA) { /* the output offset is inside the nudge */
+    const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), r->mult, r->nudge);
+    v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), r->right);
   } else {
-    const int32_t x = mcu_fx_shl_wrap(acc, r->left);
-    if (mode == MCU_GEMM_RQ_SAT) {
-      v = mcu_fx_srdhm(x, r->mult);
+    if (mode == MCU_GEMM_RQ_FAST) {
+      const int32_t sgn = mcu_fx_asr32(acc, 31); /* -s */
+      const uint32_t lo = 0x40000000u | ((uint32_t)sgn & 0x80000000u);
+      const uint32_t hi = (uint32_t)r->hbase + (uint32_t)sgn;
+      const uint64_t nudge = ((uint64_t)hi << 32) | lo;
+      const int64_t n = (int64_t)(nudge + (uint64_t)((int64_t)acc * (int64_t)r->mult));
+      v = mcu_fx_asr32((int32_t)mcu_fx_asr64(n, 32), r->right - 1);
     } else {
-      v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+      const int32_t x = mcu_fx_shl_wrap(acc, r->left);
+      if (mode == MCU_GEMM_RQ_SAT) {
+        v = mcu_fx_srdhm(x, r->mult);
+      } else {
+        v = (int32_t)mcu_fx_asr64((int64_t)x * (int64_t)r->mult + ((int64_t)1 << 30), 31);
+      }
+      const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
+      v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
     }
-    const int32_t rem = v & r->mask, threshold = r->half + (int32_t)((uint32_t)v >> 31);
-    v = mcu_fx_asr32(v, r->right) + (rem > threshold ? 1 : 0);
+    v = mcu_fx_add_wrap(v, q->output_offset); /* wraps where TF Lite Micro's int32 sum would overflow (undefined) */
   }
-  v = mcu_fx_add_wrap(v, q->output_offset); /* wraps where TF Lite Micro's int32 sum would overflow (undefined) */
   if (q->act_min == -128 && q->act_max == 127) return (int8_t)mcu_dsp_ssat8(v);
   return (int8_t)mcu_fx_clamp(v, q->act_min, q->act_max);
+}
+
+/* Whether one channel may use the MMLA epilogue: multiplier m >= 0, shift in [-31, -1] (right shift only), the
+ * accumulator bound amax = |bias'| + 128 sum_k |w| below 2^30, and |v| + |C| + 1 < 2^31 for the output offset z. */
+MCU_GEMM_INLINE int mcu_gemm_mmla_ok(int64_t amax, int32_t mult, int32_t shift, int32_t z) {
+  if (mult < 0 || shift > -1 || shift < -31 || amax < 0 || amax >= ((int64_t)1 << 30)) return 0;
+  const int64_t r = -shift, c = ((int64_t)1 << (r - 1)) + (int64_t)z * ((int64_t)1 << r);
+  const int64_t vmax = ((amax * (int64_t)mult + ((int64_t)1 << 30)) >> 31) + 1;
+  return (c < 0 ? -c : c) + vmax + 1 < ((int64_t)1 << 31);
+}
+
+/* The MMLA mode of a layer (MCU_GEMM_RQ_MMLA_R0 + R when every channel shifts by R, else MCU_GEMM_RQ_MMLA), or -1
+ * when a channel fails mcu_gemm_mmla_ok. amax[n]: the accumulator bounds; z: the output offset. */
+MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode_mmla(const int32_t *mult, const int32_t *shift, const int64_t *amax,
+                                              int32_t n, int32_t z) {
+  int uniform = 1;
+  for (int32_t i = 0; i < n; ++i) {
+    if (!mcu_gemm_mmla_ok(amax[i], mult[i], shift[i], z)) return -1;
+    uniform &= shift[i] == shift[0];
+  }
+  return n >= 1 && uniform ? MCU_GEMM_RQ_MMLA_R0 - shift[0] : MCU_GEMM_RQ_MMLA;
 }
 
 /* The requantization mode of a layer from its mult[n] and shift[n] tables. */
@@ -296,19 +464,39 @@ MCU_GEMM_INLINE int32_t mcu_gemm_rq_mode(const int32_t *mult, const int32_t *shi
 }
 
 /* The block step shared by every fast kernel: nb (1..tn) columns of a block of tn times all O filter rows; output
- * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O]; bias:
- * int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant). tm x tn: 1x4, 2x2 or 1x1 (a partial block runs as 1x1
- * dots). */
+ * column j goes to y + j * o_stride (o_stride >= O, channel o at offset o). tab: int32 mult[O], shift[O] (the
+ * MMLA modes: the 16-byte records, bias unused); bias: int32 bias'[O]; mode: MCU_GEMM_RQ_* (mcu_gemm_requant).
+ * tm x tn: 1x4, 2x2 or 1x1; a partial block (and the 1x1 tile) runs four channels at a time against each column
+ * (mcu_gemm_dot4), the last O % 4 channels as single dots. */
 MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_t k, int32_t o_count, int32_t nb,
                                     int32_t tm, int32_t tn, const int32_t *tab, const int32_t *bias, int32_t mode,
                                     const mcu_k_conv_params_t *q, int8_t *y, int32_t o_stride) {
-  const int32_t *mult = tab, *shift = tab + o_count;
+  if (tm == 1 && tn == 4 && nb == 4 && mode >= MCU_GEMM_RQ_MMLA) {
+    /* One pointer walks the records, one the filter rows, one the outputs. The empty assembly statement makes them
+     * opaque to LLVM, which otherwise rewrites them as constant bases + an index and, the bases' registers being
+     * taken by the tile's assembly, rematerializes each base (MOVW + MOVT) on every channel. */
+    const int32_t *t = tab, *const t_end = tab + 4 * (size_t)o_count;
+    const int8_t *wo = w;
+    int8_t *yo = y;
+    do {
+#if defined(__ARM_FEATURE_DSP) && defined(__clang__)
+      __asm__("" : "+r"(t));
+#endif
+      const int32_t b = t[0];
+      int32_t acc[4] = {b, b, b, b};
+      mcu_gemm_tile_1x4(wo, blk, k, acc);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(t, 0, 0, mode, q);
+      for (int32_t j = 0; j < 4; ++j) yo[(size_t)j * o_stride] = mcu_gemm_requant(acc[j], &r, mode, q);
+      t += 4, wo += k, ++yo;
+    } while (t != t_end);
+    return;
+  }
   if (tm == 1 && tn == 4 && nb == 4) {
     for (int32_t o = 0; o < o_count; ++o) {
-      const int32_t b = bias[o];
+      const int32_t b = mcu_gemm_bias(tab, bias, o, mode);
       int32_t acc[4] = {b, b, b, b};
       mcu_gemm_tile_1x4(w + (size_t)o * k, blk, k, acc);
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
       for (int32_t j = 0; j < 4; ++j) y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r, mode, q);
     }
     return;
@@ -316,27 +504,39 @@ MCU_GEMM_INLINE void mcu_gemm_block(const int8_t *w, const uint32_t *blk, int32_
   if (tm == 2 && tn == 2 && nb == 2) {
     int32_t o = 0;
     for (; o + 1 < o_count; o += 2) {
-      int32_t acc[4] = {bias[o], bias[o], bias[o + 1], bias[o + 1]};
+      const int32_t b0 = mcu_gemm_bias(tab, bias, o, mode), b1 = mcu_gemm_bias(tab, bias, o + 1, mode);
+      int32_t acc[4] = {b0, b0, b1, b1};
       mcu_gemm_tile_2x2(w + (size_t)o * k, blk, k, acc);
-      const mcu_gemm_rq_t r0 = mcu_gemm_rq(mult[o], shift[o], mode), r1 = mcu_gemm_rq(mult[o + 1], shift[o + 1], mode);
+      const mcu_gemm_rq_t r0 = mcu_gemm_rq(tab, o_count, o, mode, q), r1 = mcu_gemm_rq(tab, o_count, o + 1, mode, q);
       for (int32_t j = 0; j < 2; ++j) {
         y[(size_t)j * o_stride + o] = mcu_gemm_requant(acc[j], &r0, mode, q);
         y[(size_t)j * o_stride + o + 1] = mcu_gemm_requant(acc[2 + j], &r1, mode, q);
       }
     }
     if (o < o_count) {
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
       for (int32_t j = 0; j < 2; ++j)
         y[(size_t)j * o_stride + o] =
-            mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
+            mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, mcu_gemm_bias(tab, bias, o, mode)), &r, mode, q);
     }
     return;
   }
-  for (int32_t o = 0; o < o_count; ++o) {
-    const mcu_gemm_rq_t r = mcu_gemm_rq(mult[o], shift[o], mode);
+  int32_t o = 0;
+  for (; o + 3 < o_count; o += 4) { /* a partial block (or the 1x1 tile): four channels per pass over a column */
+    mcu_gemm_rq_t r[4];
+    for (int32_t i = 0; i < 4; ++i) r[i] = mcu_gemm_rq(tab, o_count, o + i, mode, q);
+    for (int32_t j = 0; j < nb; ++j) {
+      int32_t acc[4];
+      for (int32_t i = 0; i < 4; ++i) acc[i] = mcu_gemm_bias(tab, bias, o + i, mode);
+      mcu_gemm_dot4(w + (size_t)o * k, blk, tn, j, k, acc);
+      for (int32_t i = 0; i < 4; ++i) y[(size_t)j * o_stride + o + i] = mcu_gemm_requant(acc[i], &r[i], mode, q);
+    }
+  }
+  for (; o < o_count; ++o) {
+    const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o_count, o, mode, q);
     for (int32_t j = 0; j < nb; ++j)
       y[(size_t)j * o_stride + o] =
-          mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, bias[o]), &r, mode, q);
+          mcu_gemm_requant(mcu_gemm_dot(w + (size_t)o * k, blk, tn, j, k, mcu_gemm_bias(tab, bias, o, mode)), &r, mode, q);
   }
 }
 

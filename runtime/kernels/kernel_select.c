@@ -68,19 +68,22 @@ int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, in
   /* column build per pixel */
   int64_t col;
   if ((f == MCU_KF_POINTWISE || f == MCU_KF_FC) && tn == 1) { /* read in place, both operands widened per use */
-    const int64_t dot_direct = (k / 4) * 10 + (k % 4) * 4 + 6;
+    const int64_t dot_direct = (k / 4) * 13 / 2 + (k % 4) * 4 + 6; /* four rows per input pass */
     return pixels * o * dot_direct + outputs * epilogue;
   }
   if (f == MCU_KF_POINTWISE || f == MCU_KF_FC) col = widen_cost(k);
   else if (cpg % 4 == 0) col = (int64_t)s->kh * s->kw * (widen_cost(cpg) + 8);
+  else if (s->dilation_w == 1 && k <= 256) /* interior windows gathered row by row, then widened as one run */
+    col = (int64_t)s->kh * ((int64_t)s->kw * cpg / 4 * 2 + 6) + widen_cost(k);
   else col = k * 6 + (int64_t)s->kh * s->kw * 6;
   /* inner loops: per group of 4 values and per tail value, per tile */
   const int64_t k4 = k / 4, kt = k % 4;
   int64_t step, tail, over; /* per k4 step, per tail value, per tile call */
-  if (tm == 1 && tn == 4) step = 14, tail = 12, over = 10; /* 28 per two groups (the assembly loop) */
+  if (tm == 1 && tn == 4) step = 13, tail = 12, over = 10; /* 26 per two groups (the assembly, unrolled) */
   else if (tm == 2 && tn == 2) step = 18, tail = 12, over = 10;
-  else step = 7, tail = 4, over = 6;
-  const int64_t tile = k4 * step + kt * tail + over, dot = k4 * 7 + kt * 4 + 6;
+  else step = 6, tail = 4, over = 6; /* four channels per pass over the column (mcu_gemm_dot4) */
+  /* dot: one channel x one column of a partial block, four channels per pass (21 per group of four) */
+  const int64_t tile = k4 * step + kt * tail + over, dot = k4 * 11 / 2 + kt * 4 + 6;
   const int64_t full_blocks = pixels / tn, rest = pixels % tn;
   /* a block: its columns, o / tm tiles and (2x2, odd o) the last channel as tn single dots */
   const int64_t block = tn * col + (o / tm) * tile + (o % tm) * tn * dot;

@@ -14,7 +14,9 @@
  * blocks occur) or fully connected layer, runs it once with the layer's family forced to scalar (mcu_k_conv_s8 /
  * mcu_k_fc_s8) and once per applicable GEMM family and tile (pointwise, im2col, first, fc x 1x4, 2x2, 1x1), through
  * mcu_kernel_prepare / mcu_kernel_lookup (the reference's path: table entry, match, prepare with the folded bias),
- * and requires identical bytes. The scratch is filled with garbage first. Also: the cost model's own checks. */
+ * and requires identical bytes. The scratch is filled with garbage first. One case in six has biases of 2^30 or
+ * more, which rule out the MMLA epilogue (its accumulator bound), so both kinds of requantization are compared.
+ * Also: the cost model's own checks. */
 
 static uint32_t g_rng = 88172645u;
 static int32_t rnd(int32_t lo, int32_t hi) {
@@ -47,6 +49,8 @@ static void set_tensor(tensors_t *g, int i, mcu_dtype_t dt, int rank, const int3
   t->live_first = t->live_last = -1;
 }
 
+static int g_modes[2]; /* GEMM calls prepared with another requantization mode, with an MMLA mode */
+
 static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t *const *bufs, const char **out_fn) {
   mcu_kernel_call_t c;
   mcu_status_t s = mcu_kernel_prepare(p, l, &c);
@@ -54,6 +58,11 @@ static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t 
   if (s) {
     mcu_status_free(s);
     return NULL;
+  }
+  if (strcmp(c.function, "mcu_k_conv_s8") && strcmp(c.function, "mcu_k_fc_s8")) { /* a GEMM kernel: its mode */
+    mcu_k_gemm_params_t g;
+    memcpy(&g, c.params, sizeof g);
+    ++g_modes[g.rq_mode >= MCU_GEMM_RQ_MMLA ? 1 : 0];
   }
   mcu_kernel_fn fn = mcu_kernel_lookup(c.function);
   const size_t ny = (size_t)mcu_tensor_bytes(&p->tensors[l->output]);
@@ -120,8 +129,9 @@ static void one_case(int id, int fc) {
   g.t[T_W].data = malloc(nw);
   for (size_t i = 0; i < nw; ++i) g.t[T_W].data[i] = (uint8_t)(int8_t)rnd(-127, 127);
   g.t[T_B].data = malloc(4 * (size_t)o);
+  const int huge_bias = rnd(0, 5) == 0; /* |bias| >= 2^30: the MMLA epilogue's bound fails, the others run */
   for (int32_t i = 0; i < o; ++i) {
-    const int32_t v = rnd(-5000, 5000);
+    const int32_t v = huge_bias ? (rnd(0, 1) ? 1 : -1) * rnd(1 << 30, INT32_MAX) : rnd(-5000, 5000);
     memcpy(g.t[T_B].data + 4 * i, &v, 4);
   }
   uint8_t *x = malloc(nx);
@@ -203,6 +213,8 @@ static void cost_model(void) {
         "malformed --kernel values are refused");
 }
 
+static int g_mmla_cases;
+
 /* Every requantization mode of the epilogue against mcu_fx_mbqm + offset + clamp, on random and extreme values. */
 static void requant_modes(void) {
   static const int32_t edges[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 1 << 30,
@@ -220,21 +232,40 @@ static void requant_modes(void) {
     q.output_offset = off, q.act_min = rnd(0, 3) ? -128 : rnd(-128, 0), q.act_max = rnd(0, 3) ? 127 : rnd(0, 127);
     if (q.act_max < q.act_min) q.act_max = q.act_min;
     const int32_t want = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, shift), off), q.act_min, q.act_max);
-    for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= (shift <= -2 ? MCU_GEMM_RQ_FAST : MCU_GEMM_RQ_SAT); ++mode) {
-      const mcu_gemm_rq_t r = mcu_gemm_rq(mult, shift, mode);
-      const int32_t got = mcu_gemm_requant(acc, &r, mode, &q);
+    /* tab: mult, shift (one channel); rec: the MMLA record */
+    const int32_t tab[2] = {mult, shift}, rec[4] = {0, mult, mcu_gemm_mmla_nudge(-shift, off), -shift};
+    const int64_t amax = acc < 0 ? -(int64_t)acc : acc;
+    const int mmla = mcu_gemm_mmla_ok(amax, mult, shift, off);
+    g_mmla_cases += mmla;
+    for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= MCU_GEMM_RQ_MMLA + 1; ++mode) {
+      if ((mode == MCU_GEMM_RQ_FAST && shift > -2) || (mode >= MCU_GEMM_RQ_MMLA && !mmla)) continue;
+      const int32_t m = mode == MCU_GEMM_RQ_MMLA + 1 ? MCU_GEMM_RQ_MMLA_R0 - shift : mode; /* the uniform form */
+      const mcu_gemm_rq_t r = mcu_gemm_rq(m >= MCU_GEMM_RQ_MMLA ? rec : tab, 1, 0, m, &q);
+      const int32_t got = mcu_gemm_requant(acc, &r, m, &q);
       if (got != want && bad++ < 5)
-        CHECK(0, "requant mode %d: acc %d mult %d shift %d: %d, want %d", mode, acc, mult, shift, got, want);
+        CHECK(0, "requant mode %d: acc %d mult %d shift %d: %d, want %d", m, acc, mult, shift, got, want);
     }
     /* left shifts (not the fast mode's domain) */
     const int32_t ls = rnd(0, 8);
-    const mcu_gemm_rq_t r = mcu_gemm_rq(mult, ls, MCU_GEMM_RQ_EXACT);
+    const int32_t tab_l[2] = {mult, ls};
+    const mcu_gemm_rq_t r = mcu_gemm_rq(tab_l, 1, 0, MCU_GEMM_RQ_EXACT, &q);
     const int32_t want_l = mcu_fx_clamp(mcu_fx_add_wrap(mcu_fx_mbqm(acc, mult, ls), off), q.act_min, q.act_max);
     if (mcu_gemm_requant(acc, &r, MCU_GEMM_RQ_EXACT, &q) != want_l && bad++ < 5)
       CHECK(0, "requant left shift %d: acc %d mult %d", ls, acc, mult);
   }
   CHECK(bad == 0, "%d requantizations differ", bad);
   const int32_t m1[2] = {1 << 30, INT32_MAX}, s1[2] = {-2, -31}, s2[2] = {-1, -5}, m3[2] = {1 << 30, INT32_MIN};
+  CHECK(g_mmla_cases > 100000, "the MMLA modes ran on only %d values", g_mmla_cases);
+  /* the MMLA bounds: an accumulator bound of 2^30, a left shift, a negative multiplier or a nudge too large refuse */
+  CHECK(mcu_gemm_mmla_ok((1 << 30) - 1, INT32_MAX, -1, 0) && !mcu_gemm_mmla_ok(1 << 30, 1 << 30, -8, 0) &&
+            !mcu_gemm_mmla_ok(100, 1 << 30, 0, 0) && !mcu_gemm_mmla_ok(100, -5, -8, 0) &&
+            !mcu_gemm_mmla_ok(100, 1 << 30, -31, 1) && mcu_gemm_mmla_ok(100, 1 << 30, -23, 127),
+        "MMLA bounds");
+  const int64_t am[2] = {1000, 1000}, am_big[2] = {1000, (int64_t)1 << 30};
+  CHECK(mcu_gemm_rq_mode_mmla(m1, s1, am, 2, 0) == MCU_GEMM_RQ_MMLA &&
+            mcu_gemm_rq_mode_mmla(m1, (const int32_t[]){-7, -7}, am, 2, 5) == MCU_GEMM_RQ_MMLA_R0 + 7 &&
+            mcu_gemm_rq_mode_mmla(m1, s1, am_big, 2, 0) == -1,
+        "MMLA mode choice");
   CHECK(mcu_gemm_rq_mode(m1, s1, 2) == MCU_GEMM_RQ_FAST && mcu_gemm_rq_mode(m1, s2, 2) == MCU_GEMM_RQ_EXACT &&
             mcu_gemm_rq_mode(m3, s1, 2) == MCU_GEMM_RQ_SAT,
         "requantization mode choice");
@@ -245,6 +276,7 @@ int main(void) {
   for (int id = 0; id < 600; ++id) one_case(id, rnd(0, 4) == 0);
   for (int f = MCU_KF_POINTWISE; f <= MCU_KF_FC; ++f)
     CHECK(g_compared[f] > 50, "family %s compared only %d times", mcu_kfamily_name((mcu_kfamily_t)f), g_compared[f]);
+  CHECK(g_modes[0] > 300 && g_modes[1] > 1000, "requantization modes: %d other, %d MMLA", g_modes[0], g_modes[1]);
   cost_model();
   return mcu_test_finish();
 }

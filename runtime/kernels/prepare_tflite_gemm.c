@@ -79,8 +79,18 @@ static void fold_bias(const int8_t *w, const uint8_t *bias, int32_t o_count, int
   }
 }
 
-/* Turns the scalar kernel's call (params, mult, shift) into the GEMM kernel's (gemm params, mult || shift,
- * bias'). */
+/* out_amax[o] = |bias'[o]| + 128 sum_k |w[o, k]|, a bound of the accumulator |bias' + sum_k w x| over all int8
+ * inputs x (mcu_gemm_mmla_ok). */
+static void acc_bounds(const int8_t *w, const int32_t *bias, int32_t o_count, int32_t k, int64_t *out_amax) {
+  for (int32_t o = 0; o < o_count; ++o) {
+    int64_t sum = 0;
+    for (int32_t i = 0; i < k; ++i) sum += w[(size_t)o * k + i] < 0 ? -(int64_t)w[(size_t)o * k + i] : w[(size_t)o * k + i];
+    out_amax[o] = (bias[o] < 0 ? -(int64_t)bias[o] : bias[o]) + 128 * sum;
+  }
+}
+
+/* Turns the scalar kernel's call (params, mult, shift) into the GEMM kernel's (gemm params, mult || shift (|| C for
+ * MCU_GEMM_RQ_MMLA), bias'); the cheapest exact requantization mode the layer's constants allow (k_gemm_s8.h). */
 static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const mcu_k_conv_params_t *k,
                             const mcu_ksel_choice_t *ch, mcu_kernel_call_t *call) {
   const int direct = ch->tile_n == 1 && (ch->family == MCU_KF_POINTWISE || ch->family == MCU_KF_FC);
@@ -97,20 +107,36 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   /* mcu_gemm_block_words; the 1x1 tile of the pointwise and fully connected kernels reads the input in place */
   const int64_t scratch = direct ? 0 : (int64_t)g.tile_n * (2 * (g.k / 4) + 2) * 4;
   if (scratch > INT32_MAX) return mcu_status_errorf("layer '%s': im2col scratch too large", l->name);
-  int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o);
-  if (!tab) return mcu_status_errorf("layer '%s': out of memory", l->name);
+  /* tab: mult[O], shift[O], bias'[O]; rec: the MMLA records (k_gemm_s8.h) */
+  int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o), *rec = malloc(sizeof(int32_t) * 4 * (size_t)k->o);
+  int64_t *amax = malloc(sizeof(int64_t) * (size_t)k->o);
+  if (!tab || !rec || !amax) {
+    free(tab);
+    free(rec);
+    free(amax);
+    return mcu_status_errorf("layer '%s': out of memory", l->name);
+  }
+  int32_t *bias = tab + 2 * k->o;
   memcpy(tab, call->aux[0], 4 * (size_t)k->o);
   memcpy(tab + k->o, call->aux[1], 4 * (size_t)k->o);
-  g.rq_mode = mcu_gemm_rq_mode(tab, tab + k->o, k->o);
-  fold_bias((const int8_t *)w->data, b ? b->data : NULL, k->o, g.k, k->input_offset, tab + 2 * k->o);
+  fold_bias((const int8_t *)w->data, b ? b->data : NULL, k->o, g.k, k->input_offset, bias);
+  acc_bounds((const int8_t *)w->data, bias, k->o, g.k, amax);
+  g.rq_mode = mcu_gemm_rq_mode_mmla(tab, tab + k->o, amax, k->o, k->output_offset);
+  if (g.rq_mode < 0) g.rq_mode = mcu_gemm_rq_mode(tab, tab + k->o, k->o);
+  const int mmla = g.rq_mode >= MCU_GEMM_RQ_MMLA;
+  for (int32_t o = 0; mmla && o < k->o; ++o) /* the records {bias', m, C, R} */
+    rec[4 * o] = bias[o], rec[4 * o + 1] = tab[o], rec[4 * o + 2] = mcu_gemm_mmla_nudge(-tab[k->o + o], k->output_offset),
+    rec[4 * o + 3] = -tab[k->o + o];
+  free(amax);
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
   memset(call, 0, sizeof *call);
   call->function = function;
   mcu_status_t s = mcu_prep_set_params(l, call, &g, sizeof g);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
-  if (!s) s = mcu_prep_add_aux_i32(l, call, tab + 2 * k->o, k->o);
+  if (!s) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
+  if (!s && !mmla) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
   free(tab);
+  free(rec);
   if (!s) call->scratch_bytes = (uint32_t)scratch;
   return s;
 }
