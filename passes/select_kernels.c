@@ -10,10 +10,10 @@
 #include "lower.h"
 #include "passes.h"
 
-/* Algorithm: for each mcu.conv2d and mcu.fully_connected of @main that lowers to an int8 TF Lite or ONNX layer, the op is
- * lowered alone (compiler/lower.c's mcu_lower_op_kernel, the shapes and constants code generation will see), and
- * the cost model of runtime/kernels/kernel_select.c estimates the executed instructions of every applicable kernel
- * family and register tile; the cheapest is recorded on the op:
+/* Algorithm: for each mcu.conv2d and mcu.fully_connected of @main that lowers to an int8 TF Lite or ONNX layer,
+ * the op is lowered alone (compiler/lower.c's mcu_lower_op_kernel, the shapes and constants code generation will
+ * see), and the cost model of runtime/kernels/kernel_select.c estimates the executed instructions of every
+ * applicable kernel family and register tile; the cheapest is recorded on the op:
  *   mcu.kernel = "pointwise" | "im2col" | "first" | "fc" | "scalar" | "depthwise"  (the family)
  *   mcu.im2col = "none" | "partial"       (partial: tile_n columns at a time in the layer's scratch)
  *   mcu.tile = array<i64: M, N>           (register tile: output channels x pixels; 0, 0 without one)
