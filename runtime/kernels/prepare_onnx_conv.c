@@ -13,7 +13,7 @@
 
 /* What: an ONNX int8 convolution (QLinearConv / QDQ, numerics == MCU_NUMERICS_ONNX, int8 activations and filter)
  * runs on the same DSP kernels as a TF Lite one (k_conv_gemm.c pointwise / im2col / first layer, k_conv_dw.c
- * depthwise) with ONNX's float32 requantization as their epilogue (MCU_GEMM_RQ_ONNX, MCU_DW_SHIFT_ONNX).
+ * depthwise) with ONNX's float32 requantization as their epilogue (MCU_GEMM_RQ_ONNX, mcu_k_conv_params_t.onnx_rq).
  * Why it is exact: with filter zero point 0 the reference's accumulator (targets/cg_conv.c, runtime/ref/conv2d.c)
  * acc = bias + sum w * (x - zx) is the TF Lite kernels' sum with input_offset = -zx (padded positions contribute
  * nothing on both sides); int32 wrapping sums are order independent. The epilogue is mcu_onnx_rq, equal to
@@ -217,8 +217,9 @@ mcu_status_t mcu_onnx_prepare_conv_im2col_s8(const mcu_program_t *p, const mcu_l
   return prepare_gemm(p, l, call);
 }
 
-/* Depthwise kernel (mcu_k_conv_dw_s8): params mcu_k_conv_params_t; aux0: int32 [O], the bits of the float
- * multipliers; aux1: int32 [O], all MCU_DW_SHIFT_ONNX (selects mcu_onnx_rq in mcu_dw_out); in2: the layer's bias. */
+/* Depthwise kernel (mcu_k_conv_dw_s8): params mcu_k_conv_params_t with onnx_rq = 1 (mcu_dw_out then applies
+ * mcu_onnx_rq); aux0: int32 [O], the bits of the float multipliers; aux1: int32 [O] zeros (the unused shifts); in2:
+ * the layer's bias. */
 mcu_status_t mcu_onnx_prepare_conv_dw_s8(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *call) {
   mcu_k_conv_params_t k;
   float *m;
@@ -231,7 +232,8 @@ mcu_status_t mcu_onnx_prepare_conv_dw_s8(const mcu_program_t *p, const mcu_layer
   }
   memcpy(tab, m, sizeof(float) * (size_t)k.o);
   free(m);
-  for (int32_t o = 0; o < k.o; ++o) tab[k.o + o] = MCU_DW_SHIFT_ONNX;
+  for (int32_t o = 0; o < k.o; ++o) tab[k.o + o] = 0;
+  k.onnx_rq = 1;
   s = mcu_prep_set_params(l, call, &k, sizeof k);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab, k.o);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab + k.o, k.o);
