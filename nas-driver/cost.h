@@ -66,7 +66,7 @@ mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *
  * connected / matmul 3, fused inverted-residual block 5; add/sub/mul 6 per output element, pooling/mean 2 per input
  * element, anything else 2 per MAC and per output element. The per-MAC figures were calibrated against
  * `mcunet-run --count` of the five zoo exports when their convs ran the scalar loops (docs/nas.md); with the fast
- * kernels the estimate is 12-25% above the measured counts (docs/benchmarks.md). */
+ * kernels the estimate is 11-26% above the measured counts (docs/benchmarks.md). */
 int64_t nas_instructions_estimate(const mcu_program_t *p);
 /* The code model: 2 KB (run loop, helpers) plus 1,200 bytes per lowered layer (each call is a specialised copy of
  * its kernel). An upper bound on the five zoo exports (their code is 720-1,100 bytes per layer, docs/nas.md), so a
