@@ -12,6 +12,7 @@
 #include "context.h"
 #include "kernel_call.h"
 #include "kernel_select.h"
+#include "prepare_onnx.h"
 #include "prepare_tflite.h"
 
 typedef struct {
@@ -751,7 +752,8 @@ mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *vie
     }
   }
   if (!s && p->num_layers == 1)
-    out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
+    out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape) ||
+                                mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
   if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
     mcu_kernel_call_t call;
     s = mcu_kernel_prepare(p, &p->layers[0], &call);

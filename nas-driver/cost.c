@@ -16,10 +16,13 @@
 #include <unistd.h>
 
 #include "boards.h"
+#include "kernel_select.h"
 #include "mcunet_mlir.h"
 #include "mlir_build.h"
 #include "mlir_emit.h"
 #include "onnx_export.h"
+#include "prepare_onnx.h"
+#include "prepare_tflite.h"
 
 /* Queries per compiler context before it is recreated (default): MLIR keeps every type and attribute a query made
  * uniqued in its context, so a long search would grow without bound; recreating costs one context set-up. */
@@ -134,6 +137,15 @@ int64_t nas_instructions_estimate(const mcu_program_t *p) {
     const mcu_tensor_t *in = l->num_inputs > 0 ? &p->tensors[l->inputs[0]] : out;
     switch (l->op) {
     case MCU_OP_CONV2D: {
+      /* a conv on a fast kernel (select-kernels' family, recorded on the layer): the kernel cost model's estimate */
+      mcu_ksel_shape_t ks;
+      if (l->kernel_family > MCU_KF_SCALAR && (mcu_tfl_ksel_shape(p, l, &ks) || mcu_onnx_ksel_shape(p, l, &ks))) {
+        const int64_t c = mcu_ksel_cost(&ks, (mcu_kfamily_t)l->kernel_family, l->kernel_tile[0], l->kernel_tile[1]);
+        if (c >= 0) {
+          total += c;
+          break;
+        }
+      }
       const mcu_tensor_t *w = &p->tensors[l->inputs[1]];
       int64_t k = w->rank == 4 ? w->shape[1] * w->shape[2] : 1;
       int depthwise = l->groups > 1 && l->groups == in->shape[in->rank - 1];

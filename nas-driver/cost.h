@@ -67,10 +67,13 @@ mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedul
  * with the least SRAM. A schedule the compiler refuses is skipped (an error only when all are refused). */
 mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *out_cost);
 
-/* The instruction model (replaceable by the kernel issue's cost model): instructions per MAC by layer kind: 1x1
- * conv 4, depthwise 8, other conv 5, fully connected / matmul 3, fused inverted-residual block 5; add/sub/mul 6 per
- * output element, pooling/mean 2 per input element, anything else 2 per MAC and per output element. Calibrated
- * against `mcunet-run --count` of the five zoo exports (docs/nas.md: within 5% of each). */
+/* The instruction model: a conv that select-kernels put on a fast kernel (pointwise, im2col, first, depthwise: the
+ * layer's kernel_family) counts the kernel cost model's estimate (mcu_ksel_cost, runtime/kernels/kernel_select.c);
+ * otherwise instructions per MAC by layer kind: 1x1 conv 4, depthwise 8, other conv 5 (the scalar loops), fully
+ * connected / matmul 3, fused inverted-residual block 5; add/sub/mul 6 per output element, pooling/mean 2 per input
+ * element, anything else 2 per MAC and per output element. The per-MAC figures were calibrated against
+ * `mcunet-run --count` of the five zoo exports when their convs ran the scalar loops (docs/nas.md); with the fast
+ * kernels the estimate is 11-26% above the measured counts (docs/benchmarks.md). */
 int64_t nas_instructions_estimate(const mcu_program_t *p);
 /* The code model: 2 KB (run loop, helpers) plus 1,200 bytes per lowered layer (each call is a specialised copy of
  * its kernel). An upper bound on the five zoo exports (their code is 720-1,100 bytes per layer, docs/nas.md), so a

@@ -10,10 +10,10 @@
 #include "lower.h"
 #include "passes.h"
 
-/* Algorithm: for each mcu.conv2d and mcu.fully_connected of @main that lowers to an int8 TF Lite layer, the op is
- * lowered alone (compiler/lower.c's mcu_lower_op_kernel, the shapes and constants code generation will see), and
- * the cost model of runtime/kernels/kernel_select.c estimates the executed instructions of every applicable kernel
- * family and register tile; the cheapest is recorded on the op:
+/* Algorithm: for each mcu.conv2d and mcu.fully_connected of @main that lowers to an int8 TF Lite or ONNX layer,
+ * the op is lowered alone (compiler/lower.c's mcu_lower_op_kernel, the shapes and constants code generation will
+ * see), and the cost model of runtime/kernels/kernel_select.c estimates the executed instructions of every
+ * applicable kernel family and register tile; the cheapest is recorded on the op:
  *   mcu.kernel = "pointwise" | "im2col" | "first" | "fc" | "scalar" | "depthwise"  (the family)
  *   mcu.im2col = "none" | "partial"       (partial: tile_n columns at a time in the layer's scratch)
  *   mcu.tile = array<i64: M, N>           (register tile: output channels x pixels; 0, 0 without one)
@@ -23,8 +23,10 @@
  * the family applies to take it (with that tile when it applies); the others keep the cost model's choice. The
  * lowering reads mcu.kernel / mcu.tile into the layer and the prepare functions follow them. Why a pass: the choice
  * is visible in the IR (lit tests, --dump-after) and made once, before plan-memory sizes each layer's scratch from
- * it. Weakness: the cost model's figures are per-loop estimates, not measurements; ONNX-numerics and float convs
- * have one kernel each and get no attribute. */
+ * it. ONNX-numerics int8 convs take part too (runtime/kernels/prepare_onnx_conv.c: the same kernels with ONNX's
+ * epilogue; a layer whose numerics the fast kernels cannot reproduce exactly can only get "scalar", cg_conv.c).
+ * Weakness: the cost model's figures are per-loop estimates, not measurements; float convs have one kernel each
+ * and get no attribute. */
 
 static void remove_attrs(MlirOperation op) {
   static const char *const names[] = {"mcu.kernel", "mcu.im2col", "mcu.tile", "mcu.unroll", "mcu.kernel_cost"};

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "k_fixedpoint.h"
+#include "k_onnx_rq.h"
 #include "k_tflite.h"
 
 #if defined(__ARM_FEATURE_DSP)
@@ -136,8 +137,15 @@ static inline int32_t mcu_dw_mbqm(int32_t x, int32_t m, int32_t shift) {
   return mcu_fx_mbqm(x, m, shift);
 }
 
-/* The output byte of accumulator acc (bias included) for a channel with multiplier m and shift s. */
+/* The output byte of accumulator acc (bias included) for a channel with multiplier m and shift s. With d->onnx_rq
+ * (a compile-time constant of the layer) m holds the bits of the channel's float32 multiplier
+ * (mcu_ref_requant_scale) and the output is mcu_onnx_rq's (prepare_onnx_conv.c checks mcu_onnx_rq_short_ok). */
 static inline int8_t mcu_dw_out(const mcu_k_conv_params_t *d, int32_t acc, int32_t m, int32_t s) {
+  if (d->onnx_rq) {
+    float mf;
+    memcpy(&mf, &m, sizeof mf);
+    return (int8_t)mcu_onnx_rq(acc, mf, d->output_offset, d->act_min, d->act_max);
+  }
   const int32_t v = mcu_dw_mbqm(acc, m, s) + d->output_offset;
   return (int8_t)mcu_fx_clamp(v, d->act_min, d->act_max);
 }

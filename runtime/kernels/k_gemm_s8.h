@@ -28,6 +28,7 @@
 
 #include "k_dsp.h"
 #include "k_fixedpoint.h"
+#include "k_onnx_rq.h"
 #include "k_tflite.h"
 
 /* Every helper of the core is forced inline: each call site then sees its layer's constant shapes (trip counts,
@@ -361,7 +362,11 @@ MCU_GEMM_INLINE void mcu_gemm_dot4_direct(const int8_t *w, const int8_t *x, int3
 #define MCU_GEMM_RQ_EXACT 0
 #define MCU_GEMM_RQ_SAT 1
 #define MCU_GEMM_RQ_FAST 2
-#define MCU_GEMM_RQ_MMLA 3
+/* MCU_GEMM_RQ_ONNX: ONNX's float32 requantization (mcu_onnx_rq, k_onnx_rq.h): mult[o] holds the bits of the float
+ * multiplier of mcu_ref_requant_scale, shift[o] is 0, output_offset is the output zero point (prepare_onnx_conv.c
+ * checks mcu_onnx_rq_short_ok for every channel's accumulator bound). */
+#define MCU_GEMM_RQ_ONNX 3 /* below MCU_GEMM_RQ_MMLA: the MMLA modes are tested with >= */
+#define MCU_GEMM_RQ_MMLA 4
 #define MCU_GEMM_RQ_MMLA_R0 64 /* + R, 1 <= R <= 31 */
 
 typedef struct mcu_gemm_rq {
@@ -404,6 +409,11 @@ MCU_GEMM_INLINE mcu_gemm_rq_t mcu_gemm_rq(const int32_t *tab, int32_t o_count, i
 
 MCU_GEMM_INLINE int8_t mcu_gemm_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
                                         const mcu_k_conv_params_t *q) {
+  if (mode == MCU_GEMM_RQ_ONNX) {
+    float m;
+    memcpy(&m, &r->mult, sizeof m);
+    return (int8_t)mcu_onnx_rq(acc, m, q->output_offset, q->act_min, q->act_max);
+  }
   int32_t v;
   if (mode >= MCU_GEMM_RQ_MMLA) { /* the output offset is inside the nudge */
     const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), r->mult, r->nudge);

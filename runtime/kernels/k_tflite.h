@@ -27,6 +27,9 @@ typedef struct mcu_k_conv_params {
   int32_t output_offset;     /* output zero point (int8) */
   int32_t act_min, act_max;  /* stored output range (int8) */
   float fact_min, fact_max;  /* output range (float32) */
+  int32_t onnx_rq;           /* 0: TF Lite's requantization; 1 (ONNX-numerics int8 layers on the depthwise kernel,
+                                prepare_onnx_conv.c): ONNX's float32 one, mult[o] holding the float multiplier's bits
+                                (mcu_dw_out, k_conv_dw.h) */
 } mcu_k_conv_params_t;
 
 /* FULLY_CONNECTED: input rows [batches, depth], weight [units, depth], bias [units] (in2 may be NULL),

@@ -238,7 +238,7 @@ static void requant_modes(void) {
     const int mmla = mcu_gemm_mmla_ok(amax, mult, shift, off);
     g_mmla_cases += mmla;
     for (int32_t mode = MCU_GEMM_RQ_EXACT; mode <= MCU_GEMM_RQ_MMLA + 1; ++mode) {
-      if ((mode == MCU_GEMM_RQ_FAST && shift > -2) || (mode >= MCU_GEMM_RQ_MMLA && !mmla)) continue;
+      if (mode == MCU_GEMM_RQ_ONNX || (mode == MCU_GEMM_RQ_FAST && shift > -2) || (mode >= MCU_GEMM_RQ_MMLA && !mmla)) continue;
       const int32_t m = mode == MCU_GEMM_RQ_MMLA + 1 ? MCU_GEMM_RQ_MMLA_R0 - shift : mode; /* the uniform form */
       const mcu_gemm_rq_t r = mcu_gemm_rq(m >= MCU_GEMM_RQ_MMLA ? rec : tab, 1, 0, m, &q);
       const int32_t got = mcu_gemm_requant(acc, &r, m, &q);

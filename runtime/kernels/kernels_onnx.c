@@ -14,6 +14,9 @@
  * arithmetic has no numerics variant), or float-only ops (matmul, leaky relu, hard sigmoid, batch norm) of any
  * numerics. */
 const mcu_kernel_entry_t mcu_kernels_onnx[] = {
+    {"mcu_k_conv_dw_s8", mcu_k_conv_dw_s8, mcu_onnx_match_conv_dw_s8, mcu_onnx_prepare_conv_dw_s8},
+    {"mcu_k_conv_pw_s8", mcu_k_conv_pw_s8, mcu_onnx_match_conv_pw_s8, mcu_onnx_prepare_conv_pw_s8},
+    {"mcu_k_conv_im2col_s8", mcu_k_conv_im2col_s8, mcu_onnx_match_conv_im2col_s8, mcu_onnx_prepare_conv_im2col_s8},
     {"mcu_k_qladd_q8", mcu_k_qladd_q8, mcu_onnx_match_qladd, mcu_onnx_prepare_qladd},
     {"mcu_k_qlmul_q8", mcu_k_qlmul_q8, mcu_onnx_match_qlmul, mcu_onnx_prepare_qlmul},
     {"mcu_k_qlavgpool_q8", mcu_k_qlavgpool_q8, mcu_onnx_match_qlavgpool, mcu_onnx_prepare_qlavgpool},

@@ -47,6 +47,19 @@ MCU_ONNX_ENTRY(leaky_relu_f32);
 MCU_ONNX_ENTRY(hard_sigmoid_f32);
 MCU_ONNX_ENTRY(batch_norm_f32);
 
+/* Int8 convolutions on the fast kernels with ONNX's float32 epilogue (prepare_onnx_conv.c): GEMM core (pointwise,
+ * im2col / first layer) and depthwise. Layers they do not match keep the scalar loop nest of targets/cg_conv.c. */
+MCU_ONNX_ENTRY(conv_pw_s8);
+MCU_ONNX_ENTRY(conv_im2col_s8);
+MCU_ONNX_ENTRY(conv_dw_s8);
+struct mcu_ksel_shape;
+struct mcu_ksel_choice;
+/* The layer as the cost model sees it; 0 when l is no int8 ONNX-numerics conv. fast_numerics is 1 only when the
+ * fast kernels are exact for it (filter zero point 0, constant filter and bias, accumulator bound). */
+int mcu_onnx_ksel_shape(const mcu_program_t *p, const mcu_layer_t *l, struct mcu_ksel_shape *out);
+/* The layer's kernel family and tile: the recorded one (select-kernels) when it applies, else the cost model's. */
+struct mcu_ksel_choice mcu_onnx_kernel_choice(const mcu_program_t *p, const mcu_layer_t *l);
+
 /* Float32 layers of ONNX numerics that the TF Lite and misc groups' float kernels run unchanged (float arithmetic
  * has no numerics variant): conv, fully connected, add/sub/mul, pooling, mean, softmax, log softmax, logistic,
  * hard swish (prepare_onnx_float.c). */
