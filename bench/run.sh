@@ -3,12 +3,13 @@
 # code bytes and the ratio to TF Lite Micro + CMSIS-NN for the shared real models, as Markdown.
 #
 # Usage: bench/run.sh [--build DIR] [--shared DIR] [--target cortex-m7|cortex-m4] [--board NAME|none] [--out FILE]
-#                     [--top N] [MODEL...]
+#                     [--top N] [--no-configs] [MODEL...]
 #   MODEL: a stem of SHARED/models/tflite/MODEL.tflite (default: every one of them).
 #   --build DIR   the build directory with bin/mcunet-run (default: build)
 #   --shared DIR  the shared directory (default: ../shared, else /work/shared)
 #   --out FILE    write the Markdown there (default: stdout)
 #   --top N       slowest layers listed per model (default 5)
+#   --no-configs  skip the MCUNet configurations (bench/configs.sh, about a minute per target)
 #   --board NAME  compile for that board (mcunetc --board: the fastest memory schedule that fits its SRAM, and the
 #                 fit checked); default stm32f746 for cortex-m7 (the board of ../shared/docs/anchors.md), stm32f412
 #                 for cortex-m4; `none`: no board (the least-memory schedule: every inverted-residual block streamed)
@@ -32,6 +33,7 @@ shared=
 target=cortex-m7
 out=
 top=5
+configs=1
 board=
 models=()
 while (($#)); do
@@ -41,6 +43,7 @@ while (($#)); do
     --target) target=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --top) top=$2; shift 2 ;;
+    --no-configs) configs=0; shift ;;
     --board) board=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
@@ -171,9 +174,13 @@ done
   echo "|---|---|---|---|---|"
   cat "$onebyone"
   echo
-  cbargs=()
-  [[ $board != none ]] && cbargs=(--board "$board")
-  bash "$here/configs.sh" --build "$build" --shared "$shared" --target "$target" "${cbargs[@]}" || status=1
+  if ((configs)); then
+    cbargs=()
+    [[ $board != none ]] && cbargs=(--board "$board")
+    bash "$here/configs.sh" --build "$build" --shared "$shared" --target "$target" "${cbargs[@]}" || status=1
+  else
+    echo "MCUNet configurations: not measured (--no-configs; bench/configs.sh measures them)."
+  fi
 } > "$w/out.md"
 if [[ -n $out ]]; then cp "$w/out.md" "$out"; else cat "$w/out.md"; fi
 exit $status

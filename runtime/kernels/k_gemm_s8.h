@@ -134,10 +134,20 @@ MCU_GEMM_INLINE void mcu_gemm_fill(uint32_t *blk, int32_t tn, int32_t j, int32_t
 #define MCU_GEMM_1X4_OUT                                                                                               \
   [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp), [b] "+r"(b), [wa] "=&r"(wa),              \
       [wb] "=&r"(wb), "=&r"(t0), "=&r"(t1), "=&r"(t2), "=&r"(t3)
-/* The body repeated n times, no loop (n a literal). */
+/* The body repeated n times, no loop (n a literal). The copies are spelled out by the preprocessor, not by the
+ * assembler's .rept: LLVM sizes inline assembly by its statements, and a .rept block it would count once pushes
+ * literal-pool loads (VLDR of float constants) out of their +-1 KiB range ("out of range pc-relative fixup"). */
+#define MCU_GEMM_REP_1(x) x
+#define MCU_GEMM_REP_2(x) x x
+#define MCU_GEMM_REP_3(x) MCU_GEMM_REP_2(x) x
+#define MCU_GEMM_REP_4(x) MCU_GEMM_REP_2(x) MCU_GEMM_REP_2(x)
+#define MCU_GEMM_REP_5(x) MCU_GEMM_REP_4(x) x
+#define MCU_GEMM_REP_6(x) MCU_GEMM_REP_4(x) MCU_GEMM_REP_2(x)
+#define MCU_GEMM_REP_7(x) MCU_GEMM_REP_4(x) MCU_GEMM_REP_3(x)
+#define MCU_GEMM_REP_8(x) MCU_GEMM_REP_4(x) MCU_GEMM_REP_4(x)
 #define MCU_GEMM_1X4_UNROLLED(n)                                                                                       \
   case n:                                                                                                              \
-    __asm__ volatile(".rept " #n "\n\t" MCU_GEMM_1X4_BODY ".endr\n\t" : MCU_GEMM_1X4_OUT : : "memory");               \
+    __asm__ volatile(MCU_GEMM_REP_##n(MCU_GEMM_1X4_BODY) : MCU_GEMM_1X4_OUT : : "memory");                             \
     break;
 
 /* Accumulates one filter row w (k int8) against the 4 columns of a block (tn = 4). On the DSP target the groups
