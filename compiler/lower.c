@@ -12,6 +12,7 @@
 #include "context.h"
 #include "kernel_call.h"
 #include "kernel_select.h"
+#include "op_memo.h"
 #include "prepare_onnx.h"
 #include "prepare_tflite.h"
 
@@ -713,12 +714,111 @@ mcu_status_t mcu_lower_op_kernel(MlirOperation op, mcu_op_kernel_t *out_info) {
   return mcu_lower_op_kernel_view(op, NULL, out_info);
 }
 
+/* Attributes that lowering an op alone never reads (lower_op with L->alone: no plan, no patch stage, names
+ * only in messages), left out of the memo key so that plan-memory's and patch-stages' marks do not make an
+ * unchanged question look new. An attribute lowering alone starts to read must leave this list. */
+#define IGNORED(name)                                                                                                  \
+  { name, sizeof name - 1 }
+static const struct {
+  const char *name;
+  size_t length;
+} alone_ignored[] = {IGNORED("mcu.offset"),       IGNORED("mcu.live"),  IGNORED("mcu.pool"),
+                     IGNORED("mcu.scratch_pool"), IGNORED("mcu.patch"), IGNORED("mcu.patch_bytes"),
+                     IGNORED("mcu.patch_buf"),    IGNORED("mcu.name"),  IGNORED("mcu.step")};
+#undef IGNORED
+enum { OP_KEY_CAP = 512 };
+
+/* Whether attribute `name` is in alone_ignored (a key is built per question: no strlen, "mcu." checked first). */
+static int alone_ignores(MlirIdentifier name) {
+  MlirStringRef r = mlirIdentifierStr(name);
+  if (r.length < 8 || memcmp(r.data, "mcu.", 4)) return 0;
+  for (size_t k = 0; k < sizeof alone_ignored / sizeof alone_ignored[0]; ++k)
+    if (alone_ignored[k].length == r.length && !memcmp(alone_ignored[k].name, r.data, r.length)) return 1;
+  return 0;
+}
+
+/* Appends op's name and its attributes but the ignored ones, as uniqued pointers; 0 when key is full. */
+static int key_op(MlirOperation op, uintptr_t *key, size_t *n) {
+  const intptr_t na = mlirOperationGetNumAttributes(op);
+  if (*n + 2 + 2 * (size_t)na > OP_KEY_CAP) return 0;
+  key[(*n)++] = (uintptr_t)mlirOperationGetName(op).ptr;
+  size_t count_at = (*n)++, kept = 0;
+  for (intptr_t i = 0; i < na; ++i) {
+    MlirNamedAttribute a = mlirOperationGetAttribute(op, i);
+    if (alone_ignores(a.name)) continue;
+    key[(*n)++] = (uintptr_t)a.name.ptr;
+    key[(*n)++] = (uintptr_t)a.attribute.ptr;
+    kept++;
+  }
+  key[count_at] = kept;
+  return 1;
+}
+
+/* Algorithm: the memo key of one mcu_lower_op_kernel_view question: everything the answer depends on, as
+ * MLIR-uniqued pointers (names, attributes and types live as long as the context and are equal exactly when
+ * their pointers are): the view, op's name and attributes (mcu.kernel and mcu.inplace, which the passes change
+ * between their questions, included), its result types, and per operand its type, the first operand that is the
+ * same value (lowering shares one tensor) and, for a constant, the constant's own name and attributes (its data)
+ * and whether it has uses. Why: the passes ask five times about each conv, and the answer costs a lowering and a
+ * kernel prepare. Weakness: it trusts that lower_op reads nothing else of the IR (no users, no parents) when
+ * lowering alone; the list of ignored attributes above must follow lower_op. Returns the length, 0 when the key
+ * does not fit (then the question is answered without the memo). */
+static size_t op_key(MlirOperation op, const mcu_op_view_t *view, uintptr_t *key) {
+  size_t n = 0;
+  key[n++] = view != NULL;
+  if (view) {
+    const int32_t f[] = {view->in_h,   view->in_w,   view->out_h,  view->out_w,
+                         view->pad[0], view->pad[1], view->pad[2], view->pad[3]};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) key[n++] = (uintptr_t)(uint32_t)f[i];
+  }
+  if (!key_op(op, key, &n)) return 0;
+  const intptr_t nr = mlirOperationGetNumResults(op), no = mlirOperationGetNumOperands(op);
+  if (n + 2 + (size_t)nr > OP_KEY_CAP) return 0;
+  key[n++] = (uintptr_t)nr;
+  for (intptr_t i = 0; i < nr; ++i) key[n++] = (uintptr_t)mlirValueGetType(mlirOperationGetResult(op, i)).ptr;
+  key[n++] = (uintptr_t)no;
+  for (intptr_t i = 0; i < no; ++i) {
+    if (n + 3 > OP_KEY_CAP) return 0;
+    MlirValue v = mlirOperationGetOperand(op, i);
+    intptr_t same = i;
+    for (intptr_t j = 0; j < i; ++j)
+      if (mlirValueEqual(mlirOperationGetOperand(op, j), v)) {
+        same = j;
+        break;
+      }
+    key[n++] = (uintptr_t)mlirValueGetType(v).ptr;
+    key[n++] = (uintptr_t)same;
+    if (!mlirValueIsABlockArgument(v) && mcu_op_is(mlirOpResultGetOwner(v), "mcu.constant")) {
+      key[n++] = mcu_value_num_uses(v) == 0 ? 2 : 1;
+      if (!key_op(mlirOpResultGetOwner(v), key, &n)) return 0;
+    } else {
+      key[n++] = 0;
+    }
+  }
+  return n;
+}
+
+static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info);
+
 mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
   memset(out_info, 0, sizeof *out_info);
   /* A constant makes no layer (handled = 0); answering without copying its data matters because schedule asks
    * about every op, and expanding each splat filter only to drop it was a tenth of a cost query. A malformed
    * constant is still refused, by the module's lowering. */
   if (mcu_op_is(op, "mcu.constant")) return NULL;
+  mcu_op_memo_t *memo = mcu_op_memo_current();
+  if (!memo) return lower_op_kernel_view(op, view, out_info);
+  uintptr_t key[OP_KEY_CAP];
+  const size_t n = op_key(op, view, key);
+  if (n && mcu_op_memo_get(memo, key, n, out_info)) return NULL;
+  mcu_status_t s = lower_op_kernel_view(op, view, out_info);
+  /* Errors are not kept: the pass that asked fails and the compile ends. A failed put only loses the memo. */
+  if (!s && n) (void)mcu_op_memo_put(memo, key, n, out_info);
+  return s;
+}
+
+/* The answer itself, without the memo. */
+static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
   lowering_t L = {0};
   L.alone = 1;
   L.p = calloc(1, sizeof *L.p);

@@ -16,6 +16,7 @@
 #include "context.h"
 #include "lower.h"
 #include "mcunet_mlir.h"
+#include "op_memo.h"
 #include "memory_svg.h"
 #include "onnx_import.h"
 #include "kernel_select.h"
@@ -261,6 +262,7 @@ struct mcu_compiler_ctx {
   MlirPassManager pipelines[PIPE_KEYS]; /* null until first used */
   pipe_step_t steps[PIPE_LEN];          /* one per pipeline position */
   const char *running;                  /* the pass last started: named when the pipeline fails */
+  mcu_op_memo_t *memo;                  /* mcu_lower_op_kernel's answers during one pipeline run, then cleared */
 };
 
 static void step_noop(void *user_data) { (void)user_data; }
@@ -292,6 +294,11 @@ mcu_status_t mcu_compiler_ctx_create(mcu_compiler_ctx_t **out_owned_ctx) {
   }
   /* every pass runs on the whole module: a thread pool would only add the verifier's hand-offs */
   mlirContextEnableMultithreading(c->mlir, false);
+  if (!(c->memo = mcu_op_memo_create(sizeof(mcu_op_kernel_t)))) {
+    mlirContextDestroy(c->mlir);
+    free(c);
+    return mcu_status_errorf("out of memory");
+  }
   for (size_t i = 0; i < PIPE_LEN; ++i) c->steps[i] = (pipe_step_t){mcu_pass_lookup(pipeline[i]), &c->running};
   *out_owned_ctx = c;
   return NULL;
@@ -302,6 +309,7 @@ void mcu_compiler_ctx_destroy(mcu_compiler_ctx_t *owned_ctx) {
   for (int k = 0; k < PIPE_KEYS; ++k)
     if (owned_ctx->pipelines[k].ptr) mlirPassManagerDestroy(owned_ctx->pipelines[k]);
   mlirContextDestroy(owned_ctx->mlir);
+  mcu_op_memo_destroy(owned_ctx->memo);
   free(owned_ctx);
 }
 
@@ -341,7 +349,7 @@ static mcu_status_t run_pipeline_dumping(MlirContext ctx, MlirModule module, int
 }
 
 /* Without --dump-after: the whole pipeline in one pass manager, built once per key and kept in the context. */
-static mcu_status_t run_pipeline(mcu_compiler_ctx_t *c, MlirModule module, const mcu_compile_options_t *o) {
+static mcu_status_t run_pipeline_passes(mcu_compiler_ctx_t *c, MlirModule module, const mcu_compile_options_t *o) {
   int key = pipeline_key(o);
   if (o->dump_after) return run_pipeline_dumping(c->mlir, module, key, o->dump_after);
   if (!c->pipelines[key].ptr) {
@@ -356,6 +364,25 @@ static mcu_status_t run_pipeline(mcu_compiler_ctx_t *c, MlirModule module, const
     return c->running ? mcu_status_errorf("pass %s failed", c->running)
                       : mcu_status_errorf("the pass pipeline failed before its first pass");
   return NULL;
+}
+
+/* The pipeline with the context's memo of single-op kernel answers installed (compiler/op_memo.h: the passes
+ * ask mcu_lower_op_kernel about each conv several times), emptied when the pipeline ends: its keys are the IR's
+ * uniqued attributes and types, valid for this context only, and one compile's answers are no use to the next. */
+/* The environment variable MCUNET_OP_MEMO=off runs without the memo (to measure it), =stats prints its hits and
+ * misses per compile on stderr. */
+static mcu_status_t run_pipeline(mcu_compiler_ctx_t *c, MlirModule module, const mcu_compile_options_t *o) {
+  const char *env = getenv("MCUNET_OP_MEMO");
+  mcu_op_memo_t *prev = mcu_op_memo_install(env && !strcmp(env, "off") ? NULL : c->memo);
+  mcu_status_t s = run_pipeline_passes(c, module, o);
+  mcu_op_memo_install(prev);
+  if (env && !strcmp(env, "stats")) {
+    uint64_t hits, misses;
+    mcu_op_memo_stats(c->memo, &hits, &misses);
+    fprintf(stderr, "op memo: %llu hits, %llu misses\n", (unsigned long long)hits, (unsigned long long)misses);
+  }
+  mcu_op_memo_clear(c->memo);
+  return s;
 }
 
 /* Runs the pipeline on an imported module and keeps it (for --emit=mlir) or lowers it; the module is destroyed

@@ -1,0 +1,40 @@
+/* op_memo.h: a per-compile memo of mcu_lower_op_kernel's answers (the passes ask about the same op repeatedly). */
+#ifndef MCUNET_COMPILER_OP_MEMO_H
+#define MCUNET_COMPILER_OP_MEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A table from a key (a sequence of machine words, see compiler/lower.c's op_key: the op's name, attributes,
+ * operand and result types and constant operands, all MLIR-uniqued pointers, so equal words mean equal
+ * content) to a fixed-size answer of `value_size` bytes. Keys are compared word for word, never by hash
+ * alone. */
+typedef struct mcu_op_memo mcu_op_memo_t;
+
+/* Creates an empty memo for answers of value_size bytes (1..256); NULL when out of memory. */
+mcu_op_memo_t *mcu_op_memo_create(size_t value_size);
+void mcu_op_memo_destroy(mcu_op_memo_t *owned_memo);
+/* Forgets every entry (keeps the allocations for the next compile). */
+void mcu_op_memo_clear(mcu_op_memo_t *memo);
+/* Copies the answer stored for key[0..n) into out_value and returns 1, or returns 0 when absent. */
+int mcu_op_memo_get(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *out_value);
+/* Stores value for key[0..n) (replacing an equal key's answer); returns 0 on success, -1 when out of memory (the
+ * memo is unchanged and still usable). */
+int mcu_op_memo_put(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, const void *value);
+/* Lookups and misses since the last clear (tests and profiling). */
+void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
+
+/* The memo mcu_lower_op_kernel uses on this thread (NULL: none, every question is answered afresh). The
+ * compiler installs its context's memo around the pass pipeline and clears it afterwards (compiler/mcunet.c);
+ * returns the previously installed memo so calls nest. */
+mcu_op_memo_t *mcu_op_memo_install(mcu_op_memo_t *memo);
+mcu_op_memo_t *mcu_op_memo_current(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
