@@ -856,6 +856,7 @@ static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *
                                 mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
   if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
     mcu_kernel_call_t call;
+    p->sizes_only = 1;
     s = mcu_kernel_prepare(p, &p->layers[0], &call);
     if (!s) {
       out_info->handled = 1;

@@ -205,6 +205,10 @@ typedef struct mcu_program {
   mcu_pool_t pools[MCU_MAX_POOLS];
   int num_patch_stages;
   mcu_patch_stage_t patch_stages[MCU_MAX_PATCH_STAGES];
+  /* Set on the one-op programs of single-op queries (mcu_lower_op_kernel_view), which read only a kernel call's
+   * scratch_bytes and inplace_mask: a prepare function may then leave the contents of its aux tables unset (their
+   * sizes must stay right). Never set for a program that is compiled. */
+  int sizes_only;
 } mcu_program_t;
 
 /* Bytes of one element of `dt`. */
