@@ -287,8 +287,25 @@ static inline int8_t dw_out_q(const mcu_k_conv_params_t *p, int32_t acc, const d
  * It applies when every channel of the slice passes mcu_gemm_mmla_ok with the accumulator bound |bias| + 255 sum |w|
  * (|x + input_offset| <= 255); about 5 instructions per output against ~9 for dw16_rq_fast plus its branch. */
 typedef struct dw_mmla {
-  int32_t m[4], c[4], r[4];
+  int32_t mc[4][2]; /* {m, C} of channel k: one LDRD (offset 8 k) */
+  int32_t r[4];     /* R of channels 0-1, 2-3: one LDRD each (offsets 32, 40) */
+  int32_t b[4];     /* the slice's accumulator start values bs (offsets 48, 56) */
 } dw_mmla_t;
+_Static_assert(offsetof(dw_mmla_t, r) == 32 && offsetof(dw_mmla_t, b) == 48, "the DW_LDRD offsets below");
+
+/* a = the word at byte offset OFF (a literal multiple of 4, at most 1020) of *base, b = the next one: one LDRD on
+ * Thumb-2. Why: as plain loads LLVM promotes the slice's constants to values, spills them and reloads each with
+ * its own LDR; the asm keeps them in memory (its operand reads the whole *base) and brings two per instruction.
+ * Weakness: the compiler cannot schedule or fold what is inside the asm. */
+#if defined(__thumb2__)
+#define DW_LDRD(base, OFF, a, b) __asm__("ldrd %0, %1, [%2, #" #OFF "]" : "=r"(a), "=r"(b) : "r"(base), "m"(*(base)))
+#else
+#define DW_LDRD(base, OFF, a, b)                                                                                  \
+  do {                                                                                                            \
+    memcpy(&(a), (const char *)(base) + (OFF), 4);                                                                \
+    memcpy(&(b), (const char *)(base) + (OFF) + 4, 4);                                                            \
+  } while (0)
+#endif
 
 /* Fills q for the cn channels c0.. of a slice; 0 when a channel does not qualify (then q is not used). */
 static inline int dw_mmla_make(const mcu_k_conv_params_t *p, const int8_t *w, const int32_t *mult, const int32_t *shift,
@@ -301,15 +318,15 @@ static inline int dw_mmla_make(const mcu_k_conv_params_t *p, const int8_t *w, co
       amax += 255 * (int64_t)(v < 0 ? -v : v);
     }
     if (!mcu_gemm_mmla_ok(amax, mult[c0 + k], shift[c0 + k], p->output_offset)) return 0;
-    q->m[k] = mult[c0 + k], q->r[k] = -shift[c0 + k];
-    q->c[k] = mcu_gemm_mmla_nudge(q->r[k], p->output_offset);
+    q->mc[k][0] = mult[c0 + k], q->r[k] = -shift[c0 + k];
+    q->mc[k][1] = mcu_gemm_mmla_nudge(q->r[k], p->output_offset);
   }
   return 1;
 }
 
-static inline int8_t dw_out_mmla(const mcu_k_conv_params_t *p, int32_t acc, const dw_mmla_t *q, int32_t k) {
-  const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), q->m[k], q->c[k]);
-  const int32_t v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), q->r[k]);
+static inline int8_t dw_out_mmla(const mcu_k_conv_params_t *p, int32_t acc, int32_t m, int32_t c, int32_t r) {
+  const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), m, c);
+  const int32_t v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), r);
   return (int8_t)mcu_fx_clamp(v, p->act_min, p->act_max);
 }
 
@@ -340,7 +357,12 @@ static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_con
                                                                  const int32_t *bs, const dw16_rq_t *rq,
                                                                  const dw_mmla_t *mm, int8_t *out) {
   const int32_t kh = p->kh, kw = p->kw, step = p->dilation_w * 4;
-  int32_t a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
+  int32_t a0, a1, a2, a3;
+  if (mm) {
+    DW_LDRD(mm, 48, a0, a1);
+    DW_LDRD(mm, 56, a2, a3);
+  } else
+    a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
   const int8_t *base = ring + (ptrdiff_t)x0 * 4;
   const dw_wpair_t *wp = wq;
   for (int32_t ky = 0; ky < kh; ++ky)
@@ -355,10 +377,12 @@ static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_con
       a3 = dw_smlatt(o, w13, a3);
     }
   MCU_DW_KEEP4(a0, a1, a2, a3);
-  if (mm)
-    mcu_dw_store4(out, dw_out_mmla(p, a0, mm, 0), dw_out_mmla(p, a1, mm, 1), dw_out_mmla(p, a2, mm, 2),
-                  dw_out_mmla(p, a3, mm, 3));
-  else
+  if (mm) {
+    mcu_dw_store4(out, dw_out_mmla(p, a0, mm->mc[0][0], mm->mc[0][1], mm->r[0]),
+                  dw_out_mmla(p, a1, mm->mc[1][0], mm->mc[1][1], mm->r[1]),
+                  dw_out_mmla(p, a2, mm->mc[2][0], mm->mc[2][1], mm->r[2]),
+                  dw_out_mmla(p, a3, mm->mc[3][0], mm->mc[3][1], mm->r[3]));
+  } else
     mcu_dw_store4(out, dw_out_q(p, a0, &rq[0]), dw_out_q(p, a1, &rq[1]), dw_out_q(p, a2, &rq[2]),
                   dw_out_q(p, a3, &rq[3]));
 }
@@ -389,7 +413,7 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
         wq[t].a = ((uint32_t)(int32_t)wt[0] & 0xffffu) | (uint32_t)(int32_t)wt[2 * T] << 16;
         wq[t].b = ((uint32_t)(int32_t)wt[T] & 0xffffu) | (uint32_t)(int32_t)wt[3 * T] << 16;
       }
-    dw_mmla_t mm;
+    _Alignas(8) dw_mmla_t mm;
     const int mm_ok = cn == 4 && dw_mmla_make(p, w, mult, shift, bias, c0, cn, &mm);
     for (int32_t k = 0; k < cn; ++k) {
       rq[k] = dw16_rq_make(mult[c0 + k], shift[c0 + k]);
@@ -406,6 +430,8 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
           sw += (uint32_t)(int32_t)w[(size_t)(c0 + k) * T + t];
         bs[k] = mcu_fx_i32((uint32_t)bs[k] + sw * (uint32_t)p->input_offset);
       }
+    if (mm_ok)
+      memcpy(mm.b, bs, sizeof mm.b);
     for (int32_t b = 0; b < p->n; ++b) {
       int32_t next = 0;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
