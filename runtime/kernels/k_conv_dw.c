@@ -294,13 +294,14 @@ typedef struct dw_mmla {
 _Static_assert(offsetof(dw_mmla_t, r) == 32 && offsetof(dw_mmla_t, b) == 48, "the DW_LDRD offsets below");
 
 /* a = the word at byte offset OFF (a literal multiple of 4, at most 1020) of *base, b = the next one: one LDRD on
- * Thumb-2. Why: as plain loads LLVM promotes the slice's constants to values, spills them and reloads each with
- * its own LDR; the asm keeps them in memory (its operand reads the whole *base) and brings two per instruction.
- * Weakness: the compiler cannot schedule or fold what is inside the asm. */
+ * Thumb-2; obj is the whole object read (the asm's memory operand, so the compiler keeps its stores before). Why:
+ * as plain loads LLVM promotes the slice's constants to values, spills them and reloads each with its own LDR; the
+ * asm keeps them in memory and brings two per instruction. Weakness: the compiler cannot schedule or fold what is
+ * inside the asm. */
 #if defined(__thumb2__)
-#define DW_LDRD(base, OFF, a, b) __asm__("ldrd %0, %1, [%2, #" #OFF "]" : "=r"(a), "=r"(b) : "r"(base), "m"(*(base)))
+#define DW_LDRD(base, OFF, a, b, obj) __asm__("ldrd %0, %1, [%2, #" #OFF "]" : "=r"(a), "=r"(b) : "r"(base), "m"(obj))
 #else
-#define DW_LDRD(base, OFF, a, b)                                                                                  \
+#define DW_LDRD(base, OFF, a, b, obj)                                                                             \
   do {                                                                                                            \
     memcpy(&(a), (const char *)(base) + (OFF), 4);                                                                \
     memcpy(&(b), (const char *)(base) + (OFF) + 4, 4);                                                            \
@@ -359,23 +360,51 @@ static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_con
   const int32_t kh = p->kh, kw = p->kw, step = p->dilation_w * 4;
   int32_t a0, a1, a2, a3;
   if (mm) {
-    DW_LDRD(mm, 48, a0, a1);
-    DW_LDRD(mm, 56, a2, a3);
+    DW_LDRD(mm, 48, a0, a1, *mm);
+    DW_LDRD(mm, 56, a2, a3, *mm);
   } else
     a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
   const int8_t *base = ring + (ptrdiff_t)x0 * 4;
-  const dw_wpair_t *wp = wq;
-  for (int32_t ky = 0; ky < kh; ++ky)
-    for (int32_t kx = 0; kx < kw; ++kx) {
-      const uint32_t v = mcu_dw_load4(base + rp[ky] + kx * step);
-      const uint32_t e = mcu_dsp_sxtb16(v), o = mcu_dsp_sxtb16_ror8(v);
-      uint32_t w02, w13;
-      dw_ldrd_post(&wp, &w02, &w13);
-      a0 = mcu_dw_smlabb(e, (int32_t)w02, a0);
-      a2 = dw_smlatt(e, w02, a2);
-      a1 = mcu_dw_smlabb(o, (int32_t)w13, a1);
-      a3 = dw_smlatt(o, w13, a3);
-    }
+  /* Tap (ky, kx) with the weight pair w02, w13. */
+#define DW_RING4_TAP(ky, kx, w02, w13)                                                                            \
+  do {                                                                                                            \
+    const uint32_t v_ = mcu_dw_load4(base + rp[ky] + (kx) * step);                                                \
+    const uint32_t e_ = mcu_dsp_sxtb16(v_), o_ = mcu_dsp_sxtb16_ror8(v_);                                         \
+    a0 = mcu_dw_smlabb(e_, (int32_t)(w02), a0);                                                                   \
+    a2 = dw_smlatt(e_, w02, a2);                                                                                  \
+    a1 = mcu_dw_smlabb(o_, (int32_t)(w13), a1);                                                                   \
+    a3 = dw_smlatt(o_, w13, a3);                                                                                  \
+  } while (0)
+  if (kh == 3 && kw == 3) { /* literal LDRD offsets: no pointer to step or reset per pixel */
+    uint32_t w02, w13;
+    DW_LDRD(wq, 0, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(0, 0, w02, w13);
+    DW_LDRD(wq, 8, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(0, 1, w02, w13);
+    DW_LDRD(wq, 16, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(0, 2, w02, w13);
+    DW_LDRD(wq, 24, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(1, 0, w02, w13);
+    DW_LDRD(wq, 32, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(1, 1, w02, w13);
+    DW_LDRD(wq, 40, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(1, 2, w02, w13);
+    DW_LDRD(wq, 48, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(2, 0, w02, w13);
+    DW_LDRD(wq, 56, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(2, 1, w02, w13);
+    DW_LDRD(wq, 64, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(2, 2, w02, w13);
+  } else {
+    const dw_wpair_t *wp = wq;
+    for (int32_t ky = 0; ky < kh; ++ky)
+      for (int32_t kx = 0; kx < kw; ++kx) {
+        uint32_t w02, w13;
+        dw_ldrd_post(&wp, &w02, &w13);
+        DW_RING4_TAP(ky, kx, w02, w13);
+      }
+  }
+#undef DW_RING4_TAP
   MCU_DW_KEEP4(a0, a1, a2, a3);
   if (mm) {
     mcu_dw_store4(out, dw_out_mmla(p, a0, mm->mc[0][0], mm->mc[0][1], mm->r[0]),
