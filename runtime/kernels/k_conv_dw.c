@@ -287,8 +287,26 @@ static inline int8_t dw_out_q(const mcu_k_conv_params_t *p, int32_t acc, const d
  * It applies when every channel of the slice passes mcu_gemm_mmla_ok with the accumulator bound |bias| + 255 sum |w|
  * (|x + input_offset| <= 255); about 5 instructions per output against ~9 for dw16_rq_fast plus its branch. */
 typedef struct dw_mmla {
-  int32_t m[4], c[4], r[4];
+  int32_t mc[4][2]; /* {m, C} of channel k: one LDRD (offset 8 k) */
+  int32_t r[4];     /* R of channels 0-1, 2-3: one LDRD each (offsets 32, 40) */
+  int32_t b[4];     /* the slice's accumulator start values bs (offsets 48, 56) */
 } dw_mmla_t;
+_Static_assert(offsetof(dw_mmla_t, r) == 32 && offsetof(dw_mmla_t, b) == 48, "the DW_LDRD offsets below");
+
+/* a = the word at byte offset OFF (a literal multiple of 4, at most 1020) of *base, b = the next one: one LDRD on
+ * Thumb-2; obj is the whole object read (the asm's memory operand, so the compiler keeps its stores before). Why:
+ * as plain loads LLVM promotes the slice's constants to values, spills them and reloads each with its own LDR; the
+ * asm keeps them in memory and brings two per instruction. Weakness: the compiler cannot schedule or fold what is
+ * inside the asm. */
+#if defined(__thumb2__)
+#define DW_LDRD(base, OFF, a, b, obj) __asm__("ldrd %0, %1, [%2, #" #OFF "]" : "=r"(a), "=r"(b) : "r"(base), "m"(obj))
+#else
+#define DW_LDRD(base, OFF, a, b, obj)                                                                             \
+  do {                                                                                                            \
+    memcpy(&(a), (const char *)(base) + (OFF), 4);                                                                \
+    memcpy(&(b), (const char *)(base) + (OFF) + 4, 4);                                                            \
+  } while (0)
+#endif
 
 /* Fills q for the cn channels c0.. of a slice; 0 when a channel does not qualify (then q is not used). */
 static inline int dw_mmla_make(const mcu_k_conv_params_t *p, const int8_t *w, const int32_t *mult, const int32_t *shift,
@@ -301,45 +319,99 @@ static inline int dw_mmla_make(const mcu_k_conv_params_t *p, const int8_t *w, co
       amax += 255 * (int64_t)(v < 0 ? -v : v);
     }
     if (!mcu_gemm_mmla_ok(amax, mult[c0 + k], shift[c0 + k], p->output_offset)) return 0;
-    q->m[k] = mult[c0 + k], q->r[k] = -shift[c0 + k];
-    q->c[k] = mcu_gemm_mmla_nudge(q->r[k], p->output_offset);
+    q->mc[k][0] = mult[c0 + k], q->r[k] = -shift[c0 + k];
+    q->mc[k][1] = mcu_gemm_mmla_nudge(q->r[k], p->output_offset);
   }
   return 1;
 }
 
-static inline int8_t dw_out_mmla(const mcu_k_conv_params_t *p, int32_t acc, const dw_mmla_t *q, int32_t k) {
-  const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), q->m[k], q->c[k]);
-  const int32_t v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), q->r[k]);
+static inline int8_t dw_out_mmla(const mcu_k_conv_params_t *p, int32_t acc, int32_t m, int32_t c, int32_t r) {
+  const int32_t t = mcu_dsp_smmlar(mcu_dsp_i32((uint32_t)acc << 1), m, c);
+  const int32_t v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), r);
   return (int8_t)mcu_fx_clamp(v, p->act_min, p->act_max);
 }
 
+/* *out_a = (*pp)->a, *out_b = (*pp)->b, then ++*pp: one post-indexed LDRD on Thumb-2. Why: written as plain loads
+ * LLVM promotes the slice's packed weights to 18 values and spills them, reloading each with its own LDR; the asm
+ * keeps them in their array (its address escapes) and brings a tap's pair in one instruction. pp must be 4-byte
+ * aligned. Weakness: the compiler cannot schedule or fold what is inside the asm. */
+typedef struct dw_wpair {
+  uint32_t a, b;
+} dw_wpair_t;
+
+static inline void dw_ldrd_post(const dw_wpair_t **pp, uint32_t *out_a, uint32_t *out_b) {
+#if defined(__thumb2__)
+  __asm__("ldrd %0, %1, [%2], #8" : "=r"(*out_a), "=r"(*out_b), "+r"(*pp) : "m"(**pp));
+#else
+  *out_a = (*pp)->a, *out_b = (*pp)->b;
+  *pp += 1;
+#endif
+}
+
 /* One output pixel of a 4-channel MCU_DW_RING4 slice, complete window: per tap one word brings the 4 channels,
- * SXTAB16 splits them into (c0, c2) and (c1, c3) as int16 with input_offset added, and SMLABB / SMLATT multiply
- * them by the tap's packed weights wq[2 t] = (w0, w2), wq[2 t + 1] = (w1, w3) (int16 pairs). Tap row ky at
- * ring + rp[ky], the window's first column x0 (ring columns). Same products as mcu_k_conv_s8, so the same sums. */
+ * SXTB16 splits them into (c0, c2) and (c1, c3) as int16 (raw bytes: bs holds bias + input_offset * sum w, see
+ * dw_inplace_ring4), and SMLABB / SMLATT multiply them by the tap's packed weights wq[t] = {(w0, w2), (w1, w3)}
+ * (int16 pairs, one LDRD). Tap row ky at ring + rp[ky], the window's first column x0 (ring columns). The sums equal
+ * mcu_k_conv_s8's modulo 2^32 (hence exactly: the true sums fit int32). */
 static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_conv_params_t *p, const int8_t *ring,
-                                                                 const int32_t *rp, int32_t x0, const uint32_t *wq,
+                                                                 const int32_t *rp, int32_t x0, const dw_wpair_t *wq,
                                                                  const int32_t *bs, const dw16_rq_t *rq,
                                                                  const dw_mmla_t *mm, int8_t *out) {
   const int32_t kh = p->kh, kw = p->kw, step = p->dilation_w * 4;
-  const uint32_t off2 = ((uint32_t)p->input_offset & 0xffffu) * 0x10001u;
-  int32_t a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
+  int32_t a0, a1, a2, a3;
+  if (mm) {
+    DW_LDRD(mm, 48, a0, a1, *mm);
+    DW_LDRD(mm, 56, a2, a3, *mm);
+  } else
+    a0 = bs[0], a1 = bs[1], a2 = bs[2], a3 = bs[3];
   const int8_t *base = ring + (ptrdiff_t)x0 * 4;
-  for (int32_t ky = 0; ky < kh; ++ky)
-    for (int32_t kx = 0; kx < kw; ++kx) {
-      const uint32_t v = mcu_dw_load4(base + rp[ky] + kx * step);
-      const uint32_t e = mcu_dw_sxtab16(off2, v), o = mcu_dw_sxtab16(off2, (v >> 8) | (v << 24));
-      const uint32_t w02 = wq[2 * (ky * kw + kx)], w13 = wq[2 * (ky * kw + kx) + 1];
-      a0 = mcu_dw_smlabb(e, (int32_t)w02, a0);
-      a2 = dw_smlatt(e, w02, a2);
-      a1 = mcu_dw_smlabb(o, (int32_t)w13, a1);
-      a3 = dw_smlatt(o, w13, a3);
-    }
+  /* Tap (ky, kx) with the weight pair w02, w13. */
+#define DW_RING4_TAP(ky, kx, w02, w13)                                                                            \
+  do {                                                                                                            \
+    const uint32_t v_ = mcu_dw_load4(base + rp[ky] + (kx) * step);                                                \
+    const uint32_t e_ = mcu_dsp_sxtb16(v_), o_ = mcu_dsp_sxtb16_ror8(v_);                                         \
+    a0 = mcu_dw_smlabb(e_, (int32_t)(w02), a0);                                                                   \
+    a2 = dw_smlatt(e_, w02, a2);                                                                                  \
+    a1 = mcu_dw_smlabb(o_, (int32_t)(w13), a1);                                                                   \
+    a3 = dw_smlatt(o_, w13, a3);                                                                                  \
+  } while (0)
+  if (kh == 3 && kw == 3) { /* literal LDRD offsets: no pointer to step or reset per pixel */
+    uint32_t w02, w13;
+    DW_LDRD(wq, 0, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(0, 0, w02, w13);
+    DW_LDRD(wq, 8, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(0, 1, w02, w13);
+    DW_LDRD(wq, 16, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(0, 2, w02, w13);
+    DW_LDRD(wq, 24, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(1, 0, w02, w13);
+    DW_LDRD(wq, 32, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(1, 1, w02, w13);
+    DW_LDRD(wq, 40, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(1, 2, w02, w13);
+    DW_LDRD(wq, 48, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(2, 0, w02, w13);
+    DW_LDRD(wq, 56, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(2, 1, w02, w13);
+    DW_LDRD(wq, 64, w02, w13, *(const dw_wpair_t(*)[9])wq);
+    DW_RING4_TAP(2, 2, w02, w13);
+  } else {
+    const dw_wpair_t *wp = wq;
+    for (int32_t ky = 0; ky < kh; ++ky)
+      for (int32_t kx = 0; kx < kw; ++kx) {
+        uint32_t w02, w13;
+        dw_ldrd_post(&wp, &w02, &w13);
+        DW_RING4_TAP(ky, kx, w02, w13);
+      }
+  }
+#undef DW_RING4_TAP
   MCU_DW_KEEP4(a0, a1, a2, a3);
-  if (mm)
-    mcu_dw_store4(out, dw_out_mmla(p, a0, mm, 0), dw_out_mmla(p, a1, mm, 1), dw_out_mmla(p, a2, mm, 2),
-                  dw_out_mmla(p, a3, mm, 3));
-  else
+  if (mm) {
+    mcu_dw_store4(out, dw_out_mmla(p, a0, mm->mc[0][0], mm->mc[0][1], mm->r[0]),
+                  dw_out_mmla(p, a1, mm->mc[1][0], mm->mc[1][1], mm->r[1]),
+                  dw_out_mmla(p, a2, mm->mc[2][0], mm->mc[2][1], mm->r[2]),
+                  dw_out_mmla(p, a3, mm->mc[3][0], mm->mc[3][1], mm->r[3]));
+  } else
     mcu_dw_store4(out, dw_out_q(p, a0, &rq[0]), dw_out_q(p, a1, &rq[1]), dw_out_q(p, a2, &rq[2]),
                   dw_out_q(p, a3, &rq[3]));
 }
@@ -360,23 +432,35 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
     const int32_t cn = C - c0 < G ? C - c0 : G;
     /* The slice's weights as int16 pairs (w0, w2), (w1, w3) per tap, for dw_ring4_pixel (a local array: it cannot
      * alias the int8 stores), its biases and requantization constants. */
-    uint32_t wq[2 * DW_TMAX];
+    _Alignas(8) dw_wpair_t wq[DW_TMAX];
     dw16_rq_t rq[4];
     int32_t bs[4];
     mcu_dw_rq_t rqs[4];
     if (cn == 4)
       for (int32_t t = 0; t < T; ++t) {
         const int8_t *wt = w + (size_t)c0 * T + t;
-        wq[2 * t] = ((uint32_t)(int32_t)wt[0] & 0xffffu) | (uint32_t)(int32_t)wt[2 * T] << 16;
-        wq[2 * t + 1] = ((uint32_t)(int32_t)wt[T] & 0xffffu) | (uint32_t)(int32_t)wt[3 * T] << 16;
+        wq[t].a = ((uint32_t)(int32_t)wt[0] & 0xffffu) | (uint32_t)(int32_t)wt[2 * T] << 16;
+        wq[t].b = ((uint32_t)(int32_t)wt[T] & 0xffffu) | (uint32_t)(int32_t)wt[3 * T] << 16;
       }
-    dw_mmla_t mm;
+    _Alignas(8) dw_mmla_t mm;
     const int mm_ok = cn == 4 && dw_mmla_make(p, w, mult, shift, bias, c0, cn, &mm);
     for (int32_t k = 0; k < cn; ++k) {
       rq[k] = dw16_rq_make(mult[c0 + k], shift[c0 + k]);
       rqs[k] = mcu_dw_rq_make(mult[c0 + k], shift[c0 + k]);
       bs[k] = bias ? bias[c0 + k] : 0;
     }
+    /* dw_ring4_pixel multiplies the raw input bytes: input_offset * sum_t w[k, t] joins the bias instead (every
+     * window is complete, the padding holding the zero point, so sum w (x + off) = sum w x + off sum w exactly;
+     * modulo 2^32 like the accumulation, whose final value is unchanged). */
+    if (cn == 4)
+      for (int32_t k = 0; k < 4; ++k) {
+        uint32_t sw = 0;
+        for (int32_t t = 0; t < T; ++t)
+          sw += (uint32_t)(int32_t)w[(size_t)(c0 + k) * T + t];
+        bs[k] = mcu_fx_i32((uint32_t)bs[k] + sw * (uint32_t)p->input_offset);
+      }
+    if (mm_ok)
+      memcpy(mm.b, bs, sizeof mm.b);
     for (int32_t b = 0; b < p->n; ++b) {
       int32_t next = 0;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
@@ -434,8 +518,9 @@ static inline __attribute__((always_inline)) void dw_inplace_ring4(const mcu_k_c
  *    input rows of its window not copied yet are copied (g bytes per pixel) into a ring of zero-point-padded rows
  *    (the padding and an extra all-zero-point row stand for the taps outside the image: x + input_offset == 0
  *    there, so they add nothing), then every output pixel of the row is a complete window (4-channel slices:
- *    dw_ring4_pixel, SXTAB16 + SMLABB / SMLATT with the slice's weights packed on the stack as int16 pairs, fast
- *    requantization; narrower slices: mcu_dw_pixel_full_s8), fully unrolled.
+ *    dw_ring4_pixel, SXTB16 + SMLABB / SMLATT with the slice's weights packed on the stack as int16 pairs (one LDRD
+ *    per tap) and input_offset folded into the bias, fast requantization; narrower slices: mcu_dw_pixel_full_s8),
+ *    fully unrolled.
  *  - ring16 (5x5, 7x7 at stride 1, 7x7 at stride 2): the same schedule one channel at a time, the rows copied as
  *    int16 (x + input_offset) into a doubled ring of zero-padded rows (dw_inplace_ring), the taps of a row in
  *    pairs by SMLAD against the channel's packed weights (one 32-bit load of two adjacent columns).
