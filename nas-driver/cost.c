@@ -37,7 +37,7 @@ struct nas_cost_ctx {
   mcu_compiler_ctx_t *compiler; /* reused across queries; NULL until the first */
   int compiler_queries;         /* queries run in it */
   int queries_per_compiler;     /* recreate it after this many */
-  char *text;                   /* the query's IR text (open_memstream's buffer, reused) */
+  char *text;                   /* the query's IR text (open_memstream's buffer, one per query) */
   size_t text_cap;
 };
 
@@ -100,6 +100,8 @@ static mcu_status_t write_model(nas_cost_ctx_t *ctx, const nas_net_t *n) {
   if (ctx->via_onnx) return nas_onnx_export_file(n, 1, ctx->file);
   mcu_status_t s = nas_net_check(n);
   if (s) return s;
+  free(ctx->text); /* open_memstream allocates a fresh buffer: the previous query's text is freed first */
+  ctx->text = NULL, ctx->text_cap = 0;
   FILE *f = open_memstream(&ctx->text, &ctx->text_cap);
   if (!f) return mcu_status_errorf("out of memory");
   int bad = nas_mlir_write(n, f);

@@ -39,7 +39,9 @@ ADD_INLINE int32_t add_smmlar(int32_t a, int32_t b, int32_t acc) {
   __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 #else
-  return (int32_t)mcu_fx_asr64((int64_t)a * (int64_t)b + ((int64_t)acc << 32) + ((int64_t)1 << 31), 32);
+  /* The instruction's definition, modulo 2^64 (a left shift of a negative acc would be undefined in C). */
+  const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b) + 0x80000000u;
+  return mcu_fx_i32((uint32_t)(sum >> 32));
 #endif
 }
 

@@ -12,7 +12,9 @@ static uint32_t rnd32(void) {
   g_rng ^= g_rng << 5;
   return g_rng;
 }
-static int32_t rnd(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd32() % (uint32_t)(hi - lo + 1)); }
+static int32_t rnd(int32_t lo, int32_t hi) {
+  return (int32_t)((int64_t)lo + (int64_t)(rnd32() % (uint64_t)((int64_t)hi - lo + 1)));
+}
 
 /* One comparison: the short form must equal the reference whenever short_ok admits (acc, m). */
 static void check_one(int32_t acc, float m, int32_t zp, int32_t lo, int32_t hi) {
