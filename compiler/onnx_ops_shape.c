@@ -37,7 +37,7 @@ static mcu_status_t import_squeeze(importer_t *imp, const onnx_op_entry_t *e) {
     if (a->n_ints > MCU_MAX_RANK)
       return onnx_fail(imp, "too many axes");
     n = (int)a->n_ints;
-    memcpy(axes, a->ints, (size_t)n * sizeof *axes);
+    if (n > 0) memcpy(axes, a->ints, (size_t)n * sizeof *axes); /* no memcpy from NULL (an empty list) */
   } else if ((s = onnx_input_ints(imp, 1, 0, MCU_MAX_RANK, axes, &n))) {
     return s;
   }

@@ -13,5 +13,5 @@ cmake -S . -B build-asan -G Ninja -DMCUNET_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$jobs" -E '^conformance'
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DMCUNET_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_onnx fuzz_tflite
+cmake --build build-fuzz -j "$jobs" --target fuzz_onnx fuzz_tflite fuzz_npz
 ctest --test-dir build-fuzz --output-on-failure -R '^fuzz/'
