@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "k_bcast.h"
+#include "k_dsp.h"
 #include "k_fixedpoint.h"
 #include "k_tflite.h"
 
@@ -32,24 +33,11 @@
 
 #define ADD_INLINE static inline __attribute__((always_inline))
 
-/* acc + floor((a b + 2^31) / 2^32) (ARM SMMLAR; no overflow for the operands of add_requant). */
-ADD_INLINE int32_t add_smmlar(int32_t a, int32_t b, int32_t acc) {
-#if defined(__ARM_FEATURE_DSP)
-  int32_t r;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-#else
-  /* The instruction's definition, modulo 2^64 (a left shift of a negative acc would be undefined in C). */
-  const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b) + 0x80000000u;
-  return mcu_fx_i32((uint32_t)(sum >> 32));
-#endif
-}
-
 /* The output of t = 2 (a'' +/- b''). */
 ADD_INLINE int32_t add_requant(int32_t t, const mcu_k_addsub_params_t *p) {
   int32_t v;
   if (p->rq_fast) {
-    v = mcu_fx_asr32(add_smmlar(t, p->output_multiplier, p->rq_acc + mcu_fx_asr32(t, 31)), p->rq_shift);
+    v = mcu_fx_asr32(mcu_dsp_smmlar(t, p->output_multiplier, p->rq_acc + mcu_fx_asr32(t, 31)), p->rq_shift);
   } else {
     v = mcu_fx_add_wrap(
         mcu_fx_mbqm_smaller_than_one_exp(mcu_fx_asr32(t, 1), p->output_multiplier, p->output_shift),
