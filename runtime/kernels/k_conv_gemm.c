@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "k_gemm_s8.h"
+#include "k_gemm_w16.h"
 
 /* The three kernels compute exactly what mcu_k_conv_s8 / mcu_k_fc_s8 compute (groups == 1, filter zero point 0),
  * through the GEMM core: columns of tile_n output pixels are widened into the scratch, then multiplied by every
@@ -44,6 +45,19 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
   const uint32_t zp2 = ((uint32_t)(uint16_t)zp) | ((uint32_t)(uint16_t)zp << 16);
   int32_t b = 0, oy = 0, ox = 0;
   int8_t gather[MCU_GEMM_GATHER_MAX] __attribute__((aligned(4))); /* one window (im2col, few input channels) */
+  if (!im2col && g->tile_m == 4 && tn == 1) { /* the 4x1 tile (k_gemm_w16.h): tab is its stream, bias its tables */
+    for (int32_t p0 = 0; p0 < pixels; ++p0) {
+      const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
+                              ? x + (size_t)p0 * c->c
+                              : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
+      mcu_w16_pixel(src, cols, tab, y + (size_t)p0 * o_count, k, o_count, g->rq_mode, bias, c, g->x_aligned);
+      if (++ox == c->ow) {
+        ox = 0;
+        if (++oy == c->oh) oy = 0, ++b;
+      }
+    }
+    return;
+  }
   if (!im2col && tn == 1) { /* the 1x1 tile of a 1x1 conv / fully connected layer: no scratch, x read in place */
     for (int32_t p0 = 0; p0 < pixels; ++p0) {
       const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow

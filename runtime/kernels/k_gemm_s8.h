@@ -59,8 +59,9 @@
 typedef struct mcu_k_gemm_params {
   mcu_k_conv_params_t c; /* geometry and quantization, exactly as mcu_k_conv_s8 receives them (groups == 1) */
   int32_t k;             /* reduction length kh * kw * c (>= 1) */
-  int32_t tile_m, tile_n; /* register tile: 1x4, 2x2 or 1x1 (output channels x pixels) */
+  int32_t tile_m, tile_n; /* register tile: 1x4, 2x2, 1x1 or (1x1 convs, k_gemm_w16.h) 4x1 (channels x pixels) */
   int32_t rq_mode;        /* MCU_GEMM_RQ_* (mcu_gemm_requant), from mcu_gemm_rq_mode at compile time */
+  int32_t x_aligned;      /* 1 when every pixel of the input starts 4-byte aligned (an arena tensor, c % 4 == 0) */
 } mcu_k_gemm_params_t;
 
 /* Words of a block of tn widened columns of k values (layout above). */

@@ -35,8 +35,10 @@ static int is_depthwise(const mcu_ksel_shape_t *s) {
 
 int mcu_ksel_applies(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int32_t tn) {
   if (gemm_family(f)) {
-    if (!((tm == 1 && tn == 4) || (tm == 2 && tn == 2) || (tm == 1 && tn == 1))) return 0;
+    if (!((tm == 1 && tn == 4) || (tm == 2 && tn == 2) || (tm == 1 && tn == 1) || (tm == 4 && tn == 1))) return 0;
     if (!s->fast_numerics) return 0;
+    /* the 4x1 tile (k_gemm_w16.h): 1x1 convs whose channel counts are multiples of 4 */
+    if (tm == 4 && (f != MCU_KF_POINTWISE || s->c % 4 != 0 || s->o % 4 != 0 || s->c < 4 || s->o < 4)) return 0;
     /* a block wider than the layer's pixels (a fully connected layer of one row) only wastes scratch */
     if (tn > 1 && (int64_t)s->n * s->oh * s->ow < tn) return 0;
   } else if (tm != 0 || tn != 0) {
@@ -65,6 +67,11 @@ int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, in
   const int64_t epilogue = 16; /* MultiplyByQuantizedMultiplier + offset + clamp + store, per output */
   if (f == MCU_KF_SCALAR) return macs * 7 + outputs * (epilogue + 8);
   if (f == MCU_KF_DEPTHWISE) return macs * 5 + outputs * (epilogue + 6);
+  if (tm == 4 && tn == 1) { /* per pixel: the widening, then o / 4 tiles of k / 4 groups and the fused epilogue */
+    const int64_t k4 = k / 4, widen = (k4 / 4) * 12 + (k4 % 4) * 5 + 4;
+    const int64_t tile = 3 + k4 * 11 + (k4 > 16 ? (k4 / 4) * 3 + 4 : 0) + 17;
+    return pixels * (widen + 8 + (o / 4) * tile);
+  }
   /* column build per pixel */
   int64_t col;
   if ((f == MCU_KF_POINTWISE || f == MCU_KF_FC) && tn == 1) { /* read in place, both operands widened per use */
@@ -93,11 +100,11 @@ int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, in
 
 mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force, int32_t force_tm, int32_t force_tn) {
   /* On equal estimates the earlier tile wins: the smaller scratch. */
-  static const int32_t tiles[4][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 4}};
+  static const int32_t tiles[5][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 4}, {4, 1}};
   mcu_ksel_choice_t best = {MCU_KF_SCALAR, 0, 0, 1, mcu_ksel_cost(s, MCU_KF_SCALAR, 0, 0)};
   int forced_applies = 0;
   if (force != MCU_KF_AUTO)
-    for (int t = 0; t < 4; ++t) forced_applies |= mcu_ksel_applies(s, force, tiles[t][0], tiles[t][1]);
+    for (int t = 0; t < 5; ++t) forced_applies |= mcu_ksel_applies(s, force, tiles[t][0], tiles[t][1]);
   /* On equal estimates the earlier family wins: FIRST before IM2COL (the same kernel on few input channels). */
   static const mcu_kfamily_t order[] = {MCU_KF_SCALAR, MCU_KF_DEPTHWISE, MCU_KF_FC, MCU_KF_POINTWISE, MCU_KF_FIRST,
                                         MCU_KF_IM2COL};
@@ -105,7 +112,7 @@ mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force
   for (size_t i = 0; i < sizeof order / sizeof order[0]; ++i) {
     const mcu_kfamily_t f = order[i];
     if (forced_applies && f != force) continue;
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 0; t < 5; ++t) {
       const int32_t tm = tiles[t][0], tn = tiles[t][1];
       if (forced_applies && force_tm > 0 && mcu_ksel_applies(s, force, force_tm, force_tn) &&
           (tm != force_tm || tn != force_tn))
@@ -133,7 +140,7 @@ int mcu_ksel_parse_force(const char *spec, mcu_kfamily_t *out_family, int32_t *o
   int tm = 0, tn = 0, used = 0;
   if (colon) {
     if (sscanf(colon + 1, "%dx%d%n", &tm, &tn, &used) != 2 || colon[1 + used] != 0 || tm < 1 || tn < 1) return -1;
-    if (!((tm == 1 && tn == 4) || (tm == 2 && tn == 2) || (tm == 1 && tn == 1))) return -1;
+    if (!((tm == 1 && tn == 4) || (tm == 2 && tn == 2) || (tm == 1 && tn == 1) || (tm == 4 && tn == 1))) return -1;
   }
   *out_family = (mcu_kfamily_t)f;
   *out_tm = tm, *out_tn = tn;

@@ -48,7 +48,8 @@ int mcu_kfamily_parse(const char *name);
  * tile_n columns at a time into the scratch). */
 const char *mcu_kfamily_im2col(mcu_kfamily_t f);
 
-/* Whether family f with tile tm x tn can run the layer (tiles: 1x4, 2x2, 1x1 for the GEMM families, 0x0 else; a
+/* Whether family f with tile tm x tn can run the layer (tiles: 1x4, 2x2, 1x1 for the GEMM families, also 4x1 for
+ * pointwise layers whose channel counts are multiples of 4; 0x0 else; a
  * tile of tn pixels needs at least tn output pixels). */
 int mcu_ksel_applies(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int32_t tn);
 /* Estimated executed instructions of family f with tile tm x tn on the layer (-1 when it does not apply). The

@@ -6,6 +6,7 @@
 #include "k_gemm_s8.h"
 #include "k_onnx_rq.h"
 #include "kernel_select.h"
+#include "prepare_gemm_w16.h"
 #include "prepare_onnx.h"
 #include "prepare_tflite.h"
 #include "prepare_util.h"
@@ -205,7 +206,15 @@ static mcu_status_t prepare_gemm(const mcu_program_t *p, const mcu_layer_t *l, m
     const uint32_t v = bo + sum * (uint32_t)k.input_offset;
     memcpy(&tab[2 * (size_t)k.o + (size_t)o], &v, 4);
   }
+  g.x_aligned = in_t(p, l, 0)->storage == MCU_STORAGE_ARENA && k.c % 4 == 0;
   s = mcu_prep_set_params(l, call, &g, sizeof g);
+  if (g.tile_m == 4 && g.tile_n == 1) { /* the 4x1 tile: aux0 its stream (not doubled: ONNX's float epilogue) */
+    if (!s) s = mcu_prep_w16_stream(l, call, wv, tab + 2 * k.o, NULL, k.o, g.k, g.rq_mode, 0, p->sizes_only);
+    if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 2 * k.o);
+    free(tab);
+    if (!s) call->scratch_bytes = (uint32_t)(2 * (int64_t)g.k);
+    return s;
+  }
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 2 * k.o);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab + 2 * k.o, k.o);
   free(tab);

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "k_gemm_s8.h"
+#include "k_gemm_w16.h"
 #include "kernel_select.h"
+#include "prepare_gemm_w16.h"
 #include "prepare_tflite.h"
 
 /* The layer as the cost model sees it; 0 when it is no int8 TF Lite conv / fully connected layer. fast_numerics
@@ -128,11 +130,23 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
     rec[4 * o] = bias[o], rec[4 * o + 1] = tab[o], rec[4 * o + 2] = mcu_gemm_mmla_nudge(-tab[k->o + o], k->output_offset),
     rec[4 * o + 3] = -tab[k->o + o];
   free(amax);
+  const mcu_tensor_t *x = mcu_tfl_in(p, l, 0);
+  g.x_aligned = x->storage == MCU_STORAGE_ARENA && k->c % 4 == 0;
+  const int w16 = g.tile_m == 4 && g.tile_n == 1;
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
   memset(call, 0, sizeof *call);
   call->function = function;
   mcu_status_t s = mcu_prep_set_params(l, call, &g, sizeof g);
+  if (w16) { /* the 4x1 tile: aux0 its stream, aux1 the epilogue's tables unless fused into the stream */
+    const int fused = mcu_w16_fused(g.rq_mode, k);
+    if (!s) s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, k->o, g.k, g.rq_mode, fused, 0);
+    if (!s && !fused) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
+    free(tab);
+    free(rec);
+    if (!s) call->scratch_bytes = (uint32_t)(2 * (int64_t)g.k);
+    return s;
+  }
   if (!s) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
   if (!s && !mmla) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
   free(tab);
