@@ -52,7 +52,8 @@ mcu_status_t mcu_board_check_fit(const mcu_board_t *b, const mcu_board_need_t *n
   }
   uint64_t flash = need->weights_bytes + need->code_bytes;
   if (flash > b->flash_bytes)
-    return mcu_status_errorf("model needs %llu bytes of flash (weights %llu + code %llu), board %s has %llu: %llu "
+    return mcu_status_errorf("model needs %llu bytes of flash (weights and tables %llu + code %llu), board %s has "
+                             "%llu: %llu "
                              "bytes short",
                              (unsigned long long)flash, (unsigned long long)need->weights_bytes,
                              (unsigned long long)need->code_bytes, b->name, (unsigned long long)b->flash_bytes,

@@ -26,10 +26,10 @@ const mcu_board_t *mcu_board_at(int i);
 /* "stm32f746, stm32h743, ..." into buf (for error messages); buf is always terminated. */
 void mcu_board_names(char *buf, size_t cap);
 
-/* What a compiled model needs of a board: arena bytes against SRAM, weights + code against flash. */
+/* What a compiled model needs of a board: arena bytes against SRAM, weights + tables + code against flash. */
 typedef struct mcu_board_need {
   uint64_t arena_bytes;
-  uint64_t weights_bytes;
+  uint64_t weights_bytes; /* the weights blob and the kernels' constant tables (all .rodata) */
   uint64_t code_bytes;
   int peak_layer;          /* the layer where live bytes are the most, or -1 */
   const char *peak_name;   /* its name ("" allowed) */

@@ -303,6 +303,33 @@ static mcu_status_t lower_stream_attrs(MlirOperation op, mcu_layer_t *l) {
   return NULL;
 }
 
+/* The weights blob without the constants no layer reads at run time (mcu_kernel_reads_input: their kernels keep
+ * them in compile-time tables, e.g. the 4x1 pointwise tile's int16 filter stream): those are marked `folded` and
+ * the others are laid out again in index order (16-byte aligned), the order lower_op gave them. Returns the blob's
+ * new size. A constant no layer uses at all keeps its place (model outputs, never the case for weights). */
+static uint32_t fold_constants_away(mcu_program_t *p) {
+  uint32_t size = 0;
+  for (int i = 0; i < p->num_tensors; ++i) {
+    mcu_tensor_t *t = &p->tensors[i];
+    if (t->storage != MCU_STORAGE_CONST) continue;
+    int uses = 0, reads = 0;
+    for (int li = 0; li < p->num_layers; ++li) {
+      const mcu_layer_t *l = &p->layers[li];
+      for (int k = 0; k < l->num_inputs; ++k)
+        if (l->inputs[k] == i) ++uses, reads |= mcu_kernel_reads_input(p, l, k);
+    }
+    for (int k = 0; k < p->num_outputs; ++k) reads |= p->outputs[k] == i;
+    t->folded = uses > 0 && !reads;
+    if (t->folded) {
+      t->offset = 0;
+      continue;
+    }
+    t->offset = (size + 15u) & ~15u;
+    size = t->offset + (uint32_t)mcu_tensor_bytes(t);
+  }
+  return size;
+}
+
 static mcu_status_t lower_patch_attrs(lowering_t *L, MlirOperation op, int li);
 
 static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_size) {
@@ -700,7 +727,7 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
       goto fail;
     }
   }
-  p->weights_size = weights_size;
+  p->weights_size = fold_constants_away(p);
   free(L.values);
   *out_program = p;
   return NULL;

@@ -505,10 +505,15 @@ static mcu_status_t check_board(const mcu_compile_options_t *o, const mcu_board_
 }
 
 /* The memory report's inputs that only the module holds (plan-memory's attributes). */
-static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule module, uint64_t code_bytes) {
+static mcu_report_info_t report_info(const mcu_compile_options_t *o, MlirModule module, uint64_t code_bytes,
+                                     uint64_t tables_bytes) {
   MlirOperation mop = mlirModuleGetOperation(module);
-  mcu_report_info_t info = {o->model_path, mcu_target_name(o->target), code_bytes,
-                            (uint64_t)mcu_op_get_i64(mop, "mcu.arena_lower_bound", 0), NULL, {0}, o->board, ""};
+  mcu_report_info_t info = {.model_path = o->model_path,
+                            .target = mcu_target_name(o->target),
+                            .code_bytes = code_bytes,
+                            .tables_bytes = tables_bytes,
+                            .arena_lower_bound = (uint64_t)mcu_op_get_i64(mop, "mcu.arena_lower_bound", 0),
+                            .board = o->board};
   MlirAttribute sc = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString("mcu.stream_choice"));
   if (o->no_stream) {
     snprintf(info.stream_choice, sizeof info.stream_choice, "off (--no-stream)");
@@ -568,7 +573,9 @@ mcu_status_t mcu_compile_keep_program_in(mcu_compiler_ctx_t *ctx, const mcu_comp
   s = mcu_header_write(p, f);
   if (fclose(f) && !s) s = mcu_status_errorf("%s: write failed", hpath);
   if (s) goto finish;
-  mcu_report_info_t info = report_info(o, module, stats.code_bytes);
+  /* the constant sections hold the weights blob and the kernels' tables */
+  const uint64_t tables = stats.rodata_bytes > p->weights_size ? stats.rodata_bytes - p->weights_size : 0;
+  mcu_report_info_t info = report_info(o, module, stats.code_bytes, tables);
   if (o->verbose && info.stream_choice[0]) fprintf(stderr, "stream-blocks: %s\n", info.stream_choice);
   if (o->verbose && mcu_report_print_table(p, &info, stderr)) {
     s = mcu_status_errorf("cannot print the memory table");
@@ -577,7 +584,7 @@ mcu_status_t mcu_compile_keep_program_in(mcu_compiler_ctx_t *ctx, const mcu_comp
   if (board) {
     uint64_t peak_live;
     int peak = mcu_report_peak_layer(p, NULL, &peak_live);
-    mcu_board_need_t need = {p->arena_size, p->weights_size, stats.code_bytes, peak,
+    mcu_board_need_t need = {p->arena_size, p->weights_size + tables, stats.code_bytes, peak,
                              peak >= 0 ? p->layers[peak].name : NULL};
     if ((s = mcu_board_check_fit(board, &need))) goto finish;
   }

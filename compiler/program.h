@@ -47,6 +47,9 @@ typedef struct mcu_tensor {
   int index;       /* input or output number for MCU_STORAGE_INPUT/OUTPUT */
   uint32_t offset; /* byte offset in the arena (ARENA) or in the weights blob (CONST) */
   uint8_t *data;   /* owned; CONST only: the little-endian raw bytes, mcu_tensor_bytes() of them */
+  /* CONST only: no layer reads it at run time (each consumer's kernel keeps it in its own compile-time tables,
+   * mcu_kernel_reads_input): it has no bytes in the weights blob (offset 0); `data` stays for those tables. */
+  int folded;
   /* A copy-free reshape: the same bytes as tensor alias_of (an earlier tensor, same byte size, never CONST);
    * storage, index and offset are copied from it. No layer writes an alias. */
   int is_alias;

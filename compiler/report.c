@@ -240,7 +240,9 @@ int mcu_report_write(const mcu_program_t *p, const mcu_report_info_t *info, FILE
     }
     fprintf(f, "\n  ],\n");
   }
-  fprintf(f, "  \"code_bytes\": %llu,\n  \"macs\": %lld,\n", (unsigned long long)info->code_bytes, (long long)macs);
+  fprintf(f, "  \"tables_bytes\": %llu,\n  \"code_bytes\": %llu,\n  \"flash_bytes\": %llu,\n  \"macs\": %lld,\n",
+          (unsigned long long)info->tables_bytes, (unsigned long long)info->code_bytes,
+          (unsigned long long)(p->weights_size + info->tables_bytes + info->code_bytes), (long long)macs);
   json_memory(f, p, info, peak, peak_live);
   fprintf(f, "  \"inputs\": [");
   for (int i = 0; i < p->num_inputs; ++i) {
@@ -331,7 +333,8 @@ int mcu_report_print_table(const mcu_program_t *p, const mcu_report_info_t *info
       fprintf(f, " %s %u of %u bytes%s", p->pools[k].name, p->pools[k].size, p->pools[k].capacity,
               k + 1 < p->num_pools ? "," : "");
   }
-  fprintf(f, "\nweights %u bytes, code %llu bytes\n", p->weights_size, (unsigned long long)info->code_bytes);
+  fprintf(f, "\nweights %u bytes, tables %llu bytes, code %llu bytes\n", p->weights_size,
+          (unsigned long long)info->tables_bytes, (unsigned long long)info->code_bytes);
   free(live);
   return ferror(f) ? -1 : 0;
 }

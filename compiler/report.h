@@ -16,6 +16,7 @@ typedef struct mcu_report_info {
   const char *model_path;
   const char *target;   /* "cortex-m7", "cortex-m4" or "host" */
   uint64_t code_bytes;  /* executable bytes of the object */
+  uint64_t tables_bytes; /* constant bytes of the object besides the weights blob (the kernels' aux tables) */
   uint64_t arena_lower_bound;
   const char *arena_strategy; /* the winning placement strategy's name, or NULL when unknown */
   /* Each strategy's peak in mcu_arena_strategy_t order, -1 when it did not run (or unknown). */

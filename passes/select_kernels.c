@@ -55,7 +55,7 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
     if (!spec[0] || mcu_ksel_parse_force(spec, &force, &force_tm, &force_tn)) {
       mlirEmitError(mlirOperationGetLocation(module),
                     "select-kernels: mcu.force_kernel must be FAMILY or FAMILY:MxN (families scalar, pointwise, "
-                    "im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1)");
+                    "im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1, 4x1)");
       mlirExternalPassSignalFailure(pass);
       return;
     }

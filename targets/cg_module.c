@@ -53,8 +53,8 @@ static mcu_status_t check_program(const mcu_program_t *p) {
                                  t->offset, (long long)n, room);
       break;
     }
-    case MCU_STORAGE_CONST:
-      if ((int64_t)t->offset + n > (int64_t)p->weights_size || (n > 0 && !t->data))
+    case MCU_STORAGE_CONST: /* a folded constant has no bytes in the blob (no layer dereferences it) */
+      if ((!t->folded && (int64_t)t->offset + n > (int64_t)p->weights_size) || (n > 0 && !t->data))
         return mcu_status_errorf("codegen: constant tensor %d '%s' has no data or lies outside the weights blob", i,
                                  nm);
       break;
@@ -295,7 +295,7 @@ static mcu_status_t build_layer(cg_t *cg, LLVMBuilderRef run_b, int li) {
   return NULL;
 }
 
-/* Fills the weights blob: every CONST tensor's bytes at its offset, zeros between. */
+/* Fills the weights blob: every CONST tensor's bytes at its offset (folded ones have none), zeros between. */
 static LLVMValueRef build_weights(cg_t *cg) {
   const mcu_program_t *p = cg->p;
   size_t n = p->weights_size;
@@ -303,7 +303,8 @@ static LLVMValueRef build_weights(cg_t *cg) {
   if (!blob) return NULL;
   for (int i = 0; i < p->num_tensors; ++i) {
     const mcu_tensor_t *t = &p->tensors[i];
-    if (t->storage == MCU_STORAGE_CONST && t->data) memcpy(blob + t->offset, t->data, (size_t)mcu_tensor_bytes(t));
+    if (t->storage == MCU_STORAGE_CONST && t->data && !t->folded)
+      memcpy(blob + t->offset, t->data, (size_t)mcu_tensor_bytes(t));
   }
   char name[160];
   snprintf(name, sizeof name, "%s_weights", cg->sym);

@@ -59,9 +59,11 @@ static mcu_status_t make_target_machine(mcu_target_t target, LLVMTargetMachineRe
   return *out_tm ? NULL : mcu_status_errorf("codegen: cannot create the target machine");
 }
 
-/* Bytes of the executable sections of an ELF object. llvm-c/Object.h exposes no section flags, so "executable"
- * means a name starting with ".text" (where LLVM puts all code for ELF targets, incl. -ffunction-sections names). */
-static mcu_status_t code_bytes(LLVMContextRef ctx, LLVMMemoryBufferRef obj, uint64_t *out_bytes) {
+/* Bytes of the executable and of the constant sections of an ELF object. llvm-c/Object.h exposes no section flags,
+ * so "executable" means a name starting with ".text" (where LLVM puts all code for ELF targets, incl.
+ * -ffunction-sections names) and "constant" one starting with ".rodata". */
+static mcu_status_t code_bytes(LLVMContextRef ctx, LLVMMemoryBufferRef obj, uint64_t *out_bytes,
+                               uint64_t *out_rodata) {
   char *err = NULL;
   LLVMBinaryRef bin = LLVMCreateBinary(obj, ctx, &err);
   if (!bin) {
@@ -69,15 +71,17 @@ static mcu_status_t code_bytes(LLVMContextRef ctx, LLVMMemoryBufferRef obj, uint
     LLVMDisposeMessage(err);
     return s;
   }
-  uint64_t sum = 0;
+  uint64_t sum = 0, ro = 0;
   LLVMSectionIteratorRef it = LLVMObjectFileCopySectionIterator(bin);
   for (; !LLVMObjectFileIsSectionIteratorAtEnd(bin, it); LLVMMoveToNextSection(it)) {
     const char *name = LLVMGetSectionName(it);
     if (name && strncmp(name, ".text", 5) == 0) sum += LLVMGetSectionSize(it);
+    if (name && strncmp(name, ".rodata", 7) == 0) ro += LLVMGetSectionSize(it);
   }
   LLVMDisposeSectionIterator(it);
   LLVMDisposeBinary(bin);
   *out_bytes = sum;
+  *out_rodata = ro;
   return NULL;
 }
 
@@ -153,12 +157,12 @@ static mcu_status_t build_optimized(LLVMContextRef ctx, LLVMTargetMachineRef tm,
   return NULL;
 }
 
-/* Emits `mod` as an object into memory; optionally writes it to `path` and measures its code bytes. */
+/* Emits `mod` as an object into memory; optionally writes it to `path` and measures its code and constant bytes. */
 static mcu_status_t emit_object(LLVMContextRef ctx, LLVMTargetMachineRef tm, LLVMModuleRef mod, const char *path,
-                                uint64_t *out_bytes) {
+                                mcu_codegen_stats_t *out_stats) {
   LLVMMemoryBufferRef buf = NULL;
   mcu_status_t s = emit_to_memory(tm, mod, LLVMObjectFile, &buf);
-  if (!s && out_bytes) s = code_bytes(ctx, buf, out_bytes);
+  if (!s && out_stats) s = code_bytes(ctx, buf, &out_stats->code_bytes, &out_stats->rodata_bytes);
   if (!s && path) s = write_file(path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
   if (buf) LLVMDisposeMemoryBuffer(buf);
   return s;
@@ -175,14 +179,13 @@ static mcu_status_t emit_with(LLVMContextRef ctx, LLVMTargetMachineRef tm, mcu_t
   LLVMModuleRef mod = NULL;
   mcu_status_t s = build_optimized(ctx, tm, target, p, &mod);
   if (s) return s;
-  uint64_t bytes = 0;
   if (kind == MCU_EMIT_OBJ) {
-    s = emit_object(ctx, tm, mod, path, out_stats ? &bytes : NULL);
+    s = emit_object(ctx, tm, mod, path, out_stats);
   } else if (kind == MCU_EMIT_LLVM) {
     char *text = LLVMPrintModuleToString(mod);
     s = write_file(path, text, strlen(text));
     LLVMDisposeMessage(text);
-    if (!s && out_stats) s = emit_object(ctx, tm, mod, NULL, &bytes);
+    if (!s && out_stats) s = emit_object(ctx, tm, mod, NULL, out_stats);
   } else {
     LLVMMemoryBufferRef buf = NULL;
     s = emit_to_memory(tm, mod, LLVMAssemblyFile, &buf);
@@ -191,12 +194,11 @@ static mcu_status_t emit_with(LLVMContextRef ctx, LLVMTargetMachineRef tm, mcu_t
     if (!s && out_stats) {
       LLVMModuleRef again = NULL;
       s = build_optimized(ctx, tm, target, p, &again);
-      if (!s) s = emit_object(ctx, tm, again, NULL, &bytes);
+      if (!s) s = emit_object(ctx, tm, again, NULL, out_stats);
       if (again) LLVMDisposeModule(again);
     }
   }
   LLVMDisposeModule(mod);
-  if (!s && out_stats) out_stats->code_bytes = bytes;
   return s;
 }
 

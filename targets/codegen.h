@@ -18,7 +18,8 @@ extern "C" {
 
 /* What code generation measured, for the report. */
 typedef struct mcu_codegen_stats {
-  uint64_t code_bytes; /* bytes of executable sections in the object */
+  uint64_t code_bytes;   /* bytes of executable sections in the object */
+  uint64_t rodata_bytes; /* bytes of its constant sections (.rodata*: the weights blob and the kernels' tables) */
 } mcu_codegen_stats_t;
 
 /* Emits `p` for `target` as `kind` (OBJ, ASM or LLVM) into the file `path` (written directly: the caller passes

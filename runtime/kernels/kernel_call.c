@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "kernel_registry.h"
+#include "kernel_select.h"
+#include "prepare_onnx.h"
+#include "prepare_tflite.h"
 
 static const mcu_kernel_entry_t *const tables[] = {mcu_kernels_tflite, mcu_kernels_misc, mcu_kernels_onnx};
 
@@ -25,6 +28,16 @@ mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mc
   mcu_status_t s = e->prepare(p, l, out_call);
   if (s) mcu_kernel_call_release(out_call);
   return s;
+}
+
+int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i) {
+  const mcu_kernel_entry_t *e = find(p, l);
+  if (!e || i != 1) return 1;
+  mcu_ksel_choice_t c;
+  if (e->matches == mcu_tfl_match_conv_pw_s8) c = mcu_tfl_kernel_choice(p, l);
+  else if (e->matches == mcu_onnx_match_conv_pw_s8) c = mcu_onnx_kernel_choice(p, l);
+  else return 1;
+  return !(c.tile_m == 4 && c.tile_n == 1); /* the 4x1 tile reads its int16 stream (aux0), not the filter */
 }
 
 void mcu_kernel_call_release(mcu_kernel_call_t *c) {

@@ -60,6 +60,11 @@ int mcu_kernel_handles(const mcu_program_t *p, const mcu_layer_t *l);
 /* Computes the call for layer `l` (which mcu_kernel_handles). On error nothing is left to release. */
 mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call);
 
+/* Whether the call of layer `l` reads input `i` at run time (1), or the kernel keeps that constant in its own
+ * compile-time tables and never dereferences the pointer (0: the 4x1 pointwise tile's filter, k_gemm_w16.h). Layers
+ * the library does not run read all their inputs. */
+int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i);
+
 /* Frees the aux tables. */
 void mcu_kernel_call_release(mcu_kernel_call_t *c);
 

@@ -117,6 +117,12 @@ mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force
       if (forced_applies && force_tm > 0 && mcu_ksel_applies(s, force, force_tm, force_tn) &&
           (tm != force_tm || tn != force_tn))
         continue;
+      /* Flash: the 4x1 tile's stream holds the filter as int16 next to the int8 filter; unforced, it is taken only
+       * where that costs little (k * o <= MCU_KSEL_W16_MAX_WEIGHTS: the narrow layers, where the 1x4 tile is
+       * weakest). */
+      if (tm == 4 && !(forced_applies && force_tm == 4) &&
+          (int64_t)s->c * s->o > MCU_KSEL_W16_MAX_WEIGHTS)
+        continue;
       const int64_t c = mcu_ksel_cost(s, f, tm, tn);
       if (c < 0) continue;
       if (!have || c < best.cost) {

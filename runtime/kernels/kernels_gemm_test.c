@@ -12,7 +12,8 @@
 /* Each case builds a random int8 TF Lite conv (kh x kw, strides, padding, dilation, 1..23 input channels so that
  * k % 4 takes every value, 1..9 output channels so that odd counts leave 2x2 tails, 1..N pixels so that partial
  * blocks occur) or fully connected layer, runs it once with the layer's family forced to scalar (mcu_k_conv_s8 /
- * mcu_k_fc_s8) and once per applicable GEMM family and tile (pointwise, im2col, first, fc x 1x4, 2x2, 1x1), through
+ * mcu_k_fc_s8) and once per applicable GEMM family and tile (pointwise, im2col, first, fc x 1x4, 2x2, 1x1; 4x1 for
+ * 1x1 convs, one case in four has channel counts that are multiples of 4), through
  * mcu_kernel_prepare / mcu_kernel_lookup (the reference's path: table entry, match, prepare with the folded bias),
  * and requires identical bytes. The scratch is filled with garbage first. One case in six has biases of 2^30 or
  * more, which rule out the MMLA epilogue (its accumulator bound), so both kinds of requantization are compared.
@@ -77,6 +78,7 @@ static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t 
 }
 
 static int g_compared[MCU_KF_COUNT];
+static int g_compared_4x1; /* the 4x1 tile (k_gemm_w16.h, its host C form) */
 
 static void one_case(int id, int fc) {
   tensors_t g;
@@ -91,7 +93,8 @@ static void one_case(int id, int fc) {
   l.stride[0] = l.stride[1] = l.dilation[0] = l.dilation[1] = l.groups = 1;
   l.act_min = -128, l.act_max = 127;
   if (rnd(0, 2) == 0) l.act_min = rnd(-128, 0), l.act_max = rnd(l.act_min, 127);
-  const int32_t c = rnd(0, 3) ? rnd(1, 23) : rnd(24, 70), o = rnd(1, 9);
+  const int mult4 = rnd(0, 3) == 0; /* channel counts that are multiples of 4: the 4x1 tile applies to 1x1 convs */
+  const int32_t c = mult4 ? 4 * rnd(1, 20) : rnd(0, 3) ? rnd(1, 23) : rnd(24, 70), o = mult4 ? 4 * rnd(1, 3) : rnd(1, 9);
   int32_t k;
   if (fc) {
     l.op = MCU_OP_FULLY_CONNECTED;
@@ -103,7 +106,7 @@ static void one_case(int id, int fc) {
   } else {
     l.op = MCU_OP_CONV2D;
     const int32_t n = rnd(1, 2), h = rnd(1, 9), w = rnd(1, 9);
-    const int32_t kh = rnd(0, 2) ? 1 : rnd(1, 5), kw = rnd(0, 3) ? kh : rnd(1, 5);
+    const int32_t kh = mult4 || rnd(0, 2) ? 1 : rnd(1, 5), kw = mult4 || rnd(0, 3) ? kh : rnd(1, 5);
     l.stride[0] = rnd(1, 2), l.stride[1] = rnd(1, 2);
     l.dilation[0] = rnd(0, 4) ? 1 : 2, l.dilation[1] = rnd(0, 4) ? 1 : 2;
     for (int i = 0; i < 4; ++i) l.pad[i] = rnd(0, 2) ? 0 : rnd(0, ((i & 1) ? kw : kh) - 1);
@@ -148,10 +151,10 @@ static void one_case(int id, int fc) {
   static const mcu_kfamily_t fams[4] = {MCU_KF_POINTWISE, MCU_KF_IM2COL, MCU_KF_FIRST, MCU_KF_FC};
   static const char *const fnames[4] = {"mcu_k_conv_pw_s8", "mcu_k_conv_im2col_s8", "mcu_k_conv_im2col_s8",
                                         "mcu_k_fc_gemm_s8"};
-  static const int32_t tiles[3][2] = {{1, 4}, {2, 2}, {1, 1}};
+  static const int32_t tiles[4][2] = {{1, 4}, {2, 2}, {1, 1}, {4, 1}};
   mcu_ksel_shape_t shape;
   for (int f = 0; f < 4; ++f)
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < 4; ++t) {
       l.kernel_family = MCU_KF_SCALAR;
       /* the shape as the prepare functions see it decides applicability (prepare_tflite.h) */
       if (!mcu_tfl_ksel_shape(&p, &l, &shape) || !mcu_ksel_applies(&shape, fams[f], tiles[t][0], tiles[t][1]))
@@ -165,6 +168,7 @@ static void one_case(int id, int fc) {
       CHECK(y && ref && diff == 0, "case %d: %s %dx%d (k %d, o %d): %zu of %zu bytes differ (last at %zu)", id,
             mcu_kfamily_name(fams[f]), tiles[t][0], tiles[t][1], k, o, diff, ny, first);
       ++g_compared[fams[f]];
+      g_compared_4x1 += tiles[t][0] == 4;
       free(y);
     }
   /* The test can fail: the reference output must vary. */
@@ -277,6 +281,7 @@ int main(void) {
   for (int f = MCU_KF_POINTWISE; f <= MCU_KF_FC; ++f)
     CHECK(g_compared[f] > 50, "family %s compared only %d times", mcu_kfamily_name((mcu_kfamily_t)f), g_compared[f]);
   CHECK(g_modes[0] > 300 && g_modes[1] > 1000, "requantization modes: %d other, %d MMLA", g_modes[0], g_modes[1]);
+  CHECK(g_compared_4x1 > 40, "the 4x1 tile compared only %d times", g_compared_4x1);
   cost_model();
   return mcu_test_finish();
 }

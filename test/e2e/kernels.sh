@@ -11,7 +11,7 @@ need_built mcunet-run
 need_built mcunetc
 need_cmd qemu-system-arm arm-none-eabi-gcc
 
-variants="scalar pointwise:1x4 pointwise:2x2 pointwise:1x1 im2col:1x4 im2col:2x2 im2col:1x1 first:1x4 first:2x2
+variants="scalar pointwise:1x4 pointwise:2x2 pointwise:1x1 pointwise:4x1 im2col:1x4 im2col:2x2 im2col:1x1 first:1x4 first:2x2
 first:1x1 fc:1x4 fc:2x2 fc:1x1"
 
 # one_case MODEL INPUT VARIANT STREAM: one input on cortex-m7 with the variant forced; "ok"/"FAIL" lines.
@@ -62,4 +62,7 @@ recorded person_detect im2col:1x1 im2col --no-stream
 recorded person_detect first:2x2 first
 recorded person_detect scalar scalar
 recorded lenet_300_100_mnist fc:2x2 fc
+"$bin/mcunetc" "$shared/models/tflite/person_detect.tflite" --emit=mlir -o "$w/t.mlir" --kernel=pointwise:4x1 --no-stream &&
+  grep -q 'mcu.tile = array<i64: 4, 1>' "$w/t.mlir" && ok "person_detect --kernel=pointwise:4x1 records the 4x1 tile" ||
+  fail "person_detect --kernel=pointwise:4x1 records no 4x1 tile"
 finish

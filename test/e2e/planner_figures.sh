@@ -16,11 +16,11 @@ lenet_300_100_mnist|                                        |1084 1084 1084 1084
 micro_speech|                                        |4672 4672 4672 4672 4672 4672 -
 person_detect|                                        |39392 39392 39392 39392 39392 - -
 person_detect|--patches=min                           |23832 23832 24760 23832 24760 - -
-person_detect|--no-stream                             |55456 55456 55456 55456 55456 - -
-person_detect|--no-stream --no-inplace                |55392 55392 55392 55392 73728 - -
-mcunet_vww1|                                        |45024 45024 45024 57760 45024 - -
+person_detect|--no-stream                             |55328 55328 55328 55328 55328 - -
+person_detect|--no-stream --no-inplace                |55312 55312 55312 55312 73728 - -
+mcunet_vww1|                                        |45024 45024 45024 57632 45024 - -
 mcunet_vww1|--patches=min                           |16288 16288 19200 19200 18320 - 16288
-mcunet_vww1|--no-stream                             |89696 89696 89696 89696 89696 - -
+mcunet_vww1|--no-stream                             |89616 89616 89616 89616 89616 - -
 mcunet_vww1|--no-stream --no-inplace                |96000 96000 96000 96000 108800 - -
 "
 k=0

@@ -6,7 +6,8 @@
 #  - the report parses as JSON and has arena_bytes, weights_bytes, code_bytes, macs (integers) and layers[], each
 #    with name, op, output_shape, macs, output_offset (an integer for arena outputs, else null);
 #  - arena_bytes == SYM_ARENA_SIZE and weights_bytes == SYM_WEIGHTS_SIZE of the header; code_bytes == the size of the
-#    object's executable sections (arm-none-eabi-objdump -h, CODE flag);
+#    object's executable sections (arm-none-eabi-objdump -h, CODE flag); tables_bytes == its .rodata sections minus
+#    the weights (the kernels' constant tables), flash_bytes == .rodata + executable sections;
 #  - macs == the sum of the layers' macs == the count worked out from the network by hand (below);
 #  - every arena output lies inside [0, arena_bytes); the model's input and output names are the graph's;
 #  - the header's section comment gives the same weights and arena bytes; the code is in .text.SYM (layers,
@@ -37,9 +38,13 @@ check_report() {
   for size in $(arm-none-eabi-objdump -h "$w/$name.o" | awk '/^ *[0-9]+ / { size = $3; getline; if ($0 ~ /CODE/) print size }'); do
     code=$((code + 16#$size))
   done
-  "$py" - "$w/$name.json" "$arena" "$weights" "$code" "$macs" "$in_name" "$out_name" <<'PY'
+  local ro=0
+  for size in $(arm-none-eabi-objdump -h "$w/$name.o" | awk '/^ *[0-9]+ \.rodata/ { print $3 }'); do
+    ro=$((ro + 16#$size))
+  done
+  "$py" - "$w/$name.json" "$arena" "$weights" "$code" "$macs" "$in_name" "$out_name" "$ro" <<'PY'
 import json, sys
-path, arena, weights, code, macs, in_name, out_name = sys.argv[1:]
+path, arena, weights, code, macs, in_name, out_name, ro = sys.argv[1:]
 bad = []
 def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what)
@@ -58,6 +63,10 @@ check(str(r["arena_bytes"]) == arena, "arena_bytes %d == header ARENA_SIZE %s" %
 check(str(r["weights_bytes"]) == weights, "weights_bytes %d == header WEIGHTS_SIZE %s" % (r["weights_bytes"], weights))
 check(str(r["code_bytes"]) == code, "code_bytes %d == executable sections of the object (%s)" % (r["code_bytes"], code))
 check(r["code_bytes"] > 0, "code_bytes > 0")
+check(r.get("tables_bytes") == int(ro) - int(weights),
+      "tables_bytes %r == constant sections of the object (%s) - weights" % (r.get("tables_bytes"), ro))
+check(r.get("flash_bytes") == int(ro) + int(code), "flash_bytes %r == constant + executable sections (%d)" %
+      (r.get("flash_bytes"), int(ro) + int(code)))
 for i, l in enumerate(layers):
     ok = (isinstance(l.get("name"), str) and isinstance(l.get("op"), str) and l["op"]
           and isinstance(l.get("output_shape"), list) and all(isint(d) and d > 0 for d in l["output_shape"])

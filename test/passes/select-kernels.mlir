@@ -8,7 +8,7 @@
 
 // select-kernels records on each int8 TF Lite conv2d / fully_connected the kernel family, im2col strategy,
 // register tile, unroll and the cost model's instruction estimate (runtime/kernels/kernel_select.c): a 1x1 conv
-// runs on the pointwise GEMM kernel (no im2col), a 3x3 conv with 8 input channels on the im2col kernel, the
+// runs on the pointwise GEMM kernel (no im2col) with the 4x1 tile (int16 filter stream, k_gemm_w16.h), a 3x3 conv with 8 input channels on the im2col kernel, the
 // 3-channel first layer on the first-layer column build, a depthwise conv keeps its own kernel (no tile), a fully
 // connected layer the GEMM kernel; an ONNX-numerics conv gets nothing. mcu.force_kernel (--kernel) moves every op
 // the family applies to onto it (im2col applies to every groups-1 conv, 1x1 included, not to the depthwise or the
@@ -21,7 +21,7 @@
 // CHECK: "mcu.conv2d"(%arg0,
 // CHECK-SAME: mcu.im2col = "partial", mcu.kernel = "first", mcu.kernel_cost = {{[0-9]+}} : i64, mcu.tile = array<i64: 1, 4>, mcu.unroll = 4 : i64
 // CHECK: "mcu.conv2d"
-// CHECK-SAME: mcu.im2col = "none", mcu.kernel = "pointwise", mcu.kernel_cost = {{[0-9]+}} : i64, mcu.tile = array<i64: 1, 4>, mcu.unroll = 4 : i64
+// CHECK-SAME: mcu.im2col = "none", mcu.kernel = "pointwise", mcu.kernel_cost = {{[0-9]+}} : i64, mcu.tile = array<i64: 4, 1>, mcu.unroll = 4 : i64
 // CHECK: "mcu.conv2d"
 // CHECK-SAME: mcu.im2col = "partial", mcu.kernel = "im2col", mcu.kernel_cost = {{[0-9]+}} : i64, mcu.tile = array<i64: 1, 4>, mcu.unroll = 4 : i64
 // CHECK: "mcu.conv2d"
