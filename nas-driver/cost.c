@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "boards.h"
+#include "kernel_call.h"
 #include "kernel_select.h"
 #include "mcunet_mlir.h"
 #include "mlir_build.h"
@@ -179,6 +180,26 @@ int64_t nas_instructions_estimate(const mcu_program_t *p) {
   return total;
 }
 
+uint64_t nas_tables_bytes(mcu_program_t *p) {
+  uint64_t sum = 0;
+  const int was = p->sizes_only;
+  p->sizes_only = 1; /* the sizes of the tables, not their contents */
+  for (int i = 0; i < p->num_layers; ++i) {
+    const mcu_layer_t *l = &p->layers[i];
+    if (!mcu_kernel_handles(p, l)) continue;
+    mcu_kernel_call_t call;
+    mcu_status_t s = mcu_kernel_prepare(p, l, &call);
+    if (s) { /* code generation would fail on it: no table to count */
+      mcu_status_free(s);
+      continue;
+    }
+    for (int a = 0; a < call.num_aux; ++a) sum += call.aux_size[a];
+    mcu_kernel_call_release(&call);
+  }
+  p->sizes_only = was;
+  return sum;
+}
+
 mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost) {
   const nas_schedule_t *sch = nas_schedule_at(schedule);
   if (!sch) return mcu_status_errorf("schedule %d out of range", schedule);
@@ -209,8 +230,9 @@ mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedul
   memset(&c, 0, sizeof c);
   c.peak_sram_bytes = p->arena_size;
   c.weights_bytes = p->weights_size;
+  c.tables_bytes = nas_tables_bytes(p);
   c.code_bytes = nas_code_estimate(p);
-  c.flash_bytes = c.weights_bytes + c.code_bytes;
+  c.flash_bytes = c.weights_bytes + c.tables_bytes + c.code_bytes;
   for (int i = 0; i < p->num_layers; ++i) c.macs += mcu_layer_macs(p, &p->layers[i]);
   c.params = nas_net_params(n);
   c.instructions = nas_instructions_estimate(p);
@@ -252,10 +274,11 @@ mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *
 void nas_cost_write_json(const nas_cost_t *c, const char *board, FILE *f) {
   fprintf(f,
           "{\"board\": \"%s\", \"peak_sram_bytes\": %llu, \"flash_bytes\": %llu, \"weights_bytes\": %llu, "
-          "\"code_bytes_estimate\": %llu, \"macs\": %lld, \"params\": %lld, \"instructions_estimate\": %lld, "
+          "\"tables_bytes\": %llu, \"code_bytes_estimate\": %llu, \"macs\": %lld, \"params\": %lld, \"instructions_estimate\": %lld, "
           "\"schedule\": \"%s\", \"patches\": \"%dx%d\", \"fits_sram\": %s, \"fits_flash\": %s, \"fits\": %s}",
           board ? board : "", (unsigned long long)c->peak_sram_bytes, (unsigned long long)c->flash_bytes,
-          (unsigned long long)c->weights_bytes, (unsigned long long)c->code_bytes, (long long)c->macs,
+          (unsigned long long)c->weights_bytes, (unsigned long long)c->tables_bytes, (unsigned long long)c->code_bytes,
+          (long long)c->macs,
           (long long)c->params, (long long)c->instructions, nas_schedule_name(c->schedule), c->patch_rows,
           c->patch_cols, c->fits_sram ? "true" : "false", c->fits_flash ? "true" : "false", c->fits ? "true" : "false");
 }

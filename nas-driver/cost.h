@@ -28,8 +28,9 @@ const char *nas_schedule_name(int i);
 typedef struct nas_cost {
   uint64_t peak_sram_bytes;        /* the arena (activations, scratch, patch buffers): SYM_ARENA_SIZE */
   uint64_t weights_bytes;          /* the weights blob: SYM_WEIGHTS_SIZE */
+  uint64_t tables_bytes;           /* the kernels' constant tables (nas_tables_bytes) */
   uint64_t code_bytes;             /* estimated code (nas_code_estimate) */
-  uint64_t flash_bytes;            /* weights + code */
+  uint64_t flash_bytes;            /* weights + tables + code */
   int64_t macs;                    /* the compiled layers' MACs (mcu_layer_macs) */
   int64_t params;                  /* analytic (nas_net_params) */
   int64_t instructions;            /* estimated (nas_instructions_estimate) */
@@ -79,6 +80,9 @@ int64_t nas_instructions_estimate(const mcu_program_t *p);
  * its kernel). An upper bound on the five zoo exports (their code is 720-1,100 bytes per layer, docs/nas.md), so a
  * network the query says fits does not fail mcunetc --board on code; the kernel issue can replace it. */
 uint64_t nas_code_estimate(const mcu_program_t *p);
+/* The bytes of the kernels' constant tables (multipliers, packed or widened filters such as the 4x1 tile's int16
+ * stream, whose filter then leaves the weights blob): every library call prepared with sizes_only. */
+uint64_t nas_tables_bytes(mcu_program_t *p);
 
 /* Writes the cost as one JSON object (no newline). */
 void nas_cost_write_json(const nas_cost_t *c, const char *board, FILE *f);

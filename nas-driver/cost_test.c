@@ -73,8 +73,8 @@ int main(void) {
     mcu_status_free(s);
     CHECK(c[k].macs == nas_net_macs(&n) && c[k].params == nas_net_params(&n), "%s: MACs %lld (analytic %lld)",
           nas_schedule_name(k), (long long)c[k].macs, (long long)nas_net_macs(&n));
-    CHECK(c[k].peak_sram_bytes > 0 && c[k].weights_bytes > (uint64_t)nas_net_params(&n) &&
-              c[k].flash_bytes == c[k].weights_bytes + c[k].code_bytes && c[k].instructions > c[k].macs,
+    CHECK(c[k].peak_sram_bytes > 0 && c[k].weights_bytes + c[k].tables_bytes > (uint64_t)nas_net_params(&n) &&
+              c[k].flash_bytes == c[k].weights_bytes + c[k].tables_bytes + c[k].code_bytes && c[k].instructions > c[k].macs,
           "%s: figures consistent", nas_schedule_name(k));
     CHECK(c[k].fits && c[k].schedule == k, "%s fits the board", nas_schedule_name(k));
   }

@@ -27,6 +27,10 @@
  * for the 1x1 tile of mcu_k_conv_pw_s8 / mcu_k_fc_gemm_s8, which reads the input in place (a fully connected
  * layer's one long row would otherwise need 2 bytes of scratch per input value), four output channels per pass
  * (mcu_gemm_dot4_direct: each input word is widened once for four filter rows).
+ * The 4x1 tile of mcu_k_conv_pw_s8 (k_gemm_w16.h; c % 4 == 0, o % 4 == 0): aux0 is its compile-time stream (int16
+ * filter pairs, biases, and in the fused form the multipliers), aux1 the epilogue's tables (mult || shift, or the
+ * MMLA records) unless the stream holds them (then NULL); in1 is not read (lower.c folds the filter out of the
+ * weights blob); scratch: one widened pixel, 2 * c bytes.
  * First layers (c % 4 != 0, dilation_w 1, k <= 256): a window entirely inside the image is gathered row by row
  * (kw * c contiguous bytes per row) into a stack buffer and widened as one run, 4 values per SXTB16 pair; windows
  * that touch the border go value by value (mcu_gemm_put, ~5 instructions per value).
