@@ -31,8 +31,9 @@ mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mc
 }
 
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i) {
+  if (i != 1 || l->op != MCU_OP_CONV2D) return 1; /* only a conv's filter can be folded (no table search) */
   const mcu_kernel_entry_t *e = find(p, l);
-  if (!e || i != 1) return 1;
+  if (!e) return 1;
   mcu_ksel_choice_t c;
   if (e->matches == mcu_tfl_match_conv_pw_s8) c = mcu_tfl_kernel_choice(p, l);
   else if (e->matches == mcu_onnx_match_conv_pw_s8) c = mcu_onnx_kernel_choice(p, l);
