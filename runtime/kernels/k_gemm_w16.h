@@ -1,4 +1,4 @@
-/* k_gemm_w16.h: the 4x1 pointwise tile: four output channels of one pixel from int16 weights widened at compile time. */
+/* k_gemm_w16.h: the 4x1 pointwise tile: four output channels of a pixel from a compile-time int16 filter stream. */
 #ifndef MCUNET_RUNTIME_KERNELS_K_GEMM_W16_H
 #define MCUNET_RUNTIME_KERNELS_K_GEMM_W16_H
 
@@ -130,7 +130,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
 /* The accumulation of one tile: bias'' loaded into r0..r3 by one LDM, then the k / 4 groups; wp advances past the
  * tile's bias and filter words. The accumulators stay in r0..r3 for the epilogue statement that follows. */
 #define MCU_W16_TILE_ASM(BODY)                                                                                         \
-  __asm__ volatile("ldmia %[wp]!, {r0, r1, r2, r3}\n\t" BODY                                                          \
+  __asm__ volatile("ldmia %[wp]!, {r0, r1, r2, r3}\n\t" BODY                                                           \
                    : [wp] "+r"(wp), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)                                         \
                    : [ip] "r"(xs)                                                                                      \
                    : "r4", "r5", "r6", "r8", "r9", "r10", "memory")
@@ -147,12 +147,12 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
 #define MCU_W16_EPI_ONE(ACC, M, T, OFF, R)                                                                             \
   "smmlar " T ", " ACC ", " M ", r9\n\t"                                                                               \
   "add " T ", " T ", " ACC ", asr #31\n\t"                                                                             \
-  "ssat " T ", #8, " T ", asr #" #R "\n\t"                                                                            \
+  "ssat " T ", #8, " T ", asr #" #R "\n\t"                                                                             \
   "strb " T ", [%[op]" OFF "\n\t"
 #define MCU_W16_EPI_CASE(R)                                                                                            \
   case R:                                                                                                              \
-    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" MCU_W16_EPI_ONE("r0", "r4", "r10", ", #-3]", R)         \
-                         MCU_W16_EPI_ONE("r1", "r5", "r4", ", #-2]", R) MCU_W16_EPI_ONE("r2", "r6", "r5", ", #-1]", R)  \
+    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" MCU_W16_EPI_ONE("r0", "r4", "r10", ", #-3]", R)          \
+                         MCU_W16_EPI_ONE("r1", "r5", "r4", ", #-2]", R) MCU_W16_EPI_ONE("r2", "r6", "r5", ", #-1]", R) \
                              MCU_W16_EPI_ONE("r3", "r8", "r6", "], #4", R)                                             \
                      : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
@@ -162,11 +162,12 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
 /* The fused epilogue with a right shift per channel: {m, C, R} of two channels per LDM (r4..r10), then SMMLAR, ADD
  * (sign), ASR by register, SSAT, STRB per channel (op as above). */
 #define MCU_W16_EPI_PC(ACC, M, C, R, OFF)                                                                              \
-  "smmlar " M ", " ACC ", " M ", " C "\n\t"                                                                              \
+  "smmlar " M ", " ACC ", " M ", " C "\n\t"                                                                            \
   "add " M ", " M ", " ACC ", asr #31\n\t"                                                                             \
   "asr " M ", " M ", " R "\n\t"                                                                                        \
   "ssat " M ", #8, " M "\n\t"                                                                                          \
   "strb " M ", [%[op]" OFF "\n\t"
+/* clang-format off */
 #define MCU_W16_EPI_PERCHANNEL                                                                                         \
   __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9, r10}\n\t" MCU_W16_EPI_PC("r0", "r4", "r5", "r6", ", #-3]")     \
                        MCU_W16_EPI_PC("r1", "r8", "r9", "r10", ", #-2]")                                                \
@@ -175,13 +176,16 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
                    : [wp] "+r"(wp), [op] "+r"(op)                                                                      \
                    : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                                \
                    : "r4", "r5", "r6", "r8", "r9", "r10", "memory")
+/* clang-format on */
 
 /* The requantization of a 4x1 accumulator outside the fused form: acc is 2a in the MMLA modes (mcu_w16_doubled). */
-MCU_GEMM_INLINE int8_t mcu_w16_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode, const mcu_k_conv_params_t *q) {
+MCU_GEMM_INLINE int8_t mcu_w16_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
+                                       const mcu_k_conv_params_t *q) {
   if (mode >= MCU_GEMM_RQ_MMLA) {
     const int32_t t = mcu_dsp_smmlar(acc, r->mult, r->nudge);
     const int32_t v = mcu_fx_asr32(mcu_dsp_i32((uint32_t)t + (uint32_t)mcu_fx_asr32(acc, 31)), r->right);
-    if (q->act_min == -128 && q->act_max == 127) return (int8_t)mcu_dsp_ssat8(v);
+    if (q->act_min == -128 && q->act_max == 127)
+      return (int8_t)mcu_dsp_ssat8(v);
     return (int8_t)mcu_fx_clamp(v, q->act_min, q->act_max);
   }
   return mcu_gemm_requant(acc, r, mode, q);
@@ -301,7 +305,8 @@ MCU_GEMM_INLINE void mcu_w16_pixel(const int8_t *src, uint32_t *xs, const int32_
   const int fused = mcu_w16_fused(mode, q);
   for (int32_t t = 0; t < tiles; ++t) {
     int32_t acc[4];
-    for (int32_t j = 0; j < 4; ++j) acc[j] = wp[j];
+    for (int32_t j = 0; j < 4; ++j)
+      acc[j] = wp[j];
     wp += 4;
     for (int32_t g = 0; g < k4; ++g, wp += 8)
       for (int32_t j = 0; j < 4; ++j) {
@@ -321,7 +326,8 @@ MCU_GEMM_INLINE void mcu_w16_pixel(const int8_t *src, uint32_t *xs, const int32_
       }
       y[4 * t + j] = mcu_w16_requant(acc[j], &r, mode, q);
     }
-    if (fused) wp += mcu_w16_tail_words(mode);
+    if (fused)
+      wp += mcu_w16_tail_words(mode);
   }
 #endif
 }

@@ -19,15 +19,18 @@ mcu_status_t mcu_prep_w16_stream(const mcu_layer_t *l, mcu_kernel_call_t *call, 
     return mcu_status_errorf("layer '%s': the 4x1 tile needs channel counts that are multiples of 4 (in %d, out %d)",
                              l->name, (int)k, (int)o);
   const int64_t words = mcu_w16_stream_words(o, k, mode, fused);
-  if (words * 4 > UINT32_MAX / 2) return mcu_status_errorf("layer '%s': 4x1 filter stream too large", l->name);
+  if (words * 4 > UINT32_MAX / 2)
+    return mcu_status_errorf("layer '%s': 4x1 filter stream too large", l->name);
   uint8_t *s;
   mcu_status_t st = mcu_prep_new_aux(l, call, (uint32_t)(words * 4), (void **)&s);
-  if (st || sizes_only) return st;
+  if (st || sizes_only)
+    return st;
   const int dbl = mcu_w16_doubled(mode);
   const uint32_t f = dbl ? 2u : 1u;
   uint8_t *at = s;
   for (int32_t t = 0; t < o / 4; ++t) {
-    for (int32_t j = 0; j < 4; ++j, at += 4) put32(at, (uint32_t)bias[4 * t + j] * f);
+    for (int32_t j = 0; j < 4; ++j, at += 4)
+      put32(at, (uint32_t)bias[4 * t + j] * f);
     for (int32_t g = 0; g < k / 4; ++g)
       for (int32_t j = 0; j < 4; ++j) {
         const int8_t *r = w + (size_t)(4 * t + j) * (size_t)k + 4 * (size_t)g;
@@ -36,11 +39,13 @@ mcu_status_t mcu_prep_w16_stream(const mcu_layer_t *l, mcu_kernel_call_t *call, 
         put32(at, pair16(m * r[1], m * r[3])), at += 4;
       }
     if (fused && mode >= MCU_GEMM_RQ_MMLA_R0) {
-      for (int32_t j = 0; j < 4; ++j, at += 4) put32(at, (uint32_t)rec[4 * (4 * t + j) + 1]);
+      for (int32_t j = 0; j < 4; ++j, at += 4)
+        put32(at, (uint32_t)rec[4 * (4 * t + j) + 1]);
       put32(at, (uint32_t)rec[2]), at += 4; /* C: one right shift and one output offset for the layer */
-    } else if (fused) { /* m, C, R per channel */
+    } else if (fused) {                     /* m, C, R per channel */
       for (int32_t j = 0; j < 4; ++j)
-        for (int32_t e = 1; e <= 3; ++e, at += 4) put32(at, (uint32_t)rec[4 * (4 * t + j) + e]);
+        for (int32_t e = 1; e <= 3; ++e, at += 4)
+          put32(at, (uint32_t)rec[4 * (4 * t + j) + e]);
     }
   }
   return NULL;

@@ -32,13 +32,16 @@ int main(void) {
     const int kind = rnd(0, 3); /* 0 uniform R, 1 per-channel R, 2 per-channel R with a clamp, 3 EXACT mode */
     const int aligned = rnd(0, 1);
     const int8_t *x = xbuf + (aligned ? 0 : rnd(1, 3));
-    for (int i = 0; i < KMAX + 4; ++i) xbuf[i] = (int8_t)rnd(-128, 127);
-    for (int i = 0; i < o * k; ++i) w[i] = (int8_t)rnd(-128, 127);
+    for (int i = 0; i < KMAX + 4; ++i)
+      xbuf[i] = (int8_t)rnd(-128, 127);
+    for (int i = 0; i < o * k; ++i)
+      w[i] = (int8_t)rnd(-128, 127);
     mcu_k_conv_params_t q;
     memset(&q, 0, sizeof q);
     q.output_offset = rnd(-128, 127);
     q.act_min = -128, q.act_max = 127;
-    if (kind == 2) q.act_min = rnd(-128, 0), q.act_max = rnd(q.act_min, 127);
+    if (kind == 2)
+      q.act_min = rnd(-128, 0), q.act_max = rnd(q.act_min, 127);
     const int32_t r0 = rnd(1, 14);
     int32_t mode = kind == 0 ? MCU_GEMM_RQ_MMLA_R0 + r0 : kind == 3 ? MCU_GEMM_RQ_EXACT : MCU_GEMM_RQ_MMLA;
     for (int32_t c = 0; c < o; ++c) {
@@ -48,13 +51,16 @@ int main(void) {
       rec[4 * c + 3] = r;
       tab[c] = m, tab[o + c] = kind == 3 ? rnd(-10, 2) : -r;
       int64_t amax = bias[c] < 0 ? -(int64_t)bias[c] : bias[c];
-      for (int i = 0; i < k; ++i) amax += 128 * (int64_t)(w[c * k + i] < 0 ? -w[c * k + i] : w[c * k + i]);
-      if (kind != 3 && !mcu_gemm_mmla_ok(amax, m, -r, q.output_offset)) mode = MCU_GEMM_RQ_EXACT;
+      for (int i = 0; i < k; ++i)
+        amax += 128 * (int64_t)(w[c * k + i] < 0 ? -w[c * k + i] : w[c * k + i]);
+      if (kind != 3 && !mcu_gemm_mmla_ok(amax, m, -r, q.output_offset))
+        mode = MCU_GEMM_RQ_EXACT;
     }
     const int fused = mcu_w16_fused(mode, &q), dbl = mcu_w16_doubled(mode);
     int32_t *s = stream;
     for (int32_t t = 0; t < o / 4; ++t) {
-      for (int j = 0; j < 4; ++j) *s++ = bias[4 * t + j] * (dbl ? 2 : 1);
+      for (int j = 0; j < 4; ++j)
+        *s++ = bias[4 * t + j] * (dbl ? 2 : 1);
       for (int32_t g = 0; g < k / 4; ++g)
         for (int j = 0; j < 4; ++j) {
           const int8_t *r = w + (4 * t + j) * k + 4 * g;
@@ -62,18 +68,21 @@ int main(void) {
           *s++ = (int32_t)pair16(f * r[0], f * r[2]), *s++ = (int32_t)pair16(f * r[1], f * r[3]);
         }
       if (fused && mode >= MCU_GEMM_RQ_MMLA_R0) {
-        for (int j = 0; j < 4; ++j) *s++ = rec[4 * (4 * t + j) + 1];
+        for (int j = 0; j < 4; ++j)
+          *s++ = rec[4 * (4 * t + j) + 1];
         *s++ = rec[2];
       } else if (fused) {
         for (int j = 0; j < 4; ++j)
-          for (int e = 1; e <= 3; ++e) *s++ = rec[4 * (4 * t + j) + e];
+          for (int e = 1; e <= 3; ++e)
+            *s++ = rec[4 * (4 * t + j) + e];
       }
     }
     memset(y, 0x5a, sizeof y);
     mcu_w16_pixel(x, xs, stream, y, k, o, mode, fused ? NULL : (mode >= MCU_GEMM_RQ_MMLA ? rec : tab), &q, aligned);
     for (int32_t c = 0; c < o; ++c) {
       int32_t a = bias[c];
-      for (int i = 0; i < k; ++i) a += (int32_t)w[c * k + i] * x[i];
+      for (int i = 0; i < k; ++i)
+        a += (int32_t)w[c * k + i] * x[i];
       const mcu_gemm_rq_t r = mcu_gemm_rq(mode >= MCU_GEMM_RQ_MMLA ? rec : tab, o, c, mode, &q);
       want[c] = mcu_gemm_requant(a, &r, mode, &q);
       if (y[c] != want[c] && bad++ < 5)
