@@ -139,6 +139,15 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
     MCU_W16_TILE_ASM(MCU_W16_G##n);                                                                                    \
     break;
 
+/* The last k / 4 % 4 groups after the loop form, from the advanced input pointer. */
+#define MCU_W16_TAIL_CASE(n)                                                                                           \
+  case n:                                                                                                              \
+    __asm__ volatile(MCU_W16_G##n                                                                                      \
+                     : [wp] "+r"(wp), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)                                           \
+                     : [ip] "r"(ip)                                                                                    \
+                     : "r4", "r5", "r6", "r8", "r9", "r10", "memory");                                                 \
+    break;
+
 /* The fused epilogue of a tile: m0..m3 and C by one LDM, then per channel SMMLAR, ADD of the accumulator's sign,
  * SSAT with the layer's right shift R, STRB; op advances by 4. */
 /* The fused epilogue of a tile: m0..m3 and C by one LDM, then per channel SMMLAR, ADD of the accumulator's sign,
@@ -229,24 +238,9 @@ MCU_GEMM_INLINE void mcu_w16_pixel(const int8_t *src, uint32_t *xs, const int32_
                        : [ie] "r"(ip_end)
                        : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
       switch (k4 & 3) {
-      case 3:
-        __asm__ volatile(MCU_W16_G3
-                         : [wp] "+r"(wp), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)
-                         : [ip] "r"(ip)
-                         : "r4", "r5", "r6", "r8", "r9", "r10", "memory");
-        break;
-      case 2:
-        __asm__ volatile(MCU_W16_G2
-                         : [wp] "+r"(wp), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)
-                         : [ip] "r"(ip)
-                         : "r4", "r5", "r6", "r8", "r9", "r10", "memory");
-        break;
-      case 1:
-        __asm__ volatile(MCU_W16_G1
-                         : [wp] "+r"(wp), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)
-                         : [ip] "r"(ip)
-                         : "r4", "r5", "r6", "r8", "r9", "r10", "memory");
-        break;
+        MCU_W16_TAIL_CASE(3)
+        MCU_W16_TAIL_CASE(2)
+        MCU_W16_TAIL_CASE(1)
       default:
         break;
       }

@@ -8,17 +8,12 @@ source "$(dirname "$0")/../tools/e2e_lib.bash" "$@"
 need_cmd qemu-system-arm arm-none-eabi-gcc clang-22
 src=$(cd "$(dirname "$0")/../.." && pwd)
 k=$src/runtime/kernels
-h=$src/runtime/harness
-clang-22 --target=thumbv7em-none-unknown-eabihf -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb \
-  --sysroot=/usr/lib/arm-none-eabi -std=c17 -O2 -ffp-contract=off -fno-math-errno -I"$k" -c "$k/k_quantize.c" \
-  -o "$w/k_quantize.o" > "$w/cc.log" 2>&1 || { fail "k_quantize.c does not compile for the M7: $(tail -n 3 "$w/cc.log")"; finish; }
-arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard -O2 -std=c17 -ffp-contract=off \
-  --specs=nano.specs --specs=rdimon.specs -nostartfiles -T "$h/mps2_an500.ld" -I"$k" "$h/startup.c" \
-  "$src/test/e2e/quantize_fast_m7.c" "$w/k_quantize.o" -o "$w/q.elf" -lm -Wl,-z,noexecstack \
-  -Wl,--no-warn-rwx-segments > "$w/ld.log" 2>&1 || { fail "the firmware does not link: $(tail -n 3 "$w/ld.log")"; finish; }
+m7_kernel_cc "$k/k_quantize.c" "$w/k_quantize.o" ||
+  { fail "k_quantize.c does not compile for the M7: $(tail -n 3 "$w/k_quantize.o.log")"; finish; }
+m7_firmware "$w/q.elf" "$src/test/e2e/quantize_fast_m7.c" "$w/k_quantize.o" ||
+  { fail "the firmware does not link: $(tail -n 3 "$w/q.elf.log")"; finish; }
 arm-none-eabi-objdump -d "$w/q.elf" | grep -q vcvta && ok "the M7 build uses VCVTA" || fail "no VCVTA in the M7 build"
-if timeout 120 qemu-system-arm -M mps2-an500 -nographic -semihosting-config enable=on,target=native \
-    -kernel "$w/q.elf" > "$w/run.log" 2>&1; then
+if m7_run "$w/q.elf" "$w/run.log" 120; then
   ok "$(tail -n 1 "$w/run.log")"
 else
   fail "mismatches on the M7: $(head -n 3 "$w/run.log" | tr '\n' ' ')"

@@ -55,3 +55,29 @@ same_bytes() {
   echo "   got:      $(od -An -tx1 -v "$3" 2>/dev/null | head -c 300 | tr -s ' \n' ' ')"
   return 1
 }
+
+# m7_kernel_cc SRC OBJ: compiles a C file with the kernel library's Cortex-M7 flags (clang-22, the DSP extension on,
+# runtime/kernels on the include path), for firmware that runs kernel code on QEMU mps2-an500; the log in OBJ.log.
+m7_kernel_cc() {
+  clang-22 --target=thumbv7em-none-unknown-eabihf -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb \
+    --sysroot=/usr/lib/arm-none-eabi -std=c17 -O2 -ffp-contract=off -fno-math-errno \
+    -I"$(dirname "${BASH_SOURCE[0]}")/../../runtime/kernels" -c "$1" -o "$2" > "$2.log" 2>&1
+}
+
+# m7_firmware ELF SRC_OR_OBJ...: links an mps2-an500 firmware (the harness's startup and linker script, newlib with
+# semihosting) from C sources and objects; the log in ELF.log.
+m7_firmware() {
+  local elf=$1; shift
+  local h k
+  h=$(dirname "${BASH_SOURCE[0]}")/../../runtime/harness
+  k=$(dirname "${BASH_SOURCE[0]}")/../../runtime/kernels
+  arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard -O2 -std=c17 -ffp-contract=off \
+    --specs=nano.specs --specs=rdimon.specs -nostartfiles -T "$h/mps2_an500.ld" -I"$k" "$h/startup.c" "$@" \
+    -o "$elf" -lm -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments > "$elf.log" 2>&1
+}
+
+# m7_run ELF LOG [SECONDS]: runs a firmware on QEMU mps2-an500 with semihosting (its output in LOG); its exit status.
+m7_run() {
+  timeout "${3:-300}" qemu-system-arm -M mps2-an500 -nographic -semihosting-config enable=on,target=native \
+    -kernel "$1" > "$2" 2>&1
+}
