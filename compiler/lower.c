@@ -176,6 +176,7 @@ static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
   for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
   t->data = zero ? calloc((size_t)bytes + 1, 1) : malloc((size_t)bytes + 1);
   if (!t->data) return mcu_status_errorf("out of memory");
+  t->splat = splat;
   if (zero) {
     /* already the value */
   } else if (splat) {
@@ -854,11 +855,12 @@ static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *
   if (!s && p->num_layers == 1)
     out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape) ||
                                 mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
-  if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
+  if (!s && p->num_layers == 1) {
     mcu_kernel_call_t call;
+    int handled = 0;
     p->sizes_only = 1;
-    s = mcu_kernel_prepare(p, &p->layers[0], &call);
-    if (!s) {
+    s = mcu_kernel_prepare_if_handled(p, &p->layers[0], &call, &handled);
+    if (!s && handled) {
       out_info->handled = 1;
       out_info->scratch_bytes = call.scratch_bytes;
       out_info->inplace_mask = call.inplace_mask;
