@@ -184,9 +184,12 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     int32_t step = num_layers > 0 ? num_layers - 1 : 0;
+    /* A constant's step is never read (it has no operands, so it owns no use; the loops below skip it), and each
+     * attribute set rebuilds the op's attribute dictionary: constants get none. */
+    if (mcu_op_is(op, "mcu.constant")) continue;
     if (mcu_op_is(op, "func.return"))
       step = num_layers;
-    else if (!mcu_op_is(op, "mcu.constant") && !mcu_op_is_alias(op))
+    else if (!mcu_op_is_alias(op))
       step = num_layers++;
     mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.step"),
                                                mcu_attr_i64(ctx, step));
