@@ -154,11 +154,6 @@ int mcu_op_get_i64_array(MlirOperation op, const char *name, int64_t *out, int c
   return (int)n;
 }
 
-int mcu_op_is(MlirOperation op, const char *name) {
-  MlirStringRef s = mlirIdentifierStr(mlirOperationGetName(op));
-  return s.length == strlen(name) && !memcmp(s.data, name, s.length);
-}
-
 MlirBlock mcu_main_block(MlirOperation module) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
@@ -234,20 +229,20 @@ int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_
   return 0;
 }
 
+int64_t mcu_element_bytes(MlirType el) {
+  if (mlirTypeIsAQuantizedType(el)) return (mlirQuantizedTypeGetStorageTypeIntegralWidth(el) + 7) / 8;
+  if (mlirTypeIsAInteger(el)) return (mlirIntegerTypeGetWidth(el) + 7) / 8;
+  if (mlirTypeIsAF32(el)) return 4;
+  return -1;
+}
+
 int64_t mcu_type_bytes(MlirType t) {
   if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t)) return -1;
-  MlirType el = mlirShapedTypeGetElementType(t);
-  int64_t esize;
-  if (mlirTypeIsAQuantizedType(el))
-    esize = (mlirQuantizedTypeGetStorageTypeIntegralWidth(el) + 7) / 8;
-  else if (mlirTypeIsAInteger(el))
-    esize = (mlirIntegerTypeGetWidth(el) + 7) / 8;
-  else if (mlirTypeIsAF32(el))
-    esize = 4;
-  else
-    return -1;
+  const int64_t esize = mcu_element_bytes(mlirShapedTypeGetElementType(t));
+  if (esize < 0) return -1;
   int64_t n = esize;
-  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i) {
+  const intptr_t rank = mlirShapedTypeGetRank(t); /* each query of a shaped type looks its interface up */
+  for (intptr_t i = 0; i < rank; ++i) {
     int64_t d = mlirShapedTypeGetDimSize(t, i);
     if (d < 0 || (d > 0 && n > INT64_MAX / d)) return -1;
     n *= d;

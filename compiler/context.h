@@ -3,6 +3,7 @@
 #define MCUNET_COMPILER_CONTEXT_H
 
 #include <mlir-c/IR.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -38,8 +39,12 @@ MlirValue mcu_build_op(MlirBlock block, MlirLocation loc, const char *name, int 
 int64_t mcu_op_get_i64(MlirOperation op, const char *name, int64_t fallback);
 /* Copies up to `cap` elements of a dense i64 array attribute `name`; returns the count (-1 when absent). */
 int mcu_op_get_i64_array(MlirOperation op, const char *name, int64_t *out, int cap);
-/* True when op's name is `name` ("mcu.conv2d"). */
-int mcu_op_is(MlirOperation op, const char *name);
+/* True when op's name is `name` ("mcu.conv2d"). Inline: the passes ask it of every op, and with a literal name
+ * the compiler folds strlen. */
+static inline int mcu_op_is(MlirOperation op, const char *name) {
+  MlirStringRef s = mlirIdentifierStr(mlirOperationGetName(op));
+  return s.length == strlen(name) && !memcmp(s.data, name, s.length);
+}
 /* The body block of `func.func @main` in `module` (a builtin.module operation); null block when absent. */
 MlirBlock mcu_main_block(MlirOperation module);
 /* Calls fn(op, user) for every op named `name` (NULL: every op) of every func.func in `module`, in order. fn may
@@ -58,6 +63,9 @@ void mcu_op_remove_attr(MlirOperation op, const char *name);
 int mcu_op_is_alias(MlirOperation op);
 /* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */
 int64_t mcu_type_bytes(MlirType tensor_type);
+/* Bytes of one stored element of element type `el` (quantized: its storage width), as mcu_type_bytes counts them;
+ * -1 for element types without a storage size. */
+int64_t mcu_element_bytes(MlirType el);
 /* Storage range of a tensor type's element type: quantized storage min/max, or the integer type's range.
  * Returns 0 for float element types. */
 int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_max);

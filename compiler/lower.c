@@ -21,6 +21,8 @@ typedef struct {
   MlirValue *values; /* values[i] is the IR value of tensor i (null for tensors made here) */
   int cap_tensors, cap_layers;
   int alone; /* mcu_lower_op_kernel: one op without a plan (no offsets expected) */
+  int inplace_as; /* mcu_lower_op_kernel_inplace: 1 + the mcu.inplace operand assumed; 0: the op's attribute */
+  uint32_t borrowed; /* lowering alone: bit i set when tensor i's data belongs to the memo (not to the program) */
 } lowering_t;
 
 static char *dup_ref(MlirStringRef s) {
@@ -47,16 +49,17 @@ static mcu_status_t tensor_from_type(MlirType type, mcu_tensor_t *t) {
   intptr_t rank = mlirShapedTypeGetRank(type);
   if (rank > MCU_MAX_RANK) return mcu_status_errorf("rank %d above the supported %d", (int)rank, MCU_MAX_RANK);
   t->rank = (int)rank;
+  MlirType el = mlirShapedTypeGetElementType(type);
+  int64_t bytes = mcu_element_bytes(el); /* mcu_type_bytes from what is read here (fewer type queries) */
   for (intptr_t i = 0; i < rank; ++i) {
     int64_t d = mlirShapedTypeGetDimSize(type, i);
     if (d < 0 || d > INT32_MAX) return mcu_status_errorf("dimension %d of size %lld", (int)i, (long long)d);
     t->shape[i] = (int32_t)d;
+    if (bytes >= 0) bytes = d > 0 && bytes > INT64_MAX / d ? -1 : bytes * d;
   }
-  const int64_t bytes = mcu_type_bytes(type);
   if (bytes < 0 || bytes > (int64_t)UINT32_MAX)
     return mcu_status_errorf("tensor of unsupported element type or too large");
   t->quant_axis = -1;
-  MlirType el = mlirShapedTypeGetElementType(type);
   if (mlirTypeIsAQuantizedType(el)) {
     if (mlirQuantizedTypeGetStorageTypeIntegralWidth(el) != 8)
       return mcu_status_errorf("quantized storage of %u bits (only 8 is supported)",
@@ -124,8 +127,9 @@ static mcu_status_t add_tensor(lowering_t *L, MlirType type, MlirValue v, char *
 /* The pool (mcu_program_t.pools) that attribute `attr` (plan-memory's "mcu.pool" / "mcu.scratch_pool") names on
  * op: 0 when absent, -1 when it names no pool of the program. */
 static int pool_index(const mcu_program_t *p, MlirOperation op, const char *attr) {
+  if (p->num_pools == 0) return 0; /* no pools (or lowered alone): the arena, whatever op says */
   MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(attr));
-  if (mlirAttributeIsNull(a) || p->num_pools == 0) return 0; /* no pools (or lowered alone): the arena */
+  if (mlirAttributeIsNull(a)) return 0;
   if (!mlirAttributeIsAString(a)) return -1;
   MlirStringRef r = mlirStringAttrGetValue(a);
   for (int k = 0; k < p->num_pools; ++k)
@@ -163,19 +167,33 @@ static mcu_status_t add_layer(lowering_t *L, mcu_op_t op, char *name, mcu_layer_
   return NULL;
 }
 
-/* The constant's raw bytes: a splat is expanded; the attribute's element width must match the storage. */
-static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
+/* The constant's raw bytes: a splat is expanded; the attribute's element width must match the storage. Lowering
+ * an op alone under a memo (the passes' questions), the bytes are kept in the memo, keyed by the uniqued value
+ * attribute (equal pointers, equal contents), and later questions about ops reading the same constant borrow
+ * them instead of copying them again (L->borrowed; the program must not free them). */
+static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t *t, int ti) {
   MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a)) return mcu_status_errorf("constant without dense value");
   int64_t bytes = mcu_tensor_bytes(t), esize = (int64_t)mcu_dtype_size(t->dtype);
+  /* kept only after the check below passed for this very attribute and size */
+  mcu_op_memo_t *memo = L->alone && ti < 32 ? mcu_op_memo_current() : NULL;
+  const uintptr_t key[2] = {(uintptr_t)a.ptr, (uintptr_t)bytes};
+  const uint8_t *kept = memo ? mcu_op_memo_get_bytes(memo, key, 2) : NULL;
+  const int splat = mlirDenseElementsAttrIsSplat(a);
+  if (kept) {
+    t->data = (uint8_t *)kept;
+    t->splat = splat;
+    L->borrowed |= 1u << ti;
+    return NULL;
+  }
   MlirType at = mlirAttributeGetType(a);
   if (mcu_type_bytes(at) != bytes) return mcu_status_errorf("constant value does not match its result type");
   const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
-  const int splat = mlirDenseElementsAttrIsSplat(a);
   int zero = splat; /* a zero splat (the cost queries' weights): calloc, which fresh pages need not even write */
   for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
   t->data = zero ? calloc((size_t)bytes + 1, 1) : malloc((size_t)bytes + 1);
   if (!t->data) return mcu_status_errorf("out of memory");
+  t->splat = splat;
   if (zero) {
     /* already the value */
   } else if (splat) {
@@ -186,6 +204,7 @@ static mcu_status_t constant_data(MlirOperation op, mcu_tensor_t *t) {
   } else {
     memcpy(t->data, raw, (size_t)bytes);
   }
+  if (memo && !mcu_op_memo_put_bytes(memo, key, 2, t->data)) L->borrowed |= 1u << ti;
   return NULL;
 }
 
@@ -343,7 +362,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     mcu_tensor_t *t = &p->tensors[ti];
     t->storage = MCU_STORAGE_CONST;
     uint32_t off = (*weights_size + 15u) & ~15u;
-    if ((s = constant_data(op, t))) return s;
+    if ((s = constant_data(L, op, t, ti))) return s;
     if ((uint64_t)off + (uint64_t)mcu_tensor_bytes(t) > UINT32_MAX) return mcu_status_errorf("weights above 4 GiB");
     t->offset = off;
     *weights_size = off + (uint32_t)mcu_tensor_bytes(t);
@@ -393,7 +412,9 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
   int k = -1;
   MlirStringRef opname = mlirIdentifierStr(mlirOperationGetName(op)); /* read once: the table has 29 names */
   for (size_t i = 0; i < sizeof table / sizeof table[0] && k < 0; ++i)
-    if (strlen(table[i].name) == opname.length && !memcmp(table[i].name, opname.data, opname.length)) k = (int)i;
+    if (opname.length > 4 && table[i].name[4] == opname.data[4] && strlen(table[i].name) == opname.length &&
+        !memcmp(table[i].name, opname.data, opname.length))
+      k = (int)i;
   if (k < 0) return mcu_status_errorf("unsupported operation");
   if (mlirOperationGetNumOperands(op) != table[k].num_inputs || mlirOperationGetNumResults(op) != 1)
     return mcu_status_errorf("expected %d operands and one result", table[k].num_inputs);
@@ -413,7 +434,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
   l->output = to;
   mcu_tensor_t *t = &p->tensors[to];
   t->storage = MCU_STORAGE_ARENA;
-  int64_t off = mcu_op_get_i64(op, "mcu.offset", -1);
+  int64_t off = L->alone ? -1 : mcu_op_get_i64(op, "mcu.offset", -1); /* alone: no plan, never read */
   const int pool = pool_index(p, op, "mcu.pool"), scratch_pool = pool_index(p, op, "mcu.scratch_pool");
   if (pool < 0 || scratch_pool < 0) return mcu_status_errorf("mcu.pool or mcu.scratch_pool names no pool");
   int64_t lo = 0, hi = 0;
@@ -507,7 +528,7 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
     }
   }
   /* In place (mark-inplace): the output overwrites input `mcu.inplace`, whose offset plan-memory gave it. */
-  int64_t ip = mcu_op_get_i64(op, "mcu.inplace", -1);
+  int64_t ip = L->inplace_as > 0 ? L->inplace_as - 1 : mcu_op_get_i64(op, "mcu.inplace", -1);
   if (ip >= 0) {
     if (ip >= l->num_inputs) return mcu_status_errorf("mcu.inplace operand %lld out of range", (long long)ip);
     l->inplace = 1;
@@ -783,16 +804,18 @@ static int key_op(MlirOperation op, uintptr_t *key, size_t *n) {
 
 /* Algorithm: the memo key of one mcu_lower_op_kernel_view question: everything the answer depends on, as
  * MLIR-uniqued pointers (names, attributes and types live as long as the context and are equal exactly when
- * their pointers are): the view, op's name and attributes (mcu.kernel and mcu.inplace, which the passes change
- * between their questions, included), its result types, and per operand its type, the first operand that is the
+ * their pointers are): the kind of question (whole op or view, shape only, an assumed mcu.inplace), the view, op's
+ * name and attributes (mcu.kernel and mcu.inplace, which the passes change between their questions, included),
+ * its result types, and per operand its type, the first operand that is the
  * same value (lowering shares one tensor) and, for a constant, the constant's own name and attributes (its data)
  * and whether it has uses. Why: the passes ask five times about each conv, and the answer costs a lowering and a
  * kernel prepare. Weakness: it trusts that lower_op reads nothing else of the IR (no users, no parents) when
  * lowering alone; the list of ignored attributes above must follow lower_op. Returns the length, 0 when the key
  * does not fit (then the question is answered without the memo). */
-static size_t op_key(MlirOperation op, const mcu_op_view_t *view, uintptr_t *key) {
+static size_t op_key(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only, uintptr_t *key) {
   size_t n = 0;
-  key[n++] = view != NULL;
+  key[n++] = (uintptr_t)((view != NULL) | (shape_only << 1)); /* a shape-only answer is another question */
+  key[n++] = (uintptr_t)inplace_as; /* 0: the op's own mcu.inplace (in its attributes below) */
   if (view) {
     const int32_t f[] = {view->in_h,   view->in_w,   view->out_h,  view->out_w,
                          view->pad[0], view->pad[1], view->pad[2], view->pad[3]};
@@ -825,29 +848,50 @@ static size_t op_key(MlirOperation op, const mcu_op_view_t *view, uintptr_t *key
   return n;
 }
 
-static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info);
+static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only,
+                                        mcu_op_kernel_t *out_info);
 
-mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
+/* The answer through the memo (when one is installed). */
+static mcu_status_t op_kernel(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only,
+                              mcu_op_kernel_t *out_info) {
   memset(out_info, 0, sizeof *out_info);
   /* A constant makes no layer (handled = 0); answering without copying its data matters because schedule asks
    * about every op, and expanding each splat filter only to drop it was a tenth of a cost query. A malformed
    * constant is still refused, by the module's lowering. */
   if (mcu_op_is(op, "mcu.constant")) return NULL;
   mcu_op_memo_t *memo = mcu_op_memo_current();
-  if (!memo) return lower_op_kernel_view(op, view, out_info);
+  if (!memo) return lower_op_kernel_view(op, view, inplace_as, shape_only, out_info);
   uintptr_t key[OP_KEY_CAP];
-  const size_t n = op_key(op, view, key);
+  const size_t n = op_key(op, view, inplace_as, shape_only, key);
   if (n && mcu_op_memo_get(memo, key, n, out_info)) return NULL;
-  mcu_status_t s = lower_op_kernel_view(op, view, out_info);
+  mcu_status_t s = lower_op_kernel_view(op, view, inplace_as, shape_only, out_info);
   /* Errors are not kept: the pass that asked fails and the compile ends. A failed put only loses the memo. */
   if (!s && n) (void)mcu_op_memo_put(memo, key, n, out_info);
   return s;
 }
 
+mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
+  return op_kernel(op, view, 0, 0, out_info);
+}
+
+mcu_status_t mcu_lower_op_kernel_inplace(MlirOperation op, int operand, mcu_op_kernel_t *out_info) {
+  if (operand < 0 || operand >= MCU_MAX_LAYER_INPUTS) {
+    memset(out_info, 0, sizeof *out_info);
+    return mcu_status_errorf("mcu.inplace operand %d out of range", operand);
+  }
+  return op_kernel(op, NULL, operand + 1, 0, out_info);
+}
+
+mcu_status_t mcu_lower_op_kernel_shape(MlirOperation op, mcu_op_kernel_t *out_info) {
+  return op_kernel(op, NULL, 0, 1, out_info);
+}
+
 /* The answer itself, without the memo. */
-static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info) {
+static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only,
+                                        mcu_op_kernel_t *out_info) {
   lowering_t L = {0};
   L.alone = 1;
+  L.inplace_as = inplace_as;
   L.p = calloc(1, sizeof *L.p);
   if (!L.p) return mcu_status_errorf("out of memory");
   mcu_program_t *p = L.p;
@@ -881,17 +925,20 @@ static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *
   if (!s && p->num_layers == 1)
     out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape) ||
                                 mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
-  if (!s && p->num_layers == 1 && mcu_kernel_handles(p, &p->layers[0])) {
+  if (!s && p->num_layers == 1 && !shape_only) {
     mcu_kernel_call_t call;
+    int handled = 0;
     p->sizes_only = 1;
-    s = mcu_kernel_prepare(p, &p->layers[0], &call);
-    if (!s) {
+    s = mcu_kernel_prepare_if_handled(p, &p->layers[0], &call, &handled);
+    if (!s && handled) {
       out_info->handled = 1;
       out_info->scratch_bytes = call.scratch_bytes;
       out_info->inplace_mask = call.inplace_mask;
       mcu_kernel_call_release(&call);
     }
   }
+  for (int i = 0; i < p->num_tensors && i < 32; ++i) /* the memo's bytes stay with the memo */
+    if (L.borrowed & (1u << i)) p->tensors[i].data = NULL;
   free(L.values);
   mcu_program_destroy(p);
   return s;

@@ -43,6 +43,16 @@ typedef struct mcu_op_view {
 } mcu_op_view_t;
 mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, mcu_op_kernel_t *out_info);
 
+/* mcu_lower_op_kernel as if op carried mcu.inplace = operand (mark-inplace's tentative question), whatever its
+ * own attribute says, without setting it: each attribute set or removal rebuilds the op's attribute dictionary,
+ * and most tentative marks are refused. */
+mcu_status_t mcu_lower_op_kernel_inplace(MlirOperation op, int operand, mcu_op_kernel_t *out_info);
+
+/* Only kernel_shape_ok and kernel_shape of mcu_lower_op_kernel (select-kernels' question), without the kernel
+ * library's prepare: handled, scratch_bytes and inplace_mask are 0. Errors: the op cannot be lowered (a library
+ * that would reject the layer is not asked). */
+mcu_status_t mcu_lower_op_kernel_shape(MlirOperation op, mcu_op_kernel_t *out_info);
+
 #ifdef __cplusplus
 }
 #endif

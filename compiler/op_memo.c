@@ -8,8 +8,10 @@
  * offsets into two growing arrays, one of key words and one of answer bytes. A lookup hashes the key, probes
  * slots with the same hash and compares the stored key word for word, so a hash collision can never return
  * another key's answer. Why: the passes ask about each op five or more times per compile and lowering an op
- * alone (its constants copied, its kernel prepared) costs far more than hashing twenty words. Weakness: memory
- * only grows until mcu_op_memo_clear; one compile of a large network holds one entry per distinct question. */
+ * alone (its constants copied, its kernel prepared) costs far more than hashing twenty words. The same table
+ * (a nested memo whose answers are pointers) keeps byte buffers, the constants' expanded data, which the memo owns
+ * until the clear. Weakness: memory only grows until mcu_op_memo_clear; one compile of a large network holds one
+ * entry per distinct question and one copy of every constant some question read (the weights, once more). */
 
 typedef struct {
   uint64_t hash;
@@ -26,6 +28,9 @@ struct mcu_op_memo {
   unsigned char *vals;
   size_t vals_len, vals_cap;
   uint64_t hits, misses;
+  mcu_op_memo_t *bytes; /* key -> uint8_t * (mcu_op_memo_get_bytes), made on first use */
+  uint8_t **owned;      /* the buffers stored there, freed by clear */
+  size_t owned_len, owned_cap;
 };
 
 static _Thread_local mcu_op_memo_t *current;
@@ -45,9 +50,19 @@ mcu_op_memo_t *mcu_op_memo_create(size_t value_size) {
   return m;
 }
 
+/* Frees the byte buffers stored with the answers. */
+static void free_owned(mcu_op_memo_t *m) {
+  for (size_t i = 0; i < m->owned_len; ++i) free(m->owned[i]);
+  m->owned_len = 0;
+  if (m->bytes) mcu_op_memo_clear(m->bytes);
+}
+
 void mcu_op_memo_destroy(mcu_op_memo_t *owned_memo) {
   if (!owned_memo) return;
   if (current == owned_memo) current = NULL;
+  free_owned(owned_memo);
+  free(owned_memo->owned);
+  mcu_op_memo_destroy(owned_memo->bytes);
   free(owned_memo->slots);
   free(owned_memo->keys);
   free(owned_memo->vals);
@@ -55,6 +70,7 @@ void mcu_op_memo_destroy(mcu_op_memo_t *owned_memo) {
 }
 
 void mcu_op_memo_clear(mcu_op_memo_t *memo) {
+  free_owned(memo);
   if (memo->slots) memset(memo->slots, 0, sizeof *memo->slots * memo->cap);
   memo->count = memo->keys_len = memo->vals_len = 0;
   memo->hits = memo->misses = 0;
@@ -150,5 +166,20 @@ int mcu_op_memo_put(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, const v
   memo->keys_len += n;
   memo->vals_len += memo->value_size;
   memo->count++;
+  return 0;
+}
+
+const uint8_t *mcu_op_memo_get_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n) {
+  uint8_t *b = NULL;
+  if (memo->bytes && mcu_op_memo_get(memo->bytes, key, n, &b)) return b;
+  return NULL;
+}
+
+int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes) {
+  if (!memo->bytes && !(memo->bytes = mcu_op_memo_create(sizeof owned_bytes))) return -1;
+  if (reserve((void **)&memo->owned, &memo->owned_cap, memo->owned_len, 1, sizeof *memo->owned) ||
+      mcu_op_memo_put(memo->bytes, key, n, &owned_bytes))
+    return -1;
+  memo->owned[memo->owned_len++] = owned_bytes;
   return 0;
 }

@@ -25,6 +25,12 @@ int mcu_op_memo_get(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *o
 /* Stores value for key[0..n) (replacing an equal key's answer); returns 0 on success, -1 when out of memory (the
  * memo is unchanged and still usable). */
 int mcu_op_memo_put(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, const void *value);
+/* Byte buffers kept with the answers until the next clear (compiler/lower.c: a constant operand's expanded data,
+ * keyed by its uniqued value attribute, which each single-op lowering of an op reading it would copy again).
+ * get: the buffer stored for key[0..n), or NULL. put: stores owned_bytes (from malloc/calloc) for key[0..n), which
+ * must be absent; 0 when the memo now owns it, -1 when out of memory (the caller still owns it). */
+const uint8_t *mcu_op_memo_get_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n);
+int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes);
 /* Lookups and misses since the last clear (tests and profiling). */
 void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
 

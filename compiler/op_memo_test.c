@@ -4,6 +4,7 @@
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/IR.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "context.h"
@@ -49,11 +50,33 @@ static void test_table(void) {
   CHECK(mcu_op_memo_current() == NULL, "destroying the installed memo uninstalls it");
 }
 
+/* The byte buffers kept with the answers: stored under their key only, gone after a clear (freed: the sanitizer
+ * build would report a leak), owned by the memo until then. */
+static void test_bytes(void) {
+  mcu_op_memo_t *m = mcu_op_memo_create(8);
+  const uintptr_t k1[2] = {0x1000, 64}, k2[2] = {0x1000, 65}, k3[2] = {0x2000, 64};
+  CHECK(mcu_op_memo_get_bytes(m, k1, 2) == NULL, "bytes: empty");
+  uint8_t *b1 = malloc(64), *b2 = malloc(65);
+  memset(b1, 1, 64), memset(b2, 2, 65);
+  CHECK(mcu_op_memo_put_bytes(m, k1, 2, b1) == 0 && mcu_op_memo_put_bytes(m, k2, 2, b2) == 0, "bytes: put");
+  CHECK(mcu_op_memo_get_bytes(m, k1, 2) == b1 && mcu_op_memo_get_bytes(m, k2, 2) == b2, "bytes: each its own key");
+  CHECK(mcu_op_memo_get_bytes(m, k3, 2) == NULL && mcu_op_memo_get_bytes(m, k1, 1) == NULL, "bytes: other keys miss");
+  uint64_t hits, misses;
+  mcu_op_memo_stats(m, &hits, &misses);
+  CHECK(hits == 0 && misses == 0, "bytes lookups are not answer lookups");
+  mcu_op_memo_clear(m);
+  CHECK(mcu_op_memo_get_bytes(m, k1, 2) == NULL, "bytes: cleared");
+  uint8_t *b3 = calloc(64, 1);
+  CHECK(mcu_op_memo_put_bytes(m, k1, 2, b3) == 0 && mcu_op_memo_get_bytes(m, k1, 2) == b3, "bytes: after clear");
+  mcu_op_memo_destroy(m); /* frees b3 */
+}
+
 /* ---- answers through the memo ---- */
 
 static const char *const module_text =
     "!x = !quant.uniform<i8:f32, 0.05:-3>\n"
     "!w = !quant.uniform<i8:f32, 0.02>\n"
+    "!y = !quant.uniform<i8:f32, 0.001>\n"
     "module {\n"
     "func.func @main(%in: tensor<1x8x8x8x!x>) -> tensor<1x8x8x8x!x> {\n"
     "  %w = \"mcu.constant\"() {value = dense<1> : tensor<8x3x3x8xi8>} : () -> tensor<8x3x3x8x!w>\n"
@@ -65,6 +88,10 @@ static const char *const module_text =
     "  %d = \"mcu.conv2d\"(%c, %wd, %b) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = "
     "array<i64: 1, 1>, groups = 8 : i64, numerics = \"tflite\"} : (tensor<1x8x8x8x!x>, tensor<8x3x3x1x!w>, "
     "tensor<8xi32>) -> tensor<1x8x8x8x!x>\n"
+    "  %wo = \"mcu.constant\"() {value = dense<1> : tensor<8x3x3x8xi8>} : () -> tensor<8x3x3x8x!w>\n"
+    "  %o = \"mcu.conv2d\"(%in, %wo, %b) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = "
+    "array<i64: 1, 1>, groups = 1 : i64, numerics = \"onnx\"} : (tensor<1x8x8x8x!x>, tensor<8x3x3x8x!w>, "
+    "tensor<8xi32>) -> tensor<1x8x8x8x!y>\n"
     "  return %d : tensor<1x8x8x8x!x>\n"
     "}\n"
     "}\n";
@@ -100,13 +127,14 @@ static void test_answers(void) {
     mlirContextDestroy(ctx);
     return;
   }
-  MlirOperation conv[2] = {{NULL}, {NULL}};
+  MlirOperation conv[3] = {{NULL}, {NULL}, {NULL}};
   int nconv = 0;
   MlirBlock block = mcu_main_block(mlirModuleGetOperation(module));
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    if (mcu_op_is(op, "mcu.conv2d") && nconv < 2) conv[nconv++] = op;
-  CHECK(nconv == 2, "two convs");
+    if (mcu_op_is(op, "mcu.conv2d") && nconv < 3) conv[nconv++] = op;
+  CHECK(nconv == 3, "three convs");
+  if (nconv != 3) return;
   mcu_op_memo_t *memo = mcu_op_memo_create(sizeof(mcu_op_kernel_t));
   MlirOperation c = conv[0], d = conv[1];
   const int64_t tile[2] = {2, 2};
@@ -159,6 +187,60 @@ static void test_answers(void) {
   mcu_op_memo_stats(memo, &hits1, &misses1);
   CHECK(misses1 == misses0 + 1 && hits1 == hits0, "a new constant value misses the memo");
 
+  /* mark-inplace's question without the mark set: the answer the op gives with mcu.inplace = 0 set, through the
+   * memo and afresh, and the op is left unmarked. */
+  mcu_op_kernel_t d_mark, d_as, d_as_fresh;
+  set_attr(d, "mcu.inplace", mcu_attr_i64(ctx, 0));
+  CHECK(same_answer(d, NULL, memo, &d_mark), "depthwise marked");
+  mcu_op_remove_attr(d, "mcu.inplace");
+  mcu_op_memo_install(memo);
+  s = mcu_lower_op_kernel_inplace(d, 0, &d_as);
+  mcu_op_memo_install(NULL);
+  mcu_status_t s2 = mcu_lower_op_kernel_inplace(d, 0, &d_as_fresh);
+  CHECK(!s && !s2 && !memcmp(&d_as, &d_mark, sizeof d_mark) && !memcmp(&d_as_fresh, &d_mark, sizeof d_mark),
+        "inplace question == the marked op's answer");
+  CHECK(d_mark.handled && (d_mark.inplace_mask & 1u), "the TF Lite depthwise conv runs in place when marked");
+  CHECK(!mcu_op_has_attr(d, "mcu.inplace"), "the inplace question leaves the op unmarked");
+  mcu_status_free(s), mcu_status_free(s2);
+  mcu_op_kernel_t d_now;
+  CHECK(same_answer(d, NULL, memo, &d_now) && !memcmp(&d_now, &d_plain, sizeof d_plain),
+        "unmarked answer unchanged after the inplace question");
+  s = mcu_lower_op_kernel_inplace(d, 7, &d_as);
+  CHECK(s != NULL, "inplace question on a missing operand refused");
+  mcu_status_free(s);
+
+  /* select-kernels' shape-only question: the full answer's kernel shape, no kernel call. */
+  mcu_op_kernel_t c_full, c_shape, c_shape_fresh;
+  CHECK(same_answer(c, NULL, memo, &c_full), "conv full answer");
+  mcu_op_memo_install(memo);
+  s = mcu_lower_op_kernel_shape(c, &c_shape);
+  mcu_op_memo_install(NULL);
+  s2 = mcu_lower_op_kernel_shape(c, &c_shape_fresh);
+  CHECK(!s && !s2 && c_full.handled && c_shape.kernel_shape_ok == c_full.kernel_shape_ok && c_full.kernel_shape_ok &&
+            !memcmp(&c_shape.kernel_shape, &c_full.kernel_shape, sizeof c_full.kernel_shape) && !c_shape.handled &&
+            !c_shape.scratch_bytes && !memcmp(&c_shape, &c_shape_fresh, sizeof c_shape),
+        "shape-only answer == the full answer's kernel shape, nothing else");
+  mcu_status_free(s), mcu_status_free(s2);
+  CHECK(same_answer(c, NULL, memo, &c_shape) && !memcmp(&c_shape, &c_full, sizeof c_full),
+        "the shape-only answer is not given to the full question");
+
+  /* The ONNX conv's answer depends on its filter's bytes (the bound check: with a multiplier of 1, |w| = 1 passes,
+   * |w| = 127 does not), which the memo keeps per constant value: a new filter value must not see the old bytes. */
+  MlirOperation o = conv[2], wo = mlirOpResultGetOwner(mlirOperationGetOperand(o, 1));
+  mcu_op_kernel_t o_small, o_big;
+  CHECK(same_answer(o, NULL, memo, &o_small) && o_small.kernel_shape_ok && o_small.kernel_shape.fast_numerics,
+        "onnx conv, |w| = 1: fast numerics");
+  MlirAttribute wo_old = mlirOperationGetAttributeByName(wo, mlirStringRefCreateFromCString("value"));
+  set_attr(wo, "value", mlirDenseElementsAttrInt8SplatGet(mlirAttributeGetType(wo_old), 127));
+  mcu_op_memo_install(memo);
+  s = mcu_lower_op_kernel_shape(o, &o_big); /* borrows kept bytes where it can */
+  mcu_op_memo_install(NULL);
+  CHECK(!s && o_big.kernel_shape_ok && !o_big.kernel_shape.fast_numerics, "onnx conv, |w| = 127: not fast");
+  mcu_status_free(s);
+  CHECK(same_answer(o, NULL, memo, &o_big) && !o_big.kernel_shape.fast_numerics, "onnx conv, |w| = 127, full");
+  set_attr(wo, "value", wo_old);
+  CHECK(same_answer(o, NULL, memo, &o_small) && o_small.kernel_shape.fast_numerics, "onnx conv, |w| = 1 again");
+
   mcu_op_memo_destroy(memo);
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
@@ -166,6 +248,7 @@ static void test_answers(void) {
 
 int main(void) {
   test_table();
+  test_bytes();
   test_answers();
   return mcu_test_finish();
 }

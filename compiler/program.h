@@ -62,6 +62,9 @@ typedef struct mcu_tensor {
   /* A patch stage's intermediate (mcu_patch_stage_t): only one patch region of it ever exists, in patch_bytes
    * bytes at `offset` (the generated code); 0: the whole tensor is stored. The reference runs it whole. */
   uint32_t patch_bytes;
+  /* CONST only: 1 when every element equals the first (lower.c sets it for a splat constant); 0: not known. Lets
+   * compile-time checks that scan a constant (prepare_onnx_conv.c's bound check) read one element instead. */
+  int splat;
 } mcu_tensor_t;
 
 typedef enum mcu_op {

@@ -186,10 +186,10 @@ uint64_t nas_tables_bytes(mcu_program_t *p) {
   p->sizes_only = 1; /* the sizes of the tables, not their contents */
   for (int i = 0; i < p->num_layers; ++i) {
     const mcu_layer_t *l = &p->layers[i];
-    if (!mcu_kernel_handles(p, l)) continue;
     mcu_kernel_call_t call;
-    mcu_status_t s = mcu_kernel_prepare(p, l, &call);
-    if (s) { /* code generation would fail on it: no table to count */
+    int handled;
+    mcu_status_t s = mcu_kernel_prepare_if_handled(p, l, &call, &handled);
+    if (s || !handled) { /* not a library call, or code generation would fail on it: no table to count */
       mcu_status_free(s);
       continue;
     }

@@ -12,8 +12,10 @@
  *     mcu.constant, not a copy-free reshape (`mcu.alias`, whose bytes other names may still read);
  *   - this op is its only use (no later reader, and not read twice by this op);
  *   - with the tentative mark `mcu.inplace = k`, the kernel library runs the op with a function whose inplace_mask
- *     has bit k (compiler/lower.c's mcu_lower_op_kernel asks the same prepare code generation uses): today the
- *     int8 TF Lite depthwise conv with multiplier 1 (mcu_k_conv_dw_inplace_s8, scratch of one input plane) and
+ *     has bit k (compiler/lower.c's mcu_lower_op_kernel_inplace asks the same prepare code generation uses, as if
+ *     the mark were set, without setting it: most marks are refused, and each set or removal rebuilds the op's
+ *     attribute dictionary): today the int8 TF Lite depthwise conv with multiplier 1 (mcu_k_conv_dw_inplace_s8,
+ *     scratch of one input plane) and
  *     int8 TF Lite add/sub without broadcasting (mcu_k_add_s8 / mcu_k_sub_s8 read element i before writing it).
  * The first qualifying operand keeps the mark (an i64 attribute, the operand index); otherwise any old mark is
  * removed. plan-memory then lets the result share the operand's buffer and the lowering gives the layer its
@@ -31,18 +33,18 @@ static int operand_dies_here(MlirOperation op, intptr_t k) {
   return mcu_value_num_uses(v) == 1;
 }
 
-/* With the mark on operand k, the kernel library's call accepts out == input k. */
+/* With the mark on operand k (asked without setting it), the kernel library's call accepts out == input k; then
+ * the mark is set. */
 static int kernel_accepts(MlirContext ctx, MlirOperation op, intptr_t k) {
-  MlirStringRef name = mlirStringRefCreateFromCString("mcu.inplace");
-  mlirOperationSetDiscardableAttributeByName(op, name, mcu_attr_i64(ctx, (int64_t)k));
   mcu_op_kernel_t info;
-  mcu_status_t s = mcu_lower_op_kernel(op, &info);
+  mcu_status_t s = mcu_lower_op_kernel_inplace(op, (int)k, &info);
   if (s) {
     mcu_status_free(s);
     info.handled = 0;
   }
   int ok = info.handled && (info.inplace_mask & (1u << k));
-  if (!ok) mlirOperationRemoveDiscardableAttributeByName(op, name);
+  if (ok) mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.inplace"),
+                                                     mcu_attr_i64(ctx, (int64_t)k));
   return ok;
 }
 

@@ -48,11 +48,34 @@ static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
   mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name), a);
 }
 
+/* The ops' step numbers, sorted by op pointer: a side table rather than an attribute on every op (each attribute
+ * set or removal rebuilds the op's attribute dictionary; the numbers never leave this pass). */
+typedef struct op_step {
+  uintptr_t op;
+  int32_t step;
+} op_step_t;
+typedef struct step_table {
+  op_step_t *e;
+  int n;
+} step_table_t;
+
+static int cmp_op_step(const void *a, const void *b) {
+  const uintptr_t x = ((const op_step_t *)a)->op, y = ((const op_step_t *)b)->op;
+  return x < y ? -1 : x > y;
+}
+
+/* op's step, or `fallback` for an op without one (a constant). */
+static int32_t step_of(const step_table_t *t, MlirOperation op, int32_t fallback) {
+  const op_step_t key = {(uintptr_t)op.ptr, 0};
+  const op_step_t *e = t->n ? bsearch(&key, t->e, (size_t)t->n, sizeof *t->e, cmp_op_step) : NULL;
+  return e ? e->step : fallback;
+}
+
 /* The step of the last op that reads v (at least `step`, the step that writes it). */
-static int32_t last_use(MlirValue v, int32_t step) {
+static int32_t last_use(const step_table_t *steps, MlirValue v, int32_t step) {
   int32_t last = step;
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
-    int32_t s = (int32_t)mcu_op_get_i64(mlirOpOperandGetOwner(u), "mcu.step", step);
+    int32_t s = step_of(steps, mlirOpOperandGetOwner(u), step);
     if (s > last) last = s;
   }
   return last;
@@ -110,14 +133,14 @@ typedef struct stage_info {
 } stage_info_t;
 
 /* Reads the stage; NULL when fine (n == 0: none). */
-static const char *read_stage(MlirBlock block, stage_info_t *st) {
+static const char *read_stage(MlirBlock block, const step_table_t *steps, stage_info_t *st) {
   memset(st, 0, sizeof *st);
   int32_t prev_step = -1;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     int64_t v[3];
     if (!mcu_patch_stage_of(op, v)) continue;
-    const int32_t step = (int32_t)mcu_op_get_i64(op, "mcu.step", -1);
+    const int32_t step = step_of(steps, op, -1);
     if (v[0] != 0) return "plan-memory: only patch stage 0 is supported";
     if (st->n == MCU_PATCH_MAX_LAYERS) return "plan-memory: a patch stage of too many layers";
     if (st->n && (v[1] != st->rows || v[2] != st->cols || step != prev_step + 1 ||
@@ -159,6 +182,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     ++num_ops;
   /* At most two buffers per op: its result and its kernel's scratch. */
   const size_t cap = 2 * (size_t)num_ops + 1;
+  step_table_t steps = {NULL, 0};
   mcu_arena_buffer_t *bufs = calloc(cap, sizeof *bufs);
   MlirOperation *owners = calloc(cap, sizeof *owners);
   uint64_t *offsets = calloc(cap, sizeof *offsets);
@@ -181,27 +205,31 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
    * constants and copy-free reshapes, which run nothing, share the previous layer's; func.return comes after the
    * last. A use's step is its owner's. */
   int n = 0, num_layers = 0;
+  steps.e = calloc((size_t)num_ops + 1, sizeof(op_step_t));
+  if (!steps.e) goto fail;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     int32_t step = num_layers > 0 ? num_layers - 1 : 0;
+    /* A constant's step is never read (it has no operands, so it owns no use; the loops below skip it). */
+    if (mcu_op_is(op, "mcu.constant")) continue;
     if (mcu_op_is(op, "func.return"))
       step = num_layers;
-    else if (!mcu_op_is(op, "mcu.constant") && !mcu_op_is_alias(op))
+    else if (!mcu_op_is_alias(op))
       step = num_layers++;
-    mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("mcu.step"),
-                                               mcu_attr_i64(ctx, step));
+    steps.e[steps.n++] = (op_step_t){(uintptr_t)op.ptr, step};
   }
+  qsort(steps.e, (size_t)steps.n, sizeof *steps.e, cmp_op_step);
   stage_info_t st;
-  const char *stage_error = read_stage(block, &st);
+  const char *stage_error = read_stage(block, &steps, &st);
   if (stage_error) {
     mlirEmitError(mlirOperationGetLocation(module), stage_error);
     goto fail;
   }
-  const int32_t stage_first = st.n ? (int32_t)mcu_op_get_i64(st.ops[0], "mcu.step", 0) : -1;
+  const int32_t stage_first = st.n ? step_of(&steps, st.ops[0], 0) : -1;
   const int32_t stage_last = st.n ? stage_first + st.n - 1 : -1;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    int32_t step = (int32_t)mcu_op_get_i64(op, "mcu.step", 0);
+    int32_t step = step_of(&steps, op, 0);
     if (mcu_op_is(op, "mcu.constant") || mcu_op_is(op, "func.return")) continue;
     mcu_op_remove_attr(op, "mcu.scratch");
     mcu_op_remove_attr(op, "mcu.patch_buf");
@@ -267,7 +295,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
       mlirEmitError(mlirOperationGetLocation(op), "plan-memory: result has no static size");
       goto fail;
     }
-    int32_t last = last_use(v, step);
+    int32_t last = last_use(&steps, v, step);
     if (mcu_op_has_attr(op, "mcu.inplace")) {
       int64_t k = mcu_op_get_i64(op, "mcu.inplace", -1);
       int root = -1;
@@ -376,7 +404,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
   }
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    mcu_op_remove_attr(op, "mcu.step");
+    mcu_op_remove_attr(op, "mcu.step"); /* an older pipeline's mark (this pass keeps its steps aside) */
   mlirOperationSetDiscardableAttributeByName(module, mlirStringRefCreateFromCString("mcu.arena_size"),
                                              mcu_attr_i64(ctx, (int64_t)plan.peak));
   mlirOperationSetDiscardableAttributeByName(module, mlirStringRefCreateFromCString("mcu.arena_lower_bound"),
@@ -394,11 +422,11 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     for (int k = 0; k < num_pools; ++k) sizes[k] = (int64_t)pool_plans[k].peak;
     set_attr(module, "mcu.pool_sizes", mlirDenseI64ArrayGet(ctx, num_pools, sizes));
   }
-  free(heat), free(pool_of);
+  free(heat), free(pool_of), free(steps.e);
   free(bufs), free(owners), free(offsets), free(vals), free(alias_of), free(is_scratch), free(own_live);
   return;
 fail:
-  free(heat), free(pool_of);
+  free(heat), free(pool_of), free(steps.e);
   free(bufs), free(owners), free(offsets), free(vals), free(alias_of), free(is_scratch), free(own_live);
   mlirExternalPassSignalFailure(pass);
 }

@@ -11,9 +11,10 @@
 #include "passes.h"
 
 /* Algorithm: for each mcu.conv2d and mcu.fully_connected of @main that lowers to an int8 TF Lite or ONNX layer,
- * the op is lowered alone (compiler/lower.c's mcu_lower_op_kernel, the shapes and constants code generation will
- * see), and the cost model of runtime/kernels/kernel_select.c estimates the executed instructions of every
- * applicable kernel family and register tile; the cheapest is recorded on the op:
+ * the op is lowered alone (compiler/lower.c's mcu_lower_op_kernel_shape, the shapes and constants code generation
+ * will see; the choice needs only the shape, so the kernel library's prepare is not run), and the cost model of
+ * runtime/kernels/kernel_select.c estimates the executed instructions of every applicable kernel family and
+ * register tile; the cheapest is recorded on the op:
  *   mcu.kernel = "pointwise" | "im2col" | "first" | "fc" | "scalar" | "depthwise"  (the family)
  *   mcu.im2col = "none" | "partial"       (partial: tile_n columns at a time in the layer's scratch)
  *   mcu.tile = array<i64: M, N>           (register tile: output channels x pixels; 0, 0 without one)
@@ -67,7 +68,7 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
     if (!mcu_op_is(op, "mcu.conv2d") && !mcu_op_is(op, "mcu.fully_connected")) continue;
     remove_attrs(op); /* a stale choice must not steer the lowering below */
     mcu_op_kernel_t info;
-    mcu_status_t s = mcu_lower_op_kernel(op, &info);
+    mcu_status_t s = mcu_lower_op_kernel_shape(op, &info); /* the choice needs no kernel call */
     if (s) { /* not ours to diagnose here: the lowering reports it with its own message */
       mcu_status_free(s);
       continue;

@@ -20,14 +20,28 @@ static const mcu_kernel_entry_t *find(const mcu_program_t *p, const mcu_layer_t 
 
 int mcu_kernel_handles(const mcu_program_t *p, const mcu_layer_t *l) { return find(p, l) != NULL; }
 
-mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call) {
-  memset(out_call, 0, sizeof *out_call);
-  const mcu_kernel_entry_t *e = find(p, l);
-  if (!e) return mcu_status_errorf("layer '%s' (%s): no kernel for its types", l->name, mcu_op_name(l->op));
+/* Prepares the call through entry e (found for l). */
+static mcu_status_t prepare_entry(const mcu_kernel_entry_t *e, const mcu_program_t *p, const mcu_layer_t *l,
+                                  mcu_kernel_call_t *out_call) {
   out_call->function = e->function;
   mcu_status_t s = e->prepare(p, l, out_call);
   if (s) mcu_kernel_call_release(out_call);
   return s;
+}
+
+mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call) {
+  memset(out_call, 0, sizeof *out_call);
+  const mcu_kernel_entry_t *e = find(p, l);
+  if (!e) return mcu_status_errorf("layer '%s' (%s): no kernel for its types", l->name, mcu_op_name(l->op));
+  return prepare_entry(e, p, l, out_call);
+}
+
+mcu_status_t mcu_kernel_prepare_if_handled(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call,
+                                           int *out_handled) {
+  memset(out_call, 0, sizeof *out_call);
+  const mcu_kernel_entry_t *e = find(p, l);
+  *out_handled = e != NULL;
+  return e ? prepare_entry(e, p, l, out_call) : NULL;
 }
 
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i) {

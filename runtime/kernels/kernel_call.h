@@ -65,6 +65,11 @@ mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mc
  * the library does not run read all their inputs. */
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i);
 
+/* mcu_kernel_prepare when l runs through the library; otherwise *out_handled = 0, no error and nothing to release.
+ * One search of the tables instead of mcu_kernel_handles then mcu_kernel_prepare (the matchers of convs do work). */
+mcu_status_t mcu_kernel_prepare_if_handled(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call,
+                                           int *out_handled);
+
 /* Frees the aux tables. */
 void mcu_kernel_call_release(mcu_kernel_call_t *c);
 

@@ -59,6 +59,25 @@ static int onnx_conv_fast_ok(const mcu_program_t *p, const mcu_layer_t *l) {
   if (b && (!b->data || b->storage != MCU_STORAGE_CONST || mcu_tensor_elements(b) != o_count)) return 0;
   const int64_t per = mcu_tensor_elements(w) / o_count; /* kh * kw * c / groups values per output channel */
   const int8_t *wv = (const int8_t *)w->data;
+  /* A splat filter (lower.c's mark; the NAS cost queries' zero weights) has the same sum of |w| in every channel:
+   * per * |w[0]|, what the loop below adds up, without reading the filter. */
+  const int32_t w0 = per > 0 ? wv[0] : 0;
+  const int64_t splat_bound = w->splat ? per * (w0 < 0 ? -(int64_t)w0 : w0) : -1;
+  /* Per-tensor filter scale: one multiplier for every channel (channel_multiplier(.., o) does not depend on o). */
+  const float m_tensor = channel_multiplier(x, w, y, 0);
+  if (w->num_scales == 1) {
+    /* One multiplier: each channel's check below grows with its bound, so the largest |bias| settles them all when
+     * it passes (the worst-case weights, then a splat filter's exact sum); otherwise the channels one by one. */
+    int64_t bmax = 0;
+    for (int32_t o = 0; b && o < (b->splat ? 1 : o_count); ++o) {
+      int32_t bo;
+      memcpy(&bo, (const uint8_t *)b->data + 4 * (size_t)o, 4);
+      const int64_t a = bo < 0 ? -(int64_t)bo : bo;
+      bmax = a > bmax ? a : bmax;
+    }
+    if (mcu_onnx_rq_short_ok(255 * 128 * per + bmax, m_tensor)) return 1;
+    if (splat_bound >= 0 && mcu_onnx_rq_short_ok(255 * splat_bound + bmax, m_tensor)) return 1;
+  }
   for (int32_t o = 0; o < o_count; ++o) {
     int64_t babs = 0;
     if (b) {
@@ -66,14 +85,17 @@ static int onnx_conv_fast_ok(const mcu_program_t *p, const mcu_layer_t *l) {
       memcpy(&bo, (const uint8_t *)b->data + 4 * (size_t)o, 4);
       babs = bo < 0 ? -(int64_t)bo : bo;
     }
-    const float m = channel_multiplier(x, w, y, o);
+    const float m = w->num_scales > 1 ? channel_multiplier(x, w, y, o) : m_tensor;
     /* The weights' worst case (|w| <= 128) first: it settles almost every channel without reading its filter
      * (this runs for every lowering of the layer, e.g. in each NAS cost query); the exact sum only when it fails. */
     if (mcu_onnx_rq_short_ok(255 * 128 * per + babs, m)) continue;
-    int64_t bound = 0;
-    for (int64_t i = 0; i < per; ++i) {
-      const int32_t v = wv[(size_t)o * (size_t)per + (size_t)i];
-      bound += v < 0 ? -v : v;
+    int64_t bound = splat_bound;
+    if (bound < 0) {
+      bound = 0;
+      for (int64_t i = 0; i < per; ++i) {
+        const int32_t v = wv[(size_t)o * (size_t)per + (size_t)i];
+        bound += v < 0 ? -v : v;
+      }
     }
     if (!mcu_onnx_rq_short_ok(bound * 255 + babs, m)) return 0;
   }
@@ -161,7 +183,8 @@ static mcu_status_t onnx_conv_params(const mcu_program_t *p, const mcu_layer_t *
   if (s) return s;
   float *m = malloc(sizeof(float) * (size_t)k->o);
   if (!m) return mcu_status_errorf("layer '%s': out of memory", l->name);
-  for (int32_t o = 0; o < k->o; ++o) m[o] = channel_multiplier(x, w, y, o);
+  const float m_tensor = channel_multiplier(x, w, y, 0); /* every channel's, for a per-tensor filter scale */
+  for (int32_t o = 0; o < k->o; ++o) m[o] = w->num_scales > 1 ? channel_multiplier(x, w, y, o) : m_tensor;
   *out_m = m;
   return NULL;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernel_call.h"
+#include "k_onnx_rq.h"
 #include "kernel_select.h"
 #include "mcu_test.h"
 #include "prepare_onnx.h"
@@ -203,7 +204,52 @@ static void test_refused(const conv_case_t *cc, const char *why) {
   release(&b);
 }
 
+/* The bound check (onnx_conv_fast_ok, seen through mcu_onnx_ksel_shape's fast_numerics) against the rule written
+ * out channel by channel: exact when |bias[o]| + 255 * sum |w[o, :]| times m[o] passes mcu_onnx_rq_short_ok. Over
+ * multipliers around the limit, per-tensor and per-channel scales, random, splat (marked t->splat, as lower.c does
+ * for a splat constant, or not marked) and zero filters, with and without (large, splat) biases; its shortcuts
+ * (the worst case |w| = 128, the largest |bias| for a per-tensor scale, a splat filter's sum) must never change
+ * the answer, and both answers must occur. */
+static void test_bound_check(void) {
+  int seen[2] = {0, 0};
+  for (int variant = 0; variant < 6 * 2 * 2; ++variant) {
+    const int fill = variant % 6, per_channel = variant / 6 % 2, bias = variant / 12 % 2;
+    const conv_case_t cc = {"bound", 1, 3, 3, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, per_channel, bias, -128, 127,
+                            1, 0, MCU_DT_I8};
+    built_t b;
+    build(&b, &cc);
+    /* fill 0: random filter; 1: splat 100 marked; 2: splat -128 marked; 3: zero marked; 4: splat 100 unmarked;
+     * 5: random with the first channel all 127 (the worst-case check fails there first) */
+    const int32_t per = 3 * 3 * 16, splat_v[6] = {0, 100, -128, 0, 100, 0};
+    for (int64_t i = 0; fill >= 1 && fill <= 4 && i < b.nw; ++i) b.wd[i] = (int8_t)splat_v[fill];
+    for (int32_t i = 0; fill == 5 && i < per; ++i) b.wd[i] = 127;
+    b.t[1].splat = fill >= 1 && fill <= 3;
+    for (int32_t o = 0; bias && o < cc.o; ++o) b.bd[o] = (variant & 1) ? (o == 5 ? -900000 : 20000 * o) : -250000;
+    b.t[2].splat = bias && !(variant & 1);
+    for (int step = 0; step < 40; ++step) {
+      /* m from about 0.5 to 60: the limit 2^21 / (255 * sum |w| + |bias|) lies inside for every fill but zero */
+      b.sc[3][0] = b.sc[0][0] * b.sc[1][0] / (0.5 * pow(1.13, step));
+      int expect = 1;
+      for (int32_t o = 0; o < cc.o; ++o) {
+        int64_t sum = 0;
+        for (int32_t i = 0; i < per; ++i) sum += abs(b.wd[(size_t)o * per + (size_t)i]);
+        const int64_t babs = bias ? llabs((long long)b.bd[o]) : 0;
+        const float m = mcu_ref_requant_scale(b.sc[0][0], b.sc[1][per_channel ? o : 0], b.sc[3][0]);
+        expect &= mcu_onnx_rq_short_ok(255 * sum + babs, m);
+      }
+      mcu_ksel_shape_t ks;
+      CHECK(mcu_onnx_ksel_shape(&b.p, &b.l, &ks) == 1, "bound variant %d: not a conv", variant);
+      CHECK(ks.fast_numerics == expect, "bound variant %d (fill %d, per-channel %d, bias %d) step %d: fast %d, rule %d",
+            variant, fill, per_channel, bias, step, ks.fast_numerics, expect);
+      seen[expect] = 1;
+    }
+    release(&b);
+  }
+  CHECK(seen[0] && seen[1], "bound check: only one answer occurred (%d %d)", seen[0], seen[1]);
+}
+
 int main(void) {
+  test_bound_check();
   /*                name          n  h   w   c   o  kh kw  g  sh sw dh dw pt pl pb pr pc bias  lo    hi  m  wzp dt */
   static const conv_case_t cases[] = {
       {"pointwise", 1, 6, 7, 16, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -128, 127, 1, 0, MCU_DT_I8},

@@ -108,9 +108,13 @@ mcu_status_t mcu_prep_add_aux_i32(const mcu_layer_t *l, mcu_kernel_call_t *call,
   mcu_status_t s = mcu_prep_new_aux(l, call, 4 * (uint32_t)n, &t);
   if (s) return s;
   uint8_t *b = t;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (n > 0) memcpy(b, v, 4 * (size_t)n); /* the host's int32 bytes are already the little-endian table */
+#else
   for (int32_t i = 0; i < n; ++i) {
     const uint32_t u = (uint32_t)v[i];
     for (int k = 0; k < 4; ++k) b[4 * (size_t)i + (size_t)k] = (uint8_t)(u >> (8 * k));
   }
+#endif
   return NULL;
 }
