@@ -327,18 +327,23 @@ static mcu_status_t lower_stream_attrs(MlirOperation op, mcu_layer_t *l) {
  * the others are laid out again in index order (16-byte aligned), the order lower_op gave them. Returns the blob's
  * new size. A constant no layer uses at all keeps its place (model outputs, never the case for weights). */
 static uint32_t fold_constants_away(mcu_program_t *p) {
+  /* per tensor: 1 when some use reads it at run time, 2 when it is used only by calls that do not read it */
+  uint8_t *st = calloc((size_t)p->num_tensors + 1, 1);
+  for (int li = 0; st && li < p->num_layers; ++li) {
+    const mcu_layer_t *l = &p->layers[li];
+    for (int k = 0; k < l->num_inputs; ++k) {
+      const int i = l->inputs[k];
+      if (i < 0 || i >= p->num_tensors || p->tensors[i].storage != MCU_STORAGE_CONST || st[i] == 1) continue;
+      st[i] = mcu_kernel_reads_input(p, l, k) ? 1 : 2;
+    }
+  }
+  for (int k = 0; st && k < p->num_outputs; ++k)
+    if (p->outputs[k] >= 0 && p->outputs[k] < p->num_tensors) st[p->outputs[k]] = 1;
   uint32_t size = 0;
   for (int i = 0; i < p->num_tensors; ++i) {
     mcu_tensor_t *t = &p->tensors[i];
     if (t->storage != MCU_STORAGE_CONST) continue;
-    int uses = 0, reads = 0;
-    for (int li = 0; li < p->num_layers; ++li) {
-      const mcu_layer_t *l = &p->layers[li];
-      for (int k = 0; k < l->num_inputs; ++k)
-        if (l->inputs[k] == i) ++uses, reads |= mcu_kernel_reads_input(p, l, k);
-    }
-    for (int k = 0; k < p->num_outputs; ++k) reads |= p->outputs[k] == i;
-    t->folded = uses > 0 && !reads;
+    t->folded = st && st[i] == 2;
     if (t->folded) {
       t->offset = 0;
       continue;
@@ -346,6 +351,7 @@ static uint32_t fold_constants_away(mcu_program_t *p) {
     t->offset = (size + 15u) & ~15u;
     size = t->offset + (uint32_t)mcu_tensor_bytes(t);
   }
+  free(st);
   return size;
 }
 

@@ -45,7 +45,9 @@ mcu_status_t mcu_kernel_prepare_if_handled(const mcu_program_t *p, const mcu_lay
 }
 
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i) {
-  if (i != 1 || l->op != MCU_OP_CONV2D) return 1; /* only a conv's filter can be folded (no table search) */
+  /* Only the filter of a conv recorded on the 4x1 tile can be folded (no table search for the rest; a layer without
+   * a recorded tile keeps its filter in the blob even when its prepare picks 4x1: safe, it is just not read). */
+  if (i != 1 || l->op != MCU_OP_CONV2D || l->kernel_tile[0] != 4 || l->kernel_tile[1] != 1) return 1;
   const mcu_kernel_entry_t *e = find(p, l);
   if (!e) return 1;
   mcu_ksel_choice_t c;

@@ -61,8 +61,8 @@ int mcu_kernel_handles(const mcu_program_t *p, const mcu_layer_t *l);
 mcu_status_t mcu_kernel_prepare(const mcu_program_t *p, const mcu_layer_t *l, mcu_kernel_call_t *out_call);
 
 /* Whether the call of layer `l` reads input `i` at run time (1), or the kernel keeps that constant in its own
- * compile-time tables and never dereferences the pointer (0: the 4x1 pointwise tile's filter, k_gemm_w16.h). Layers
- * the library does not run read all their inputs. */
+ * compile-time tables and never dereferences the pointer (0: the filter of a conv that select-kernels recorded on
+ * the 4x1 pointwise tile, k_gemm_w16.h). Layers the library does not run read all their inputs; 1 is always safe. */
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i);
 
 /* mcu_kernel_prepare when l runs through the library; otherwise *out_handled = 0, no error and nothing to release.

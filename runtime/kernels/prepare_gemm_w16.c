@@ -21,9 +21,11 @@ mcu_status_t mcu_prep_w16_stream(const mcu_layer_t *l, mcu_kernel_call_t *call, 
   const int64_t words = mcu_w16_stream_words(o, k, mode, fused);
   if (words * 4 > UINT32_MAX / 2)
     return mcu_status_errorf("layer '%s': 4x1 filter stream too large", l->name);
+  if (sizes_only) /* only the size: cost queries read no table bytes */
+    return mcu_prep_size_aux(l, call, (uint32_t)(words * 4));
   uint8_t *s;
   mcu_status_t st = mcu_prep_new_aux(l, call, (uint32_t)(words * 4), (void **)&s);
-  if (st || sizes_only)
+  if (st)
     return st;
   const int dbl = mcu_w16_doubled(mode);
   const uint32_t f = dbl ? 2u : 1u;

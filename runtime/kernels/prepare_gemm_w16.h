@@ -15,7 +15,7 @@ extern "C" {
 /* Appends the stream of a 4x1 layer to `call` as its next aux table: w the int8 filter [o][k] (o % 4 == 0, k % 4
  * == 0), bias the folded bias'[o], mode the requantization mode (MCU_GEMM_RQ_*: the MMLA modes double weights and
  * bias), rec the MMLA records {bias', m, C, R} per channel (read only when fused: m and the shared C go into the
- * stream). sizes_only: a zeroed table of the right size, w/bias/rec not read (cost queries). */
+ * stream). sizes_only: only the table's size (no bytes, aux NULL), w/bias/rec not read (cost queries). */
 mcu_status_t mcu_prep_w16_stream(const mcu_layer_t *l, mcu_kernel_call_t *call, const int8_t *w, const int32_t *bias,
                                  const int32_t *rec, int32_t o, int32_t k, int32_t mode, int fused, int sizes_only);
 

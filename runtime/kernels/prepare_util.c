@@ -102,6 +102,15 @@ mcu_status_t mcu_prep_new_aux(const mcu_layer_t *l, mcu_kernel_call_t *call, uin
   return NULL;
 }
 
+mcu_status_t mcu_prep_size_aux(const mcu_layer_t *l, mcu_kernel_call_t *call, uint32_t size) {
+  if (call->num_aux < 0 || call->num_aux >= MCU_KERNEL_MAX_AUX)
+    return mcu_status_errorf("layer '%s': too many kernel tables", l->name);
+  call->aux[call->num_aux] = NULL;
+  call->aux_size[call->num_aux] = size;
+  ++call->num_aux;
+  return NULL;
+}
+
 mcu_status_t mcu_prep_add_aux_i32(const mcu_layer_t *l, mcu_kernel_call_t *call, const int32_t *v, int32_t n) {
   if (n < 0 || (uint64_t)n * 4u > UINT32_MAX) return mcu_status_errorf("layer '%s': kernel table too large", l->name);
   void *t;

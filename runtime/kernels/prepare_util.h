@@ -52,6 +52,9 @@ mcu_status_t mcu_prep_set_params(const mcu_layer_t *l, mcu_kernel_call_t *call, 
 /* Appends a zeroed aux table of `size` bytes to the call (aux index = call->num_aux before the call) and returns
  * it through out_table; the call owns it (mcu_kernel_call_free). */
 mcu_status_t mcu_prep_new_aux(const mcu_layer_t *l, mcu_kernel_call_t *call, uint32_t size, void **out_table);
+/* Appends the size of an aux table without its bytes (aux NULL): for a program with sizes_only set, whose callers
+ * read only the sizes; the call stays safe to release. */
+mcu_status_t mcu_prep_size_aux(const mcu_layer_t *l, mcu_kernel_call_t *call, uint32_t size);
 /* Appends an aux table holding the n int32 values v, little-endian. */
 mcu_status_t mcu_prep_add_aux_i32(const mcu_layer_t *l, mcu_kernel_call_t *call, const int32_t *v, int32_t n);
 
