@@ -11,8 +11,9 @@
  * and needs ~26 instructions per 32 MACs; here a group of four values costs one LDRD of the widened pixel, two LDM
  * of four filter words and eight SMLAD: 11 instructions for 16 MACs. With the MMLA requantization (k_gemm_s8.h) the
  * stream holds 2 w and 2 bias' (exact in int16 / int32: |w| <= 128, |bias'| < 2^30), so the accumulator is 2a and
- * the epilogue of one output is SMMLAR, ADD (sign), SSAT (with the right shift), STRB: 4 instructions. A tile of 64
- * MACs (k = 16) then costs ~62 instructions; wider layers approach 11/16.
+ * the epilogue of one output is SMMLAR, ADD (sign), SSAT (with the right shift), STRB: 4 instructions (5 with a right
+ * shift per channel: ASR by register, SSAT's shift is an immediate). A tile of 64 MACs (k = 16) then costs ~62
+ * instructions (67 with per-channel shifts); wider layers approach 11/16.
  *
  * Stream (aux0, int32 words), per tile t (channels 4t .. 4t + 3, o % 4 == 0):
  *   bias''[4t + j] for j = 0..3 (2 bias' in the MMLA modes, bias' otherwise);
@@ -21,12 +22,13 @@
  *   in the fused-epilogue form only (mcu_w16_fused): m[4t + j] for j = 0..3, then C (the MMLA constant, the same for
  *     every channel: one right shift R for the layer, MCU_GEMM_RQ_MMLA_R0 + R); with a right shift per channel
  *     (MCU_GEMM_RQ_MMLA) m, C, R of each channel instead (12 words; ASR by register, 5 instructions per output).
- * Other requantization modes (per-channel shift, SAT, EXACT, FAST, ONNX, or a clamp narrower than int8) keep their
- * tables in aux1 (k_gemm_s8.h's layout) and run the epilogue in C after the assembly accumulation.
+ * Other requantization modes (SAT, EXACT, FAST, ONNX, or a clamp narrower than int8) keep their tables in aux1
+ * (k_gemm_s8.h's layout) and run the epilogue in C after the assembly accumulation.
  *
- * Weakness: the stream doubles the flash of the filter (int16); k % 4 and o % 4 must be 0; the pixel's widening
- * (10 instructions per 16 values) and the per-tile bias and multiplier loads are paid once per pixel and tile,
- * which keeps k = 16 layers with few output channels near one MAC per instruction. */
+ * Weakness: the stream takes two bytes of flash per filter value (lower.c folds the int8 filter out of the weights
+ * blob, so one more than before), hence the cost model's cap (kernel_select.h); k % 4 and o % 4 must be 0; the
+ * pixel's widening (10 instructions per 16 values), the pixel loop and the per-tile bias and multiplier loads keep
+ * k = 16 layers below one MAC per instruction (0.91 with per-channel shifts). */
 
 #include <stdint.h>
 
@@ -49,7 +51,7 @@ MCU_GEMM_INLINE int64_t mcu_w16_stream_words(int64_t o, int64_t k, int32_t mode,
   return (o / 4) * (4 + 2 * k + (fused ? mcu_w16_tail_words(mode) : 0));
 }
 
-/* Widens k (a multiple of 4) int8 values at src into xs (k / 2 bytes... k / 4 word pairs). aligned: src is 4-byte
+/* Widens k (a multiple of 4) int8 values at src into xs (k / 4 pairs of words, 2k bytes). aligned: src is 4-byte
  * aligned (LDM). */
 MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, int aligned) {
 #if defined(__ARM_FEATURE_DSP) && defined(__clang__)

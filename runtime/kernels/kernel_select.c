@@ -9,7 +9,8 @@
  * tail waste (a 4-pixel block on 2 pixels) and the epilogue; the right one depends on k, o and the pixel count.
  * How: the loops of each kernel are counted as (iterations x instructions per iteration), with per-iteration
  * figures read off the Cortex-M7 assembly LLVM emits (mcunetc --emit=asm). Weakness: branch and spill effects are
- * folded into constants; the figures are estimates (within ~20% on the shared models), not counts. */
+ * folded into constants; the figures are estimates (within ~20% on the shared models), not counts; flash is a fixed
+ * per-layer cap for the 4x1 tile (MCU_KSEL_W16_MAX_WEIGHTS), not a budget over the model. */
 
 static const char *const names[MCU_KF_COUNT] = {"auto", "scalar", "pointwise", "im2col", "first", "fc", "depthwise"};
 
@@ -117,9 +118,9 @@ mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force
       if (forced_applies && force_tm > 0 && mcu_ksel_applies(s, force, force_tm, force_tn) &&
           (tm != force_tm || tn != force_tn))
         continue;
-      /* Flash: the 4x1 tile's stream holds the filter as int16 next to the int8 filter; unforced, it is taken only
-       * where that costs little (k * o <= MCU_KSEL_W16_MAX_WEIGHTS: the narrow layers, where the 1x4 tile is
-       * weakest). */
+      /* Flash: the 4x1 tile's stream holds the filter as int16 (one byte per value more than the int8 filter it
+       * replaces in flash); unforced, it is taken only where that costs little (k * o <= MCU_KSEL_W16_MAX_WEIGHTS:
+       * the narrow layers, where the 1x4 tile is weakest). */
       if (tm == 4 && !(forced_applies && force_tm == 4) &&
           (int64_t)s->c * s->o > MCU_KSEL_W16_MAX_WEIGHTS)
         continue;

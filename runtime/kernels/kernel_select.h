@@ -55,8 +55,9 @@ int mcu_ksel_applies(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int
 /* Estimated executed instructions of family f with tile tm x tn on the layer (-1 when it does not apply). The
  * per-step figures are counted from the Cortex-M7 code LLVM emits for each loop (docs/ir.md, select-kernels). */
 int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int32_t tn);
-/* Largest filter (k * o values) for which the cost model picks the 4x1 tile on its own (its int16 stream adds two
- * bytes of flash per filter value); --kernel=pointwise:4x1 forces it on any layer it applies to. */
+/* Largest filter (k * o values) for which the cost model picks the 4x1 tile on its own (its int16 stream takes two
+ * bytes of flash per filter value where the int8 filter took one); --kernel=pointwise:4x1 forces it on any layer it
+ * applies to. */
 #define MCU_KSEL_W16_MAX_WEIGHTS 12288
 /* The cheapest applicable (family, tile). A forced family (not MCU_KF_AUTO) that applies wins, with the forced
  * tile if tm > 0 and it applies, else the family's cheapest tile; a forced family that does not apply is ignored
