@@ -377,24 +377,20 @@ static inline __attribute__((always_inline)) void dw_ring4_pixel(const mcu_k_con
   } while (0)
   if (kh == 3 && kw == 3) { /* literal LDRD offsets: no pointer to step or reset per pixel */
     uint32_t w02, w13;
-    DW_LDRD(wq, 0, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(0, 0, w02, w13);
-    DW_LDRD(wq, 8, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(0, 1, w02, w13);
-    DW_LDRD(wq, 16, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(0, 2, w02, w13);
-    DW_LDRD(wq, 24, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(1, 0, w02, w13);
-    DW_LDRD(wq, 32, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(1, 1, w02, w13);
-    DW_LDRD(wq, 40, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(1, 2, w02, w13);
-    DW_LDRD(wq, 48, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(2, 0, w02, w13);
-    DW_LDRD(wq, 56, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(2, 1, w02, w13);
-    DW_LDRD(wq, 64, w02, w13, *(const dw_wpair_t(*)[9])wq);
-    DW_RING4_TAP(2, 2, w02, w13);
+    /* tap (ky, kx): its packed weight pair at byte 8 * (3 * ky + kx), one LDRD */
+#define DW_RING4_TAP3(off, ky, kx)                                                                                     \
+  DW_LDRD(wq, off, w02, w13, *(const dw_wpair_t(*)[9])wq);                                                             \
+  DW_RING4_TAP(ky, kx, w02, w13)
+    DW_RING4_TAP3(0, 0, 0);
+    DW_RING4_TAP3(8, 0, 1);
+    DW_RING4_TAP3(16, 0, 2);
+    DW_RING4_TAP3(24, 1, 0);
+    DW_RING4_TAP3(32, 1, 1);
+    DW_RING4_TAP3(40, 1, 2);
+    DW_RING4_TAP3(48, 2, 0);
+    DW_RING4_TAP3(56, 2, 1);
+    DW_RING4_TAP3(64, 2, 2);
+#undef DW_RING4_TAP3
   } else {
     const dw_wpair_t *wp = wq;
     for (int32_t ky = 0; ky < kh; ++ky)

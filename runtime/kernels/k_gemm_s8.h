@@ -64,6 +64,15 @@ typedef struct mcu_k_gemm_params {
   int32_t x_aligned;      /* 1 when every pixel of the input starts 4-byte aligned (an arena tensor, c % 4 == 0) */
 } mcu_k_gemm_params_t;
 
+/* Scratch bytes of a GEMM kernel call (the size twin prepare uses): one widened pixel (2k bytes) for the 4x1 tile
+ * of 1x1 convs (k_gemm_w16.h), none for the 1x1 tile of a 1x1 conv / fully connected layer (direct: it reads its
+ * input in place), else one block of tn widened columns (mcu_gemm_block_words). */
+MCU_GEMM_INLINE int64_t mcu_gemm_scratch_bytes(int32_t tm, int32_t tn, int direct, int64_t k) {
+  if (tm == 4 && tn == 1) return 2 * k;
+  if (direct && tn == 1) return 0;
+  return (int64_t)tn * (2 * (k / 4) + 2) * 4;
+}
+
 /* Words of a block of tn widened columns of k values (layout above). */
 MCU_GEMM_INLINE int32_t mcu_gemm_block_words(int32_t k, int32_t tn) { return tn * (2 * (k >> 2) + 2); }
 

@@ -95,7 +95,7 @@ static void acc_bounds(const int8_t *w, const int32_t *bias, int32_t o_count, in
  * MCU_GEMM_RQ_MMLA), bias'); the cheapest exact requantization mode the layer's constants allow (k_gemm_s8.h). */
 static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const mcu_k_conv_params_t *k,
                             const mcu_ksel_choice_t *ch, mcu_kernel_call_t *call) {
-  const int direct = ch->tile_n == 1 && (ch->family == MCU_KF_POINTWISE || ch->family == MCU_KF_FC);
+  const int direct = ch->family == MCU_KF_POINTWISE || ch->family == MCU_KF_FC;
   const mcu_tensor_t *w = mcu_tfl_in(p, l, 1), *b = l->num_inputs > 2 ? mcu_tfl_in(p, l, 2) : NULL;
   if (!w->data || (b && !b->data))
     return mcu_status_errorf("layer '%s': the fast kernels need a constant filter and bias", l->name);
@@ -106,8 +106,7 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   if (kk > INT32_MAX / 4 || k->groups != 1) return mcu_status_errorf("layer '%s': reduction too long", l->name);
   g.k = (int32_t)kk;
   g.tile_m = ch->tile_m, g.tile_n = ch->tile_n;
-  /* mcu_gemm_block_words; the 1x1 tile of the pointwise and fully connected kernels reads the input in place */
-  const int64_t scratch = direct ? 0 : (int64_t)g.tile_n * (2 * (g.k / 4) + 2) * 4;
+  const int64_t scratch = mcu_gemm_scratch_bytes(g.tile_m, g.tile_n, direct, g.k);
   if (scratch > INT32_MAX) return mcu_status_errorf("layer '%s': im2col scratch too large", l->name);
   /* tab: mult[O], shift[O], bias'[O]; rec: the MMLA records (k_gemm_s8.h) */
   int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o), *rec = malloc(sizeof(int32_t) * 4 * (size_t)k->o);
@@ -138,17 +137,11 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   memset(call, 0, sizeof *call);
   call->function = function;
   mcu_status_t s = mcu_prep_set_params(l, call, &g, sizeof g);
-  if (w16) { /* the 4x1 tile: aux0 its stream, aux1 the epilogue's tables unless fused into the stream */
-    const int fused = mcu_w16_fused(g.rq_mode, k);
-    if (!s) s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, k->o, g.k, g.rq_mode, fused, 0);
-    if (!s && !fused) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
-    free(tab);
-    free(rec);
-    if (!s) call->scratch_bytes = (uint32_t)(2 * (int64_t)g.k);
-    return s;
-  }
-  if (!s) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
-  if (!s && !mmla) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
+  /* the 4x1 tile: aux0 its stream (biases inside), aux1 the epilogue's tables unless fused into the stream */
+  const int fused = w16 && mcu_w16_fused(g.rq_mode, k);
+  if (!s && w16) s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, k->o, g.k, g.rq_mode, fused, 0);
+  if (!s && !fused) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
+  if (!s && !mmla && !w16) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
   free(tab);
   free(rec);
   if (!s) call->scratch_bytes = (uint32_t)scratch;
