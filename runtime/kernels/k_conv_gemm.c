@@ -54,7 +54,8 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
       const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
                               ? x + (size_t)p0 * c->c
                               : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
-      mcu_w16_pixel(src, cols, tab, y + (size_t)p0 * o_count, k, o_count, g->rq_mode, bias, c, g->x_aligned);
+      mcu_w16_pixel(src, cols, tab, y + (size_t)p0 * o_count, k, o_count, g->rq_mode, g->w16_epi, g->w16_shift, bias, c,
+                    g->x_aligned);
       if (++ox == c->ow) {
         ox = 0;
         if (++oy == c->oh) oy = 0, ++b;

@@ -76,6 +76,19 @@ static inline int32_t mcu_dsp_smmlar(int32_t a, int32_t b, int32_t acc) {
 #endif
 }
 
+/* SMMLA: the high word of (acc << 32) + a * b (64-bit, truncated toward minus infinity; the high word wrapping like
+ * acc + ...). */
+static inline int32_t mcu_dsp_smmla(int32_t a, int32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP)
+  int32_t r;
+  __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+#else
+  const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b);
+  return mcu_dsp_i32((uint32_t)(sum >> 32));
+#endif
+}
+
 /* An unaligned little-endian 32-bit load (a plain LDR on Cortex-M7, which allows unaligned word loads). */
 static inline uint32_t mcu_dsp_load32(const void *p) {
   uint32_t v;

@@ -62,6 +62,8 @@ typedef struct mcu_k_gemm_params {
   int32_t tile_m, tile_n; /* register tile: 1x4, 2x2, 1x1 or (1x1 convs, k_gemm_w16.h) 4x1 (channels x pixels) */
   int32_t rq_mode;        /* MCU_GEMM_RQ_* (mcu_gemm_requant), from mcu_gemm_rq_mode at compile time */
   int32_t x_aligned;      /* 1 when every pixel of the input starts 4-byte aligned (an arena tensor, c % 4 == 0) */
+  int32_t w16_epi;        /* the 4x1 tile's epilogue form (MCU_W16_EPI_*, k_gemm_w16.h; 0 = in C) */
+  int32_t w16_shift;      /* its per-channel RELU form's right shift R (2..31), else 0 */
 } mcu_k_gemm_params_t;
 
 /* Scratch bytes of a GEMM kernel call (the size twin prepare uses): one widened pixel (2k bytes) for the 4x1 tile

@@ -12,43 +12,112 @@
  * of four filter words and eight SMLAD: 11 instructions for 16 MACs. With the MMLA requantization (k_gemm_s8.h) the
  * stream holds 2 w and 2 bias' (exact in int16 / int32: |w| <= 128, |bias'| < 2^30), so the accumulator is 2a and
  * the epilogue of one output is SMMLAR, ADD (sign), SSAT (with the right shift), STRB: 4 instructions (5 with a right
- * shift per channel: ASR by register, SSAT's shift is an immediate). A tile of 64 MACs (k = 16) then costs ~62
- * instructions (67 with per-channel shifts); wider layers approach 11/16.
+ * shift per channel: ASR by register, SSAT's shift is an immediate); where the output offset is -128 (ReLU outputs)
+ * the sign term never matters and 3 do (SMMLA(R), SSAT, STRB: the RELU form below, per-channel shifts folded into
+ * the stream's scale). A tile of 64 MACs (k = 16) then costs ~59 instructions (~67 with the sign term and
+ * per-channel shifts); wider layers approach 11/16.
  *
  * Stream (aux0, int32 words), per tile t (channels 4t .. 4t + 3, o % 4 == 0):
- *   bias''[4t + j] for j = 0..3 (2 bias' in the MMLA modes, bias' otherwise);
+ *   bias''[4t + j] for j = 0..3 (2^s bias' with s = mcu_w16_scale_log2: 1 in the MMLA modes, 1 + R - e_c in the
+ *     per-channel RELU form, 0 otherwise);
  *   per group g = 0 .. k/4 - 1, per channel j = 0..3: the words (w0, w2) and (w1, w3) of its values 4g .. 4g + 3 as
- *     int16 halves (low, high), doubled in the MMLA modes;
- *   in the fused-epilogue form only (mcu_w16_fused): m[4t + j] for j = 0..3, then C (the MMLA constant, the same for
- *     every channel: one right shift R for the layer, MCU_GEMM_RQ_MMLA_R0 + R); with a right shift per channel
- *     (MCU_GEMM_RQ_MMLA) m, C, R of each channel instead (12 words; ASR by register, 5 instructions per output).
- * Other requantization modes (SAT, EXACT, FAST, ONNX, or a clamp narrower than int8) keep their tables in aux1
- * (k_gemm_s8.h's layout) and run the epilogue in C after the assembly accumulation.
+ *     int16 halves (low, high), scaled by the same 2^s;
+ *   the epilogue record (mcu_w16_tail_words): with one right shift R for the layer (MCU_GEMM_RQ_MMLA_R0 + R)
+ *     m[4t + j] for j = 0..3, then C (the MMLA constant, the same for every channel); with a right shift per channel
+ *     (MCU_GEMM_RQ_MMLA) m, C, e of each channel (SIGN, 12 words) or m, C_c (RELU, 8 words); none in the C form.
+ * The C form (SAT, EXACT, FAST, ONNX, or a clamp narrower than int8) keeps its tables in aux1 (k_gemm_s8.h's
+ * layout) and runs the epilogue in C after the assembly accumulation.
  *
  * Weakness: the stream takes two bytes of flash per filter value (lower.c folds the int8 filter out of the weights
  * blob, so one more than before), hence the cost model's cap (kernel_select.h); k % 4 and o % 4 must be 0; the
  * pixel's widening (10 instructions per 16 values), the pixel loop and the per-tile bias and multiplier loads keep
- * k = 16 layers below one MAC per instruction (0.91 with per-channel shifts). */
+ * k = 16 layers near one MAC per instruction (1.03-1.04 in the RELU form, 0.79-0.92 with the sign term). */
 
 #include <stdint.h>
 
 #include "k_gemm_s8.h"
 
-/* Whether the layer runs the fused assembly epilogue: an MMLA mode and the full int8 range. */
-MCU_GEMM_INLINE int mcu_w16_fused(int32_t mode, const mcu_k_conv_params_t *q) {
-  return mode >= MCU_GEMM_RQ_MMLA && q->act_min == -128 && q->act_max == 127;
+/* Epilogue forms of the tile (mcu_k_gemm_params_t.w16_epi, chosen at compile time by mcu_w16_epi_form):
+ *  MCU_W16_EPI_C: the requantization in C after the assembly accumulation (SAT, EXACT, FAST, ONNX, or a clamp
+ *    narrower than int8); its tables in aux1 (k_gemm_s8.h's layout).
+ *  MCU_W16_EPI_SIGN: an MMLA mode and the full int8 range: SMMLAR, ADD (the accumulator's sign), SSAT with the right
+ *    shift, STRB; with a right shift per channel also an ASR by register (SSAT's shift is an immediate).
+ *  MCU_W16_EPI_RELU: the same and output offset -128 (ReLU / ReLU6 outputs): SMMLA(R), SSAT, STRB.
+ *    Why it is exact: with v = SRDHM(a, m) and right shift e, TF Lite Micro's output is
+ *    f = floor((v + 2^(e-1) - [v < 0]) / 2^e) + z (k_gemm_s8.h). The [v < 0] term only matters for v < 0, where
+ *    f <= z = -128 and the form below is <= z as well: both saturate to -128. For v >= 0,
+ *    f - z = floor((a m + 2^30 + 2^(30+e)) / 2^(31+e)) (nested floors). One right shift R for the layer: the
+ *    uniform MMLA mode's SMMLAR with its C = 2^(R-1) + z 2^R gives that without the ADD. A right shift e_c per
+ *    channel: R = max e_c + 1, channel c's stream (filter and bias) scaled by 2^s, s = 1 + d, d = R - e_c >= 1,
+ *    so the accumulator is A = 2^s a, and SMMLA (no rounding) with C_c = 2^(d-1) + 2^(R-1) + z 2^R gives
+ *    floor((C_c 2^32 + A m) / 2^(32+R)) = floor(2^s (a m + 2^30 + 2^(30+e) + z 2^(31+e)) / 2^(s+31+e)) = f for
+ *    v >= 0: one immediate shift for every channel. mcu_w16_relu_shift checks s <= 8 (2^s w stays int16), |A| < 2^31
+ *    and |C_c| + |A m / 2^32| + 1 < 2^31 for the accumulator bound. */
+#define MCU_W16_EPI_C 0
+#define MCU_W16_EPI_SIGN 1
+#define MCU_W16_EPI_RELU 2
+
+/* The C_c of the per-channel RELU form: d = R - e_c (>= 1), z the output offset. */
+MCU_GEMM_INLINE int64_t mcu_w16_relu_nudge(int32_t r, int32_t e, int32_t z) {
+  return ((int64_t)1 << (r - e - 1)) + ((int64_t)1 << (r - 1)) + (int64_t)z * ((int64_t)1 << r);
 }
 
-/* Words of a fused tile's epilogue record: m0..m3 and the shared C (one right shift for the layer), or m, C, R per
- * channel. */
-MCU_GEMM_INLINE int32_t mcu_w16_tail_words(int32_t mode) { return mode >= MCU_GEMM_RQ_MMLA_R0 ? 5 : 12; }
+/* The layer shift R of the per-channel RELU form, or 0 when a channel does not allow it. rec: the MMLA records
+ * {bias', m, C, e} of o channels; amax[o]: accumulator bounds (|a| <= amax); z: the output offset. */
+MCU_GEMM_INLINE int32_t mcu_w16_relu_shift(const int32_t *rec, const int64_t *amax, int32_t o, int32_t z) {
+  int32_t r = 0;
+  for (int32_t c = 0; c < o; ++c)
+    r = rec[4 * c + 3] > r ? rec[4 * c + 3] : r;
+  if (++r > 31)
+    return 0;
+  for (int32_t c = 0; c < o; ++c) {
+    const int32_t e = rec[4 * c + 3], s = 1 + r - e;
+    if (e < 1 || s > 8 || amax[c] < 0 || amax[c] >= ((int64_t)1 << (31 - s)))
+      return 0;
+    const int64_t cc = mcu_w16_relu_nudge(r, e, z), hi = (((amax[c] << s) * (int64_t)rec[4 * c + 1]) >> 32) + 1;
+    if ((cc < 0 ? -cc : cc) + hi + 1 >= ((int64_t)1 << 31))
+      return 0;
+  }
+  return r;
+}
 
-/* Whether the stream is doubled (the MMLA modes: the accumulator is 2a). */
-MCU_GEMM_INLINE int mcu_w16_doubled(int32_t mode) { return mode >= MCU_GEMM_RQ_MMLA; }
+/* The epilogue form of a layer in requantization mode (k_gemm_s8.h) with output params q; for the per-channel
+ * RELU form also its shift R (*out_shift, else 0). rec, amax: as mcu_w16_relu_shift (read in mode
+ * MCU_GEMM_RQ_MMLA only). */
+MCU_GEMM_INLINE int32_t mcu_w16_epi_form(int32_t mode, const mcu_k_conv_params_t *q, const int32_t *rec,
+                                         const int64_t *amax, int32_t o, int32_t *out_shift) {
+  *out_shift = 0;
+  if (mode < MCU_GEMM_RQ_MMLA || q->act_min != -128 || q->act_max != 127)
+    return MCU_W16_EPI_C;
+  if (q->output_offset != -128)
+    return MCU_W16_EPI_SIGN;
+  if (mode >= MCU_GEMM_RQ_MMLA_R0)
+    return MCU_W16_EPI_RELU;
+  *out_shift = mcu_w16_relu_shift(rec, amax, o, q->output_offset);
+  return *out_shift ? MCU_W16_EPI_RELU : MCU_W16_EPI_SIGN;
+}
+
+/* Words of a tile's epilogue record in the stream: m0..m3 and the shared C (one right shift for the layer);
+ * per channel {m, C, e} (SIGN) or {m, C_c} (RELU); none in the C form. */
+MCU_GEMM_INLINE int32_t mcu_w16_tail_words(int32_t mode, int32_t epi) {
+  if (epi == MCU_W16_EPI_C)
+    return 0;
+  if (mode >= MCU_GEMM_RQ_MMLA_R0)
+    return 5;
+  return epi == MCU_W16_EPI_RELU ? 8 : 12;
+}
+
+/* log2 of the factor of channel c's stream values (filter and bias): 1 in the MMLA modes (the accumulator is 2a),
+ * 1 + R - e_c in the per-channel RELU form (shift R, the channel's right shift e_c), else 0. */
+MCU_GEMM_INLINE int32_t mcu_w16_scale_log2(int32_t mode, int32_t epi, int32_t shift, int32_t e) {
+  if (epi == MCU_W16_EPI_RELU && mode < MCU_GEMM_RQ_MMLA_R0)
+    return 1 + shift - e;
+  return mode >= MCU_GEMM_RQ_MMLA ? 1 : 0;
+}
 
 /* Words of the stream for o channels of k values. */
-MCU_GEMM_INLINE int64_t mcu_w16_stream_words(int64_t o, int64_t k, int32_t mode, int fused) {
-  return (o / 4) * (4 + 2 * k + (fused ? mcu_w16_tail_words(mode) : 0));
+MCU_GEMM_INLINE int64_t mcu_w16_stream_words(int64_t o, int64_t k, int32_t mode, int32_t epi) {
+  return (o / 4) * (4 + 2 * k + mcu_w16_tail_words(mode, epi));
 }
 
 /* Widens k (a multiple of 4) int8 values at src into xs (k / 4 pairs of words, 2k bytes). aligned: src is 4-byte
@@ -150,11 +219,15 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
                      : "r4", "r5", "r6", "r8", "r9", "r10", "memory");                                                 \
     break;
 
-/* The fused epilogue of a tile: m0..m3 and C by one LDM, then per channel SMMLAR, ADD of the accumulator's sign,
- * SSAT with the layer's right shift R, STRB; op advances by 4. */
-/* The fused epilogue of a tile: m0..m3 and C by one LDM, then per channel SMMLAR, ADD of the accumulator's sign,
- * SSAT with the layer's right shift R, STRB. op points at channel 3's byte: channels 0..2 go to [op, #-3..-1] and
- * channel 3's store is post-indexed, so op moves to the next tile with no extra instruction. */
+/* The fused epilogues. op points at channel 3's byte of the tile: channels 0..2 go to [op, #-3..-1] and channel 3's
+ * store is post-indexed, so op moves to the next tile with no extra instruction. R, the layer's right shift, is an
+ * immediate: one case per value (MCU_W16_R_CASES), only the layer's own survives specialisation. */
+#define MCU_W16_R_CASES(X)                                                                                             \
+  X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20)     \
+      X(21) X(22) X(23) X(24) X(25) X(26) X(27) X(28) X(29) X(30) X(31)
+#define MCU_W16_CLOBBERS "r4", "r5", "r6", "r8", "r9", "r10", "memory"
+
+/* SIGN, one right shift R: m0..m3 and C by one LDM, then per channel SMMLAR, ADD (sign), SSAT asr #R, STRB. */
 #define MCU_W16_EPI_ONE(ACC, M, T, OFF, R)                                                                             \
   "smmlar " T ", " ACC ", " M ", r9\n\t"                                                                               \
   "add " T ", " T ", " ACC ", asr #31\n\t"                                                                             \
@@ -167,11 +240,11 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
                              MCU_W16_EPI_ONE("r3", "r8", "r6", "], #4", R)                                             \
                      : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
-                     : "r4", "r5", "r6", "r8", "r9", "r10", "memory");                                                 \
+                     : MCU_W16_CLOBBERS);                                                                              \
     break;
 
-/* The fused epilogue with a right shift per channel: {m, C, R} of two channels per LDM (r4..r10), then SMMLAR, ADD
- * (sign), ASR by register, SSAT, STRB per channel (op as above). */
+/* SIGN, a right shift per channel: {m, C, e} of two channels per LDM (r4..r10), then SMMLAR, ADD (sign), ASR by
+ * register, SSAT, STRB per channel. */
 #define MCU_W16_EPI_PC(ACC, M, C, R, OFF)                                                                              \
   "smmlar " M ", " ACC ", " M ", " C "\n\t"                                                                            \
   "add " M ", " M ", " ACC ", asr #31\n\t"                                                                             \
@@ -186,8 +259,42 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
                        MCU_W16_EPI_PC("r3", "r8", "r9", "r10", "], #4")                                                 \
                    : [wp] "+r"(wp), [op] "+r"(op)                                                                      \
                    : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                                \
-                   : "r4", "r5", "r6", "r8", "r9", "r10", "memory")
+                   : MCU_W16_CLOBBERS)
 /* clang-format on */
+
+/* RELU (output offset -128), one right shift R: m0..m3 and C by one LDM, then per channel SMMLAR, SSAT asr #R,
+ * STRB. */
+#define MCU_W16_RELU_ONE(ACC, M, T, OFF, R)                                                                            \
+  "smmlar " T ", " ACC ", " M ", r9\n\t"                                                                               \
+  "ssat " T ", #8, " T ", asr #" #R "\n\t"                                                                             \
+  "strb " T ", [%[op]" OFF "\n\t"
+#define MCU_W16_RELU_CASE(R)                                                                                           \
+  case R:                                                                                                              \
+    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" MCU_W16_RELU_ONE("r0", "r4", "r10", ", #-3]", R)         \
+                         MCU_W16_RELU_ONE("r1", "r5", "r4", ", #-2]", R)                                               \
+                             MCU_W16_RELU_ONE("r2", "r6", "r5", ", #-1]", R)                                           \
+                                 MCU_W16_RELU_ONE("r3", "r8", "r6", "], #4", R)                                        \
+                     : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
+                     : MCU_W16_CLOBBERS);                                                                              \
+    break;
+
+/* RELU, a right shift per channel folded into the stream's scale: {m, C_c} of two channels per LDM, then per
+ * channel SMMLA, SSAT asr #R (the layer's R), STRB. */
+#define MCU_W16_RELUPC_ONE(ACC, M, C, OFF, R)                                                                          \
+  "smmla " M ", " ACC ", " M ", " C "\n\t"                                                                             \
+  "ssat " M ", #8, " M ", asr #" #R "\n\t"                                                                             \
+  "strb " M ", [%[op]" OFF "\n\t"
+#define MCU_W16_RELUPC_CASE(R)                                                                                         \
+  case R:                                                                                                              \
+    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8}\n\t" MCU_W16_RELUPC_ONE("r0", "r4", "r5", ", #-3]", R)            \
+                         MCU_W16_RELUPC_ONE("r1", "r6", "r8", ", #-2]", R)                                             \
+                     "ldmia %[wp]!, {r4, r5, r6, r8}\n\t" MCU_W16_RELUPC_ONE("r2", "r4", "r5", ", #-1]", R)            \
+                         MCU_W16_RELUPC_ONE("r3", "r6", "r8", "], #4", R)                                              \
+                     : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
+                     : MCU_W16_CLOBBERS);                                                                              \
+    break;
 
 /* The requantization of a 4x1 accumulator outside the fused form: acc is 2a in the MMLA modes (mcu_w16_doubled). */
 MCU_GEMM_INLINE int8_t mcu_w16_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
@@ -202,130 +309,137 @@ MCU_GEMM_INLINE int8_t mcu_w16_requant(int32_t acc, const mcu_gemm_rq_t *r, int3
   return mcu_gemm_requant(acc, r, mode, q);
 }
 
-/* One pixel: src its k int8 values, xs the scratch (k / 4 word pairs), stream the compile-time stream (above), y its
- * o outputs. tab: aux1 (the requantization tables when not fused; NULL when fused). */
-MCU_GEMM_INLINE void mcu_w16_pixel(const int8_t *src, uint32_t *xs, const int32_t *stream, int8_t *y, int32_t k,
-                                   int32_t o, int32_t mode, const int32_t *tab, const mcu_k_conv_params_t *q,
-                                   int aligned) {
-  mcu_w16_widen(src, xs, k, aligned);
-  const int32_t k4 = k >> 2, tiles = o >> 2;
+/* The RELU form's output of accumulator acc (host form of the assembly): SMMLAR with the shared C (one right shift
+ * for the layer) or SMMLA with the channel's C_c (per-channel form), then the shift r and int8's saturation. */
+MCU_GEMM_INLINE int8_t mcu_w16_relu_out(int32_t acc, int32_t m, int32_t c, int32_t r, int rounding) {
+  const int32_t t = rounding ? mcu_dsp_smmlar(acc, m, c) : mcu_dsp_smmla(acc, m, c);
+  return (int8_t)mcu_dsp_ssat8(mcu_fx_asr32(t, r));
+}
+
+/* One tile (four channels) of one pixel: xs the widened pixel (k / 4 word pairs), *io_wp the tile's part of the
+ * stream (advanced past it), *io_op the byte of the tile's channel 3 (advanced by 4), t the tile's index (the C
+ * epilogue's tables). Other arguments as mcu_w16_pixel. */
+MCU_GEMM_INLINE void mcu_w16_tile(const uint32_t *xs, const int32_t **io_wp, int8_t **io_op, int32_t k, int32_t o,
+                                  int32_t t, int32_t mode, int32_t epi, int32_t shift, const int32_t *tab,
+                                  const mcu_k_conv_params_t *q) {
+  const int32_t k4 = k >> 2;
 #if defined(__ARM_FEATURE_DSP) && defined(__clang__)
-  register const int32_t *wp __asm__("r12") = stream;
-  int8_t *op = y + 3; /* channel 3 of the current tile (the epilogues' addressing) */
-  for (int32_t t = 0; t < tiles; ++t) {
-    register int32_t a0 __asm__("r0"), a1 __asm__("r1"), a2 __asm__("r2"), a3 __asm__("r3");
-    switch (k4) {
-      MCU_W16_TILE_CASE(1)
-      MCU_W16_TILE_CASE(2)
-      MCU_W16_TILE_CASE(3)
-      MCU_W16_TILE_CASE(4)
-      MCU_W16_TILE_CASE(5)
-      MCU_W16_TILE_CASE(6)
-      MCU_W16_TILE_CASE(7)
-      MCU_W16_TILE_CASE(8)
-      MCU_W16_TILE_CASE(9)
-      MCU_W16_TILE_CASE(10)
-      MCU_W16_TILE_CASE(11)
-      MCU_W16_TILE_CASE(12)
-      MCU_W16_TILE_CASE(13)
-      MCU_W16_TILE_CASE(14)
-      MCU_W16_TILE_CASE(15)
-      MCU_W16_TILE_CASE(16)
-    default: { /* k > 64: four groups per iteration, then the rest unrolled from the advanced pointer */
-      const uint32_t *ip = xs, *const ip_end = xs + 2 * 4 * (k4 >> 2);
-      __asm__ volatile("ldmia %[wp]!, {r0, r1, r2, r3}\n\t"
-                       "1:\n\t" MCU_W16_G4_STEP "cmp %[ip], %[ie]\n\t"
-                       "bne 1b\n\t"
-                       : [wp] "+r"(wp), [ip] "+r"(ip), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)
-                       : [ie] "r"(ip_end)
-                       : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
-      switch (k4 & 3) {
-        MCU_W16_TAIL_CASE(3)
-        MCU_W16_TAIL_CASE(2)
-        MCU_W16_TAIL_CASE(1)
-      default:
-        break;
-      }
+  register const int32_t *wp __asm__("r12") = *io_wp;
+  int8_t *op = *io_op;
+  register int32_t a0 __asm__("r0"), a1 __asm__("r1"), a2 __asm__("r2"), a3 __asm__("r3");
+  switch (k4) {
+    MCU_W16_TILE_CASE(1)
+    MCU_W16_TILE_CASE(2)
+    MCU_W16_TILE_CASE(3)
+    MCU_W16_TILE_CASE(4)
+    MCU_W16_TILE_CASE(5)
+    MCU_W16_TILE_CASE(6)
+    MCU_W16_TILE_CASE(7)
+    MCU_W16_TILE_CASE(8)
+    MCU_W16_TILE_CASE(9)
+    MCU_W16_TILE_CASE(10)
+    MCU_W16_TILE_CASE(11)
+    MCU_W16_TILE_CASE(12)
+    MCU_W16_TILE_CASE(13)
+    MCU_W16_TILE_CASE(14)
+    MCU_W16_TILE_CASE(15)
+    MCU_W16_TILE_CASE(16)
+  default: { /* k > 64: four groups per iteration, then the rest unrolled from the advanced pointer */
+    const uint32_t *ip = xs, *const ip_end = xs + 2 * 4 * (k4 >> 2);
+    __asm__ volatile("ldmia %[wp]!, {r0, r1, r2, r3}\n\t"
+                     "1:\n\t" MCU_W16_G4_STEP "cmp %[ip], %[ie]\n\t"
+                     "bne 1b\n\t"
+                     : [wp] "+r"(wp), [ip] "+r"(ip), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)
+                     : [ie] "r"(ip_end)
+                     : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
+    switch (k4 & 3) {
+      MCU_W16_TAIL_CASE(3)
+      MCU_W16_TAIL_CASE(2)
+      MCU_W16_TAIL_CASE(1)
+    default:
       break;
     }
-    }
-    if (mcu_w16_fused(mode, q) && mode == MCU_GEMM_RQ_MMLA) {
-      MCU_W16_EPI_PERCHANNEL;
-    } else if (mcu_w16_fused(mode, q)) {
-      switch (mode - MCU_GEMM_RQ_MMLA_R0) {
-        MCU_W16_EPI_CASE(1)
-        MCU_W16_EPI_CASE(2)
-        MCU_W16_EPI_CASE(3)
-        MCU_W16_EPI_CASE(4)
-        MCU_W16_EPI_CASE(5)
-        MCU_W16_EPI_CASE(6)
-        MCU_W16_EPI_CASE(7)
-        MCU_W16_EPI_CASE(8)
-        MCU_W16_EPI_CASE(9)
-        MCU_W16_EPI_CASE(10)
-        MCU_W16_EPI_CASE(11)
-        MCU_W16_EPI_CASE(12)
-        MCU_W16_EPI_CASE(13)
-        MCU_W16_EPI_CASE(14)
-        MCU_W16_EPI_CASE(15)
-        MCU_W16_EPI_CASE(16)
-        MCU_W16_EPI_CASE(17)
-        MCU_W16_EPI_CASE(18)
-        MCU_W16_EPI_CASE(19)
-        MCU_W16_EPI_CASE(20)
-        MCU_W16_EPI_CASE(21)
-        MCU_W16_EPI_CASE(22)
-        MCU_W16_EPI_CASE(23)
-        MCU_W16_EPI_CASE(24)
-        MCU_W16_EPI_CASE(25)
-        MCU_W16_EPI_CASE(26)
-        MCU_W16_EPI_CASE(27)
-        MCU_W16_EPI_CASE(28)
-        MCU_W16_EPI_CASE(29)
-        MCU_W16_EPI_CASE(30)
-        MCU_W16_EPI_CASE(31)
-      default:
-        break;
-      }
-    } else {
-      const int32_t acc[4] = {a0, a1, a2, a3};
-      for (int32_t j = 0; j < 4; ++j) {
-        const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o, 4 * t + j, mode, q);
-        op[j - 3] = mcu_w16_requant(acc[j], &r, mode, q);
-      }
-      op += 4;
-    }
+    break;
   }
-#else
-  const int32_t *wp = stream;
-  const int fused = mcu_w16_fused(mode, q);
-  for (int32_t t = 0; t < tiles; ++t) {
-    int32_t acc[4];
-    for (int32_t j = 0; j < 4; ++j)
-      acc[j] = wp[j];
-    wp += 4;
-    for (int32_t g = 0; g < k4; ++g, wp += 8)
-      for (int32_t j = 0; j < 4; ++j) {
-        acc[j] = mcu_dsp_smlad(xs[2 * g], (uint32_t)wp[2 * j], acc[j]);
-        acc[j] = mcu_dsp_smlad(xs[2 * g + 1], (uint32_t)wp[2 * j + 1], acc[j]);
-      }
+  }
+  if (epi == MCU_W16_EPI_RELU && mode >= MCU_GEMM_RQ_MMLA_R0) {
+    switch (mode - MCU_GEMM_RQ_MMLA_R0) {
+      MCU_W16_R_CASES(MCU_W16_RELU_CASE)
+    default:
+      break;
+    }
+  } else if (epi == MCU_W16_EPI_RELU) {
+    switch (shift) {
+      MCU_W16_R_CASES(MCU_W16_RELUPC_CASE)
+    default:
+      break;
+    }
+  } else if (epi == MCU_W16_EPI_SIGN && mode >= MCU_GEMM_RQ_MMLA_R0) {
+    switch (mode - MCU_GEMM_RQ_MMLA_R0) {
+      MCU_W16_R_CASES(MCU_W16_EPI_CASE)
+    default:
+      break;
+    }
+  } else if (epi == MCU_W16_EPI_SIGN) {
+    MCU_W16_EPI_PERCHANNEL;
+  } else {
+    const int32_t acc[4] = {a0, a1, a2, a3};
     for (int32_t j = 0; j < 4; ++j) {
-      mcu_gemm_rq_t r;
-      if (fused && mode >= MCU_GEMM_RQ_MMLA_R0) {
-        r.mult = wp[j], r.nudge = wp[4], r.right = mode - MCU_GEMM_RQ_MMLA_R0;
-        r.left = r.mask = r.half = r.hbase = 0;
-      } else if (fused) {
-        r.mult = wp[3 * j], r.nudge = wp[3 * j + 1], r.right = wp[3 * j + 2];
-        r.left = r.mask = r.half = r.hbase = 0;
-      } else {
-        r = mcu_gemm_rq(tab, o, 4 * t + j, mode, q);
-      }
-      y[4 * t + j] = mcu_w16_requant(acc[j], &r, mode, q);
+      const mcu_gemm_rq_t r = mcu_gemm_rq(tab, o, 4 * t + j, mode, q);
+      op[j - 3] = mcu_w16_requant(acc[j], &r, mode, q);
     }
-    if (fused)
-      wp += mcu_w16_tail_words(mode);
+    op += 4;
   }
+  *io_wp = wp, *io_op = op;
+#else
+  const int32_t *wp = *io_wp;
+  int8_t *y = *io_op - 3;
+  int32_t acc[4];
+  for (int32_t j = 0; j < 4; ++j)
+    acc[j] = wp[j];
+  wp += 4;
+  for (int32_t g = 0; g < k4; ++g, wp += 8)
+    for (int32_t j = 0; j < 4; ++j) {
+      acc[j] = mcu_dsp_smlad(xs[2 * g], (uint32_t)wp[2 * j], acc[j]);
+      acc[j] = mcu_dsp_smlad(xs[2 * g + 1], (uint32_t)wp[2 * j + 1], acc[j]);
+    }
+  const int uniform = mode >= MCU_GEMM_RQ_MMLA_R0;
+  for (int32_t j = 0; j < 4; ++j) {
+    mcu_gemm_rq_t r;
+    if (epi == MCU_W16_EPI_RELU && uniform) {
+      y[j] = mcu_w16_relu_out(acc[j], wp[j], wp[4], mode - MCU_GEMM_RQ_MMLA_R0, 1);
+      continue;
+    }
+    if (epi == MCU_W16_EPI_RELU) {
+      y[j] = mcu_w16_relu_out(acc[j], wp[2 * j], wp[2 * j + 1], shift, 0);
+      continue;
+    }
+    if (epi == MCU_W16_EPI_SIGN && uniform) {
+      r.mult = wp[j], r.nudge = wp[4], r.right = mode - MCU_GEMM_RQ_MMLA_R0;
+      r.left = r.mask = r.half = r.hbase = 0;
+    } else if (epi == MCU_W16_EPI_SIGN) {
+      r.mult = wp[3 * j], r.nudge = wp[3 * j + 1], r.right = wp[3 * j + 2];
+      r.left = r.mask = r.half = r.hbase = 0;
+    } else {
+      r = mcu_gemm_rq(tab, o, 4 * t + j, mode, q);
+    }
+    y[j] = mcu_w16_requant(acc[j], &r, mode, q);
+  }
+  *io_wp = wp + mcu_w16_tail_words(mode, epi), *io_op = y + 3 + 4;
 #endif
+}
+
+/* One pixel: src its k int8 values, xs the scratch (k / 4 word pairs), stream the compile-time stream (above), y its
+ * o outputs. mode: the requantization mode; epi: the epilogue form (MCU_W16_EPI_*), shift: the per-channel RELU
+ * form's R; tab: aux1 (the requantization tables in the C form, else unused); aligned: src is 4-byte aligned. */
+MCU_GEMM_INLINE void mcu_w16_pixel(const int8_t *src, uint32_t *xs, const int32_t *stream, int8_t *y, int32_t k,
+                                   int32_t o, int32_t mode, int32_t epi, int32_t shift, const int32_t *tab,
+                                   const mcu_k_conv_params_t *q, int aligned) {
+  mcu_w16_widen(src, xs, k, aligned);
+  const int32_t *wp = stream;
+  int8_t *op = y + 3; /* channel 3 of the current tile (the epilogues' addressing) */
+  for (int32_t t = 0; t < (o >> 2); ++t)
+    mcu_w16_tile(xs, &wp, &op, k, o, t, mode, epi, shift, tab, q);
 }
 
 #endif

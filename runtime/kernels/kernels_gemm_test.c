@@ -51,6 +51,7 @@ static void set_tensor(tensors_t *g, int i, mcu_dtype_t dt, int rank, const int3
 }
 
 static int g_modes[2]; /* GEMM calls prepared with another requantization mode, with an MMLA mode */
+static int g_w16_forms[3]; /* 4x1 calls prepared per epilogue form (MCU_W16_EPI_*) */
 
 static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t *const *bufs, const char **out_fn) {
   mcu_kernel_call_t c;
@@ -64,6 +65,7 @@ static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t 
     mcu_k_gemm_params_t g;
     memcpy(&g, c.params, sizeof g);
     ++g_modes[g.rq_mode >= MCU_GEMM_RQ_MMLA ? 1 : 0];
+    if (g.tile_m == 4 && g.tile_n == 1 && g.w16_epi >= 0 && g.w16_epi < 3) ++g_w16_forms[g.w16_epi];
   }
   mcu_kernel_fn fn = mcu_kernel_lookup(c.function);
   const size_t ny = (size_t)mcu_tensor_bytes(&p->tensors[l->output]);
@@ -126,7 +128,8 @@ static void one_case(int id, int fc) {
   g.t[T_W].num_scales = per_channel ? o : 1;
   g.t[T_W].quant_axis = per_channel ? 0 : -1;
   for (int i = 0; i < g.t[T_W].num_scales; ++i) g.sc[T_W][i] = 0.01 * (0.2 + rnd_unit()), g.zp[T_W][i] = 0;
-  g.sc[T_Y][0] = g.sc[T_X][0] * 0.01 * 3.0 * (0.3 + rnd_unit()) * (double)k / 4.0, g.zp[T_Y][0] = rnd(-30, 30);
+  g.sc[T_Y][0] = g.sc[T_X][0] * 0.01 * 3.0 * (0.3 + rnd_unit()) * (double)k / 4.0;
+  g.zp[T_Y][0] = rnd(0, 2) ? rnd(-30, 30) : -128; /* -128: the 4x1 tile's RELU epilogues */
   const size_t nw = (size_t)mcu_tensor_elements(&g.t[T_W]), nx = (size_t)mcu_tensor_elements(&g.t[T_X]);
   g.t[T_W].storage = g.t[T_B].storage = MCU_STORAGE_CONST;
   g.t[T_W].data = malloc(nw);
@@ -282,6 +285,8 @@ int main(void) {
     CHECK(g_compared[f] > 50, "family %s compared only %d times", mcu_kfamily_name((mcu_kfamily_t)f), g_compared[f]);
   CHECK(g_modes[0] > 300 && g_modes[1] > 1000, "requantization modes: %d other, %d MMLA", g_modes[0], g_modes[1]);
   CHECK(g_compared_4x1 > 40, "the 4x1 tile compared only %d times", g_compared_4x1);
+  CHECK(g_w16_forms[0] > 5 && g_w16_forms[1] > 5 && g_w16_forms[2] > 5, "4x1 epilogue forms: %d C, %d SIGN, %d RELU",
+        g_w16_forms[0], g_w16_forms[1], g_w16_forms[2]);
   cost_model();
   return mcu_test_finish();
 }

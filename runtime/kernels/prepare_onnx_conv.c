@@ -4,6 +4,7 @@
 
 #include "k_conv_dw.h"
 #include "k_gemm_s8.h"
+#include "k_gemm_w16.h"
 #include "k_onnx_rq.h"
 #include "kernel_select.h"
 #include "prepare_gemm_w16.h"
@@ -231,7 +232,8 @@ static mcu_status_t prepare_gemm(const mcu_program_t *p, const mcu_layer_t *l, m
   g.x_aligned = in_t(p, l, 0)->storage == MCU_STORAGE_ARENA && k.c % 4 == 0;
   s = mcu_prep_set_params(l, call, &g, sizeof g);
   const int w16 = g.tile_m == 4 && g.tile_n == 1; /* aux0 its stream (biases inside; not doubled: ONNX's epilogue) */
-  if (!s && w16) s = mcu_prep_w16_stream(l, call, wv, tab + 2 * k.o, NULL, k.o, g.k, g.rq_mode, 0, p->sizes_only);
+  if (!s && w16)
+    s = mcu_prep_w16_stream(l, call, wv, tab + 2 * k.o, NULL, k.o, g.k, g.rq_mode, MCU_W16_EPI_C, 0, 0, p->sizes_only);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 2 * k.o);
   if (!s && !w16) s = mcu_prep_add_aux_i32(l, call, tab + 2 * k.o, k.o);
   free(tab);

@@ -128,18 +128,21 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   for (int32_t o = 0; mmla && o < k->o; ++o) /* the records {bias', m, C, R} */
     rec[4 * o] = bias[o], rec[4 * o + 1] = tab[o], rec[4 * o + 2] = mcu_gemm_mmla_nudge(-tab[k->o + o], k->output_offset),
     rec[4 * o + 3] = -tab[k->o + o];
-  free(amax);
   const mcu_tensor_t *x = mcu_tfl_in(p, l, 0);
   g.x_aligned = x->storage == MCU_STORAGE_ARENA && k->c % 4 == 0;
   const int w16 = g.tile_m == 4 && g.tile_n == 1;
+  if (w16) g.w16_epi = mcu_w16_epi_form(g.rq_mode, k, rec, amax, k->o, &g.w16_shift);
+  free(amax);
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
   memset(call, 0, sizeof *call);
   call->function = function;
   mcu_status_t s = mcu_prep_set_params(l, call, &g, sizeof g);
   /* the 4x1 tile: aux0 its stream (biases inside), aux1 the epilogue's tables unless fused into the stream */
-  const int fused = w16 && mcu_w16_fused(g.rq_mode, k);
-  if (!s && w16) s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, k->o, g.k, g.rq_mode, fused, 0);
+  const int fused = w16 && g.w16_epi != MCU_W16_EPI_C;
+  if (!s && w16)
+    s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, k->o, g.k, g.rq_mode, g.w16_epi, g.w16_shift,
+                            k->output_offset, 0);
   if (!s && !fused) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
   if (!s && !mmla && !w16) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
   free(tab);

@@ -24,10 +24,11 @@ int main(void) {
   static int8_t xbuf[KMAX + 4] __attribute__((aligned(4)));
   static int8_t w[OMAX * KMAX];
   static int32_t bias[OMAX], rec[4 * OMAX], tab[2 * OMAX], stream[OMAX / 4 * (4 + 2 * KMAX + 12)];
+  static int64_t amax[OMAX];
   static uint32_t xs[KMAX / 2] __attribute__((aligned(8)));
   static int8_t y[OMAX], want[OMAX];
-  int bad = 0, runs = 0, fused_uniform = 0, fused_pc = 0, c_path = 0;
-  for (int it = 0; it < 600; ++it) {
+  int bad = 0, runs = 0, forms[5] = {0}; /* C, SIGN uniform, SIGN per channel, RELU uniform, RELU per channel */
+  for (int it = 0; it < 800; ++it) {
     const int32_t k = ks[rnd(0, (int32_t)(sizeof ks / sizeof ks[0]) - 1)], o = 4 * rnd(1, OMAX / 4);
     const int kind = rnd(0, 3); /* 0 uniform R, 1 per-channel R, 2 per-channel R with a clamp, 3 EXACT mode */
     const int aligned = rnd(0, 1);
@@ -38,47 +39,55 @@ int main(void) {
       w[i] = (int8_t)rnd(-128, 127);
     mcu_k_conv_params_t q;
     memset(&q, 0, sizeof q);
-    q.output_offset = rnd(-128, 127);
+    q.output_offset = rnd(0, 1) ? -128 : rnd(-128, 127); /* -128: the RELU forms */
     q.act_min = -128, q.act_max = 127;
     if (kind == 2)
       q.act_min = rnd(-128, 0), q.act_max = rnd(q.act_min, 127);
-    const int32_t r0 = rnd(1, 14);
+    const int32_t r0 = rnd(1, 14), spread = rnd(0, 3) ? 6 : 13; /* per channel: 1 + R - e <= 8 fits the RELU form */
     int32_t mode = kind == 0 ? MCU_GEMM_RQ_MMLA_R0 + r0 : kind == 3 ? MCU_GEMM_RQ_EXACT : MCU_GEMM_RQ_MMLA;
     for (int32_t c = 0; c < o; ++c) {
       bias[c] = rnd(-200000, 200000);
-      const int32_t r = kind == 0 ? r0 : rnd(1, 14), m = (int32_t)(0x40000000u + (next() & 0x3fffffffu));
+      const int32_t r = kind == 0 ? r0 : rnd(1, 1 + spread), m = (int32_t)(0x40000000u + (next() & 0x3fffffffu));
       rec[4 * c] = bias[c], rec[4 * c + 1] = m, rec[4 * c + 2] = mcu_gemm_mmla_nudge(r, q.output_offset);
       rec[4 * c + 3] = r;
       tab[c] = m, tab[o + c] = kind == 3 ? rnd(-10, 2) : -r;
-      int64_t amax = bias[c] < 0 ? -(int64_t)bias[c] : bias[c];
+      amax[c] = bias[c] < 0 ? -(int64_t)bias[c] : bias[c];
       for (int i = 0; i < k; ++i)
-        amax += 128 * (int64_t)(w[c * k + i] < 0 ? -w[c * k + i] : w[c * k + i]);
-      if (kind != 3 && !mcu_gemm_mmla_ok(amax, m, -r, q.output_offset))
+        amax[c] += 128 * (int64_t)(w[c * k + i] < 0 ? -w[c * k + i] : w[c * k + i]);
+      if (kind != 3 && !mcu_gemm_mmla_ok(amax[c], m, -r, q.output_offset))
         mode = MCU_GEMM_RQ_EXACT;
     }
-    const int fused = mcu_w16_fused(mode, &q), dbl = mcu_w16_doubled(mode);
+    int32_t shift;
+    const int32_t epi = mcu_w16_epi_form(mode, &q, rec, amax, o, &shift);
+    const int uniform = mode >= MCU_GEMM_RQ_MMLA_R0;
     int32_t *s = stream;
     for (int32_t t = 0; t < o / 4; ++t) {
+      int32_t f[4];
       for (int j = 0; j < 4; ++j)
-        *s++ = bias[4 * t + j] * (dbl ? 2 : 1);
+        f[j] = 1 << mcu_w16_scale_log2(mode, epi, shift, rec[4 * (4 * t + j) + 3]);
+      for (int j = 0; j < 4; ++j)
+        *s++ = bias[4 * t + j] * f[j];
       for (int32_t g = 0; g < k / 4; ++g)
         for (int j = 0; j < 4; ++j) {
           const int8_t *r = w + (4 * t + j) * k + 4 * g;
-          const int32_t f = dbl ? 2 : 1;
-          *s++ = (int32_t)pair16(f * r[0], f * r[2]), *s++ = (int32_t)pair16(f * r[1], f * r[3]);
+          *s++ = (int32_t)pair16(f[j] * r[0], f[j] * r[2]), *s++ = (int32_t)pair16(f[j] * r[1], f[j] * r[3]);
         }
-      if (fused && mode >= MCU_GEMM_RQ_MMLA_R0) {
+      if (epi != MCU_W16_EPI_C && uniform) {
         for (int j = 0; j < 4; ++j)
           *s++ = rec[4 * (4 * t + j) + 1];
         *s++ = rec[2];
-      } else if (fused) {
+      } else if (epi == MCU_W16_EPI_RELU) {
+        for (int j = 0; j < 4; ++j)
+          *s++ = rec[4 * (4 * t + j) + 1], *s++ = (int32_t)mcu_w16_relu_nudge(shift, rec[4 * (4 * t + j) + 3], -128);
+      } else if (epi == MCU_W16_EPI_SIGN) {
         for (int j = 0; j < 4; ++j)
           for (int e = 1; e <= 3; ++e)
             *s++ = rec[4 * (4 * t + j) + e];
       }
     }
     memset(y, 0x5a, sizeof y);
-    mcu_w16_pixel(x, xs, stream, y, k, o, mode, fused ? NULL : (mode >= MCU_GEMM_RQ_MMLA ? rec : tab), &q, aligned);
+    mcu_w16_pixel(x, xs, stream, y, k, o, mode, epi, shift,
+                  epi != MCU_W16_EPI_C ? NULL : (mode >= MCU_GEMM_RQ_MMLA ? rec : tab), &q, aligned);
     for (int32_t c = 0; c < o; ++c) {
       int32_t a = bias[c];
       for (int i = 0; i < k; ++i)
@@ -86,18 +95,19 @@ int main(void) {
       const mcu_gemm_rq_t r = mcu_gemm_rq(mode >= MCU_GEMM_RQ_MMLA ? rec : tab, o, c, mode, &q);
       want[c] = mcu_gemm_requant(a, &r, mode, &q);
       if (y[c] != want[c] && bad++ < 5)
-        printf("mismatch: case %d k %d o %d mode %d channel %d: %d, want %d\n", it, (int)k, (int)o, (int)mode, (int)c,
-               y[c], want[c]);
+        printf("mismatch: case %d k %d o %d mode %d form %d channel %d: %d, want %d\n", it, (int)k, (int)o, (int)mode,
+               (int)epi, (int)c, y[c], want[c]);
     }
     runs += o;
-    fused_uniform += fused && mode >= MCU_GEMM_RQ_MMLA_R0, fused_pc += fused && mode == MCU_GEMM_RQ_MMLA;
-    c_path += !fused;
+    ++forms[epi == MCU_W16_EPI_C ? 0 : (epi == MCU_W16_EPI_RELU ? 3 : 1) + !uniform];
   }
-  if (fused_uniform < 50 || fused_pc < 50 || c_path < 50) {
-    printf("too few cases per epilogue: %d uniform, %d per channel, %d in C\n", fused_uniform, fused_pc, c_path);
-    return 1;
-  }
-  printf("%d outputs of 600 layers equal (%d fused uniform, %d fused per channel, %d C epilogue)\n", runs,
-         fused_uniform, fused_pc, c_path);
+  for (int i = 0; i < 5; ++i)
+    if (forms[i] < 40) {
+      printf("too few cases per epilogue form: %d C, %d SIGN uniform, %d SIGN per channel, %d RELU uniform, %d RELU per "
+             "channel\n", forms[0], forms[1], forms[2], forms[3], forms[4]);
+      return 1;
+    }
+  printf("%d outputs of 800 layers equal (%d C epilogue, %d SIGN uniform, %d SIGN per channel, %d RELU uniform, %d "
+         "RELU per channel)\n", runs, forms[0], forms[1], forms[2], forms[3], forms[4]);
   return bad != 0;
 }
