@@ -156,6 +156,11 @@ static mcu_status_t set_patch_request(MlirContext ctx, MlirModule module, const 
     mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
                                                mlirStringRefCreateFromCString("mcu.stream_budget"),
                                                mcu_attr_i64(ctx, (int64_t)b->sram_bytes));
+  /* select-kernels: the least memory asked for, no scratch-hungry kernel form */
+  if (o->patches.mode == MCU_PATCHES_MIN)
+    mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),
+                                               mlirStringRefCreateFromCString("mcu.lean_scratch"),
+                                               mlirUnitAttrGet(ctx));
   if (o->patches.mode != MCU_PATCHES_FORCE) return NULL;
   int64_t v[4] = {o->patches.rows, o->patches.cols, o->patches.start, o->patches.length};
   mlirOperationSetDiscardableAttributeByName(mlirModuleGetOperation(module),

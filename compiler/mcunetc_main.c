@@ -36,7 +36,7 @@ static void usage(FILE *f) {
           "                          lowers the peak (min), never (off), or forced to R x C patches, optionally on\n"
           "                          the stage starting at layer START and LEN layers long (docs/memory.md)\n"
           "  --kernel=FAMILY[:MxN]   force a kernel family (scalar, pointwise, im2col, first, fc, depthwise) and tile\n"
-          "                          (1x4, 2x2, 1x1; 4x1 for pointwise) on every int8 conv / fully connected layer it\n"
+          "                          (1x4, 2x2, 1x1; 4x1, 4x16 for pointwise; 2x1 for two outputs) on every int8 conv / fully connected layer it\n"
           "                          applies to\n"
           "  --help                  this text\n");
 }

@@ -21,7 +21,9 @@
  *   mcu.unroll = N                        (input values per inner-loop iteration)
  *   mcu.kernel_cost = N                   (the estimate, instructions)
  * A module attribute mcu.force_kernel = "FAMILY" or "FAMILY:MxN" (mcunetc / mcunet-run --kernel) makes every op
- * the family applies to take it (with that tile when it applies); the others keep the cost model's choice. The
+ * the family applies to take it (with that tile when it applies); the others keep the cost model's choice. A unit
+ * module attribute mcu.lean_scratch (--patches=min) keeps the 4x16 form (a scratch of up to 16 widened pixels and
+ * one widened tile) out of the unforced choices. The
  * lowering reads mcu.kernel / mcu.tile into the layer and the prepare functions follow them. Why a pass: the choice
  * is visible in the IR (lit tests, --dump-after) and made once, before plan-memory sizes each layer's scratch from
  * it. ONNX-numerics int8 convs take part too (runtime/kernels/prepare_onnx_conv.c: the same kernels with ONNX's
@@ -56,11 +58,14 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
     if (!spec[0] || mcu_ksel_parse_force(spec, &force, &force_tm, &force_tn)) {
       mlirEmitError(mlirOperationGetLocation(module),
                     "select-kernels: mcu.force_kernel must be FAMILY or FAMILY:MxN (families scalar, pointwise, "
-                    "im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1, 4x1)");
+                    "im2col, first, fc, depthwise; tiles 1x4, 2x2, 1x1, 4x1, 4x16, 2x1)");
       mlirExternalPassSignalFailure(pass);
       return;
     }
   }
+  /* mcu.lean_scratch (the driver's --patches=min): the least memory is asked for, so no scratch-hungry tile */
+  const int lean = !mlirAttributeIsNull(
+      mlirOperationGetAttributeByName(module, mlirStringRefCreateFromCString("mcu.lean_scratch")));
   MlirBlock block = mcu_main_block(module);
   if (mlirBlockIsNull(block)) return;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
@@ -74,6 +79,7 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
       continue;
     }
     if (!info.kernel_shape_ok) continue;
+    info.kernel_shape.lean_scratch = lean;
     const mcu_ksel_choice_t c = mcu_ksel_choose(&info.kernel_shape, force, force_tm, force_tn);
     set_attr(op, "mcu.kernel", str_attr(ctx, mcu_kfamily_name(c.family)));
     set_attr(op, "mcu.im2col", str_attr(ctx, mcu_kfamily_im2col(c.family)));

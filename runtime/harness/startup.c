@@ -94,7 +94,7 @@ static void put_field(char **pos, const char *text, const uint32_t *v) {
 
 /* Reports the fault from the exception frame `frame` (r0-r3, r12, lr, pc, xpsr) and stops QEMU with status 1. */
 __attribute__((noreturn, used)) void mcunet_fault_report(const uint32_t *frame) {
-  char msg[128];
+  char msg[192];
   char *pos = msg;
   uint32_t cfsr = SCB_CFSR, hfsr = SCB_HFSR, bfar = SCB_BFAR;
   put_field(&pos, "firmware fault: pc=", &frame[6]);
@@ -102,6 +102,9 @@ __attribute__((noreturn, used)) void mcunet_fault_report(const uint32_t *frame) 
   put_field(&pos, " cfsr=", &cfsr);
   put_field(&pos, " hfsr=", &hfsr);
   put_field(&pos, " bfar=", &bfar);
+  const uint32_t sp = (uint32_t)(uintptr_t)(frame + 8); /* the stack pointer before the frame was pushed */
+  put_field(&pos, " r12=", &frame[4]);
+  put_field(&pos, " sp=", &sp);
   put_field(&pos, "\n", NULL);
   *pos = 0;
   semihost_call(SEMIHOST_SYS_WRITE0, msg);

@@ -49,6 +49,46 @@ MCU_GEMM_INLINE void gemm_conv(const mcu_k_gemm_params_t *g, const int32_t *tab,
   const uint32_t zp2 = ((uint32_t)(uint16_t)zp) | ((uint32_t)(uint16_t)zp << 16);
   int32_t b = 0, oy = 0, ox = 0;
   int8_t gather[MCU_GEMM_GATHER_MAX] __attribute__((aligned(4))); /* one window (im2col, few input channels) */
+  if (!im2col && g->tile_m == 4 && tn == 16) { /* 4x16: chunks of pixels widened, then the compact stream's tiles */
+    const int32_t nqmax = pixels < MCU_W16_CHUNK ? pixels : MCU_W16_CHUNK, kw = k >> 1;
+    int32_t *gs = (int32_t *)(cols + (size_t)nqmax * kw); /* one widened tile */
+    for (int32_t p0 = 0; p0 < pixels; p0 += nqmax) {
+      const int32_t nq = pixels - p0 < nqmax ? pixels - p0 : nqmax;
+      for (int32_t j = 0; j < nq; ++j) {
+        const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
+                                ? x + (size_t)(p0 + j) * c->c
+                                : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
+        uint32_t *xs = cols + (size_t)j * kw;
+        mcu_w16_widen(src, xs, k, g->x_aligned);
+        if (g->rq_mode >= MCU_GEMM_RQ_MMLA) /* 2x: the compact stream's filter is w itself, its bias 2 bias' */
+          for (int32_t i = 0; i < kw; ++i) xs[i] = mcu_dsp_sadd16(xs[i], xs[i]);
+        if (++ox == c->ow) {
+          ox = 0;
+          if (++oy == c->oh) oy = 0, ++b;
+        }
+      }
+      mcu_w16_chunk(cols, nq, tab, gs, y + (size_t)p0 * o_count, k, o_count, g->rq_mode, g->w16_epi, bias, c);
+    }
+    return;
+  }
+  if (!im2col && g->tile_m == 2 && tn == 1) { /* the 2x1 tile (k_gemm_w16.h, o == 2): tab its stream, bias aux1 */
+    for (int32_t p0 = 0; p0 < pixels; ++p0) {
+      const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow
+                              ? x + (size_t)p0 * c->c
+                              : x + ((size_t)(b * c->h + oy * c->stride_h) * c->w + ox * c->stride_w) * c->c;
+      int32_t acc[2];
+      mcu_w16_pair(src, tab, k, g->x_aligned, acc);
+      for (int32_t j = 0; j < 2; ++j) {
+        const mcu_gemm_rq_t r = mcu_gemm_rq(bias, o_count, j, g->rq_mode, c);
+        y[(size_t)p0 * o_count + j] = mcu_w16_requant(acc[j], &r, g->rq_mode, c);
+      }
+      if (++ox == c->ow) {
+        ox = 0;
+        if (++oy == c->oh) oy = 0, ++b;
+      }
+    }
+    return;
+  }
   if (!im2col && g->tile_m == 4 && tn == 1) { /* the 4x1 tile (k_gemm_w16.h): tab is its stream, bias its tables */
     for (int32_t p0 = 0; p0 < pixels; ++p0) {
       const int8_t *src = c->stride_h == 1 && c->stride_w == 1 && c->h == c->oh && c->w == c->ow

@@ -76,6 +76,17 @@ static inline int32_t mcu_dsp_smmlar(int32_t a, int32_t b, int32_t acc) {
 #endif
 }
 
+/* SADD16: the two signed halfwords of a and b added lane by lane (each lane wrapping). */
+static inline uint32_t mcu_dsp_sadd16(uint32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t r;
+  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return ((a + b) & 0xffffu) | (((a >> 16) + (b >> 16)) << 16);
+#endif
+}
+
 /* SMMLA: the high word of (acc << 32) + a * b (64-bit, truncated toward minus infinity; the high word wrapping like
  * acc + ...). */
 static inline int32_t mcu_dsp_smmla(int32_t a, int32_t b, int32_t acc) {

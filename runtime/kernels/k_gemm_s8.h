@@ -30,6 +30,7 @@
 #include "k_fixedpoint.h"
 #include "k_onnx_rq.h"
 #include "k_tflite.h"
+#include "kernel_select.h" /* MCU_W16_CHUNK */
 
 /* Every helper of the core is forced inline: each call site then sees its layer's constant shapes (trip counts,
  * strides, tile), which is what makes the loops tight; a shared out-of-line copy would run generic loops. */
@@ -66,11 +67,13 @@ typedef struct mcu_k_gemm_params {
   int32_t w16_shift;      /* its per-channel RELU form's right shift R (2..31), else 0 */
 } mcu_k_gemm_params_t;
 
-/* Scratch bytes of a GEMM kernel call (the size twin prepare uses): one widened pixel (2k bytes) for the 4x1 tile
- * of 1x1 convs (k_gemm_w16.h), none for the 1x1 tile of a 1x1 conv / fully connected layer (direct: it reads its
- * input in place), else one block of tn widened columns (mcu_gemm_block_words). */
-MCU_GEMM_INLINE int64_t mcu_gemm_scratch_bytes(int32_t tm, int32_t tn, int direct, int64_t k) {
+/* Scratch bytes of a GEMM kernel call of `pixels` output pixels (the size twin prepare uses): one widened pixel (2k
+ * bytes) for the 4x1 tile of 1x1 convs (k_gemm_w16.h), a chunk of up to 16 widened pixels and one widened tile for
+ * its 4x16 form, none for the 1x1 tile of a 1x1 conv / fully connected layer (direct: it reads its input in place),
+ * else one block of tn widened columns (mcu_gemm_block_words). */
+MCU_GEMM_INLINE int64_t mcu_gemm_scratch_bytes(int32_t tm, int32_t tn, int direct, int64_t k, int64_t pixels) {
   if (tm == 4 && tn == 1) return 2 * k;
+  if (tm == 4 && tn == 16) return (pixels < MCU_W16_CHUNK ? pixels : MCU_W16_CHUNK) * 2 * k + 4 * (4 + 2 * k + 12);
   if (direct && tn == 1) return 0;
   return (int64_t)tn * (2 * (k / 4) + 2) * 4;
 }

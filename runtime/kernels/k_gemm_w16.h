@@ -1,4 +1,4 @@
-/* k_gemm_w16.h: the 4x1 pointwise tile: four output channels of a pixel from a compile-time int16 filter stream. */
+/* k_gemm_w16.h: the 4x1 pointwise tile (four output channels of a pixel from a compile-time int16 stream) and kin. */
 #ifndef MCUNET_RUNTIME_KERNELS_K_GEMM_W16_H
 #define MCUNET_RUNTIME_KERNELS_K_GEMM_W16_H
 
@@ -28,8 +28,12 @@
  * The C form (SAT, EXACT, FAST, ONNX, or a clamp narrower than int8) keeps its tables in aux1 (k_gemm_s8.h's
  * layout) and runs the epilogue in C after the assembly accumulation.
  *
+ * Two relatives below: the 4x16 form (mcu_w16_chunk: the same tile over chunks of pixels, its filter kept as int8
+ * and widened once per chunk) and the 2x1 tile (mcu_w16_pair: two output channels, the input read in place).
+ *
  * Weakness: the stream takes two bytes of flash per filter value (lower.c folds the int8 filter out of the weights
- * blob, so one more than before), hence the cost model's cap (kernel_select.h); k % 4 and o % 4 must be 0; the
+ * blob, so one more than before), hence the cost model's cap (kernel_select.h) and the 4x16 form for wider
+ * filters; k % 4 and o % 4 must be 0; the
  * pixel's widening (10 instructions per 16 values), the pixel loop and the per-tile bias and multiplier loads keep
  * k = 16 layers near one MAC per instruction (1.03-1.04 in the RELU form, 0.79-0.92 with the sign term). */
 
@@ -202,7 +206,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
  * tile's bias and filter words. The accumulators stay in r0..r3 for the epilogue statement that follows. */
 #define MCU_W16_TILE_ASM(BODY)                                                                                         \
   __asm__ volatile("ldmia %[wp]!, {r0, r1, r2, r3}\n\t" BODY                                                           \
-                   : [wp] "+r"(wp), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)                                         \
+                   : [wp] "+&r"(wp), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)                                        \
                    : [ip] "r"(xs)                                                                                      \
                    : "r4", "r5", "r6", "r8", "r9", "r10", "memory")
 #define MCU_W16_TILE_CASE(n)                                                                                           \
@@ -214,7 +218,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
 #define MCU_W16_TAIL_CASE(n)                                                                                           \
   case n:                                                                                                              \
     __asm__ volatile(MCU_W16_G##n                                                                                      \
-                     : [wp] "+r"(wp), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)                                           \
+                     : [wp] "+&r"(wp), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)                                          \
                      : [ip] "r"(ip)                                                                                    \
                      : "r4", "r5", "r6", "r8", "r9", "r10", "memory");                                                 \
     break;
@@ -238,7 +242,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
     __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" MCU_W16_EPI_ONE("r0", "r4", "r10", ", #-3]", R)          \
                          MCU_W16_EPI_ONE("r1", "r5", "r4", ", #-2]", R) MCU_W16_EPI_ONE("r2", "r6", "r5", ", #-1]", R) \
                              MCU_W16_EPI_ONE("r3", "r8", "r6", "], #4", R)                                             \
-                     : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
+                     : [wp] "+&r"(wp), [op] "+r"(op)                                                                   \
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
                      : MCU_W16_CLOBBERS);                                                                              \
     break;
@@ -254,10 +258,10 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
 /* clang-format off */
 #define MCU_W16_EPI_PERCHANNEL                                                                                         \
   __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9, r10}\n\t" MCU_W16_EPI_PC("r0", "r4", "r5", "r6", ", #-3]")     \
-                       MCU_W16_EPI_PC("r1", "r8", "r9", "r10", ", #-2]")                                                \
+                       MCU_W16_EPI_PC("r1", "r8", "r9", "r10", ", #-2]")                                               \
                    "ldmia %[wp]!, {r4, r5, r6, r8, r9, r10}\n\t" MCU_W16_EPI_PC("r2", "r4", "r5", "r6", ", #-1]")     \
-                       MCU_W16_EPI_PC("r3", "r8", "r9", "r10", "], #4")                                                 \
-                   : [wp] "+r"(wp), [op] "+r"(op)                                                                      \
+                       MCU_W16_EPI_PC("r3", "r8", "r9", "r10", "], #4")                                                \
+                   : [wp] "+&r"(wp), [op] "+r"(op)                                                                     \
                    : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                                \
                    : MCU_W16_CLOBBERS)
 /* clang-format on */
@@ -274,7 +278,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
                          MCU_W16_RELU_ONE("r1", "r5", "r4", ", #-2]", R)                                               \
                              MCU_W16_RELU_ONE("r2", "r6", "r5", ", #-1]", R)                                           \
                                  MCU_W16_RELU_ONE("r3", "r8", "r6", "], #4", R)                                        \
-                     : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
+                     : [wp] "+&r"(wp), [op] "+r"(op)                                                                   \
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
                      : MCU_W16_CLOBBERS);                                                                              \
     break;
@@ -291,7 +295,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
                          MCU_W16_RELUPC_ONE("r1", "r6", "r8", ", #-2]", R)                                             \
                      "ldmia %[wp]!, {r4, r5, r6, r8}\n\t" MCU_W16_RELUPC_ONE("r2", "r4", "r5", ", #-1]", R)            \
                          MCU_W16_RELUPC_ONE("r3", "r6", "r8", "], #4", R)                                              \
-                     : [wp] "+r"(wp), [op] "+r"(op)                                                                    \
+                     : [wp] "+&r"(wp), [op] "+r"(op)                                                                   \
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
                      : MCU_W16_CLOBBERS);                                                                              \
     break;
@@ -349,7 +353,7 @@ MCU_GEMM_INLINE void mcu_w16_tile(const uint32_t *xs, const int32_t **io_wp, int
     __asm__ volatile("ldmia %[wp]!, {r0, r1, r2, r3}\n\t"
                      "1:\n\t" MCU_W16_G4_STEP "cmp %[ip], %[ie]\n\t"
                      "bne 1b\n\t"
-                     : [wp] "+r"(wp), [ip] "+r"(ip), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)
+                     : [wp] "+&r"(wp), [ip] "+&r"(ip), "=&r"(a0), "=&r"(a1), "=&r"(a2), "=&r"(a3)
                      : [ie] "r"(ip_end)
                      : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
     switch (k4 & 3) {
@@ -440,6 +444,123 @@ MCU_GEMM_INLINE void mcu_w16_pixel(const int8_t *src, uint32_t *xs, const int32_
   int8_t *op = y + 3; /* channel 3 of the current tile (the epilogues' addressing) */
   for (int32_t t = 0; t < (o >> 2); ++t)
     mcu_w16_tile(xs, &wp, &op, k, o, t, mode, epi, shift, tab, q);
+}
+
+/* The 2x1 tile: the two output channels of a layer with o == 2 (the logits of a binary classifier), one pixel at a
+ * time, its k int8 values (k % 16 == 0) read in place: per 16 values one LDM of the four raw words, then per raw
+ * word X two SXTB16 ((x0, x2), then (x1, x3) in place), one LDM of the two channels' four stream words and four
+ * SMLAD: 29 instructions for 32 MACs, against ~52 for the 1x1 tile's dot products, which widen both operands.
+ * Stream (aux0): bias''[0], bias''[1], then per group of four values the words (w0, w2), (w1, w3) of channel 0 and
+ * of channel 1 (the 4x1 stream's layout for a tile of two channels; doubled in the MMLA modes); the epilogue runs
+ * in C from aux1. Why: with two channels the widened input serves only two dot products, so its widening is not
+ * worth a scratch copy; up to 256 values the groups are unrolled without a loop. Weakness: o == 2 only (other
+ * widths below 4 keep the 1x1 tile); an input that is not 4-byte aligned runs the C loop. */
+#define MCU_W16_PAIR_WORD(X)                                                                                           \
+  "ldmia %[wp]!, {r8, r9, r10, r11}\n\t"                                                                               \
+  "sxtb16 lr, " X "\n\t"                                                                                               \
+  "sxtb16 " X ", " X ", ror #8\n\t"                                                                                    \
+  "smlad %[a0], lr, r8, %[a0]\n\t"                                                                                     \
+  "smlad %[a0], " X ", r9, %[a0]\n\t"                                                                                  \
+  "smlad %[a1], lr, r10, %[a1]\n\t"                                                                                    \
+  "smlad %[a1], " X ", r11, %[a1]\n\t"
+#define MCU_W16_PAIR_16                                                                                                \
+  "ldmia %[xp]!, {r3, r4, r5, r6}\n\t" MCU_W16_PAIR_WORD("r3") MCU_W16_PAIR_WORD("r4") MCU_W16_PAIR_WORD("r5")       \
+      MCU_W16_PAIR_WORD("r6")
+#define MCU_W16_P2 MCU_W16_PAIR_16 MCU_W16_PAIR_16
+#define MCU_W16_P4 MCU_W16_P2 MCU_W16_P2
+#define MCU_W16_P8 MCU_W16_P4 MCU_W16_P4
+#define MCU_W16_PAIR_OPS                                                                                               \
+  : [xp] "+&r"(xp), [wp] "+&r"(wp), [a0] "+&r"(a0), [a1] "+&r"(a1)                                                     \
+  :                                                                                                                    \
+  : "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "lr", "memory"
+#define MCU_W16_PAIR_CASE(n, BODY)                                                                                     \
+  case n:                                                                                                              \
+    __asm__ volatile(BODY MCU_W16_PAIR_OPS);                                                                           \
+    break;
+
+/* The two accumulators of one pixel: x its k values (k % 16 == 0), stream as above; out_acc[j] = bias''[j] +
+ * sum_i w''[j, i] x[i]. aligned: x is 4-byte aligned (LDM). */
+MCU_GEMM_INLINE void mcu_w16_pair(const int8_t *x, const int32_t *stream, int32_t k, int aligned, int32_t *out_acc) {
+  int32_t a0 = stream[0], a1 = stream[1];
+  const int32_t *wp = stream + 2;
+#if defined(__ARM_FEATURE_DSP) && defined(__clang__)
+  if (aligned) {
+    const int8_t *xp = x;
+    int32_t n = k >> 4;
+    switch (n) {
+      MCU_W16_PAIR_CASE(1, MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(2, MCU_W16_P2)
+      MCU_W16_PAIR_CASE(3, MCU_W16_P2 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(4, MCU_W16_P4)
+      MCU_W16_PAIR_CASE(5, MCU_W16_P4 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(6, MCU_W16_P4 MCU_W16_P2)
+      MCU_W16_PAIR_CASE(7, MCU_W16_P4 MCU_W16_P2 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(8, MCU_W16_P8)
+      MCU_W16_PAIR_CASE(9, MCU_W16_P8 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(10, MCU_W16_P8 MCU_W16_P2)
+      MCU_W16_PAIR_CASE(11, MCU_W16_P8 MCU_W16_P2 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(12, MCU_W16_P8 MCU_W16_P4)
+      MCU_W16_PAIR_CASE(13, MCU_W16_P8 MCU_W16_P4 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(14, MCU_W16_P8 MCU_W16_P4 MCU_W16_P2)
+      MCU_W16_PAIR_CASE(15, MCU_W16_P8 MCU_W16_P4 MCU_W16_P2 MCU_W16_PAIR_16)
+      MCU_W16_PAIR_CASE(16, MCU_W16_P8 MCU_W16_P8)
+    default: /* longer: four groups of 16 per iteration, then one at a time */
+      for (; n >= 4; n -= 4)
+        __asm__ volatile(MCU_W16_P4 MCU_W16_PAIR_OPS);
+      for (; n > 0; --n)
+        __asm__ volatile(MCU_W16_PAIR_16 MCU_W16_PAIR_OPS);
+      break;
+    }
+    out_acc[0] = a0, out_acc[1] = a1;
+    return;
+  }
+#else
+  (void)aligned;
+#endif
+  for (int32_t g = 0; g < (k >> 2); ++g, wp += 4) {
+    const uint32_t xw = mcu_dsp_load32(x + 4 * g), lo = mcu_dsp_sxtb16(xw), hi = mcu_dsp_sxtb16_ror8(xw);
+    a0 = mcu_dsp_smlad(lo, (uint32_t)wp[0], a0);
+    a0 = mcu_dsp_smlad(hi, (uint32_t)wp[1], a0);
+    a1 = mcu_dsp_smlad(lo, (uint32_t)wp[2], a1);
+    a1 = mcu_dsp_smlad(hi, (uint32_t)wp[3], a1);
+  }
+  out_acc[0] = a0, out_acc[1] = a1;
+}
+
+/* The 4x16 form (a compact stream, k_conv_gemm.c): the same tiles, each tile's filter kept as int8 in flash (per
+ * group of four values the 16 bytes of channels 0..3, four each) and widened once per chunk of up to MCU_W16_CHUNK
+ * pixels into gs, which then holds exactly the tile's part of the int16 stream (the widening of 16 contiguous bytes
+ * gives the words (w0, w2), (w1, w3) of each channel in turn). xs: the chunk's nq widened pixels (k / 4 word pairs
+ * each; doubled in the MMLA modes, where the compact stream keeps 2 bias' but w itself: (2x) w = 2 (x w)); stream:
+ * per tile {bias'' x 4, 4k int8 bytes, the epilogue record (mcu_w16_tail_words)}; y: the chunk's first output pixel.
+ * Why: the int16 stream costs one byte of flash per filter value more than the int8 filter; here the widening (12
+ * instructions per 16 values) is paid once per tile and chunk instead of being stored. Weakness: the scratch holds
+ * the chunk (2k bytes per pixel) and one widened tile (8k + 64 bytes); a chunk of few pixels (a layer's last) pays a
+ * whole widening; the per-channel RELU form needs per-channel filter scales and is not offered (SIGN instead). */
+MCU_GEMM_INLINE void mcu_w16_chunk(const uint32_t *xs, int32_t nq, const int32_t *stream, int32_t *gs, int8_t *y,
+                                   int32_t k, int32_t o, int32_t mode, int32_t epi, const int32_t *tab,
+                                   const mcu_k_conv_params_t *q) {
+  const int32_t tail = mcu_w16_tail_words(mode, epi), kw = k >> 1; /* kw: words of one widened pixel */
+  const int32_t *sp = stream;
+  for (int32_t t = 0; t < (o >> 2); ++t) {
+    for (int32_t i = 0; i < 4; ++i)
+      gs[i] = sp[i];
+    mcu_w16_widen((const int8_t *)(sp + 4), (uint32_t *)gs + 4, 4 * k, 1);
+    sp += 4 + k;
+    for (int32_t i = 0; i < tail; ++i)
+      gs[4 + 2 * k + i] = sp[i];
+    sp += tail;
+    for (int32_t j = 0; j < nq; ++j) {
+      const int32_t *wp = gs;
+      int8_t *op = y + (size_t)j * o + 4 * t + 3;
+      mcu_w16_tile(xs + (size_t)j * kw, &wp, &op, k, o, t, mode, epi, 0, tab, q);
+    }
+  }
+}
+
+/* Words of the compact (4x16) stream for o channels of k values. */
+MCU_GEMM_INLINE int64_t mcu_w16_compact_words(int64_t o, int64_t k, int32_t mode, int32_t epi) {
+  return (o / 4) * (4 + k + mcu_w16_tail_words(mode, epi));
 }
 
 #endif

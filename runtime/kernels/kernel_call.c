@@ -45,16 +45,19 @@ mcu_status_t mcu_kernel_prepare_if_handled(const mcu_program_t *p, const mcu_lay
 }
 
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i) {
-  /* Only the filter of a conv recorded on the 4x1 tile can be folded (no table search for the rest; a layer without
-   * a recorded tile keeps its filter in the blob even when its prepare picks 4x1: safe, it is just not read). */
-  if (i != 1 || l->op != MCU_OP_CONV2D || l->kernel_tile[0] != 4 || l->kernel_tile[1] != 1) return 1;
+  /* Only the filter of a conv recorded on the 4x1 / 4x16 tile can be folded (no table search for the rest; a layer
+   * without a recorded tile keeps its filter in the blob even when its prepare picks 4x1: safe, it is just not
+   * read). */
+  const int32_t tm = l->kernel_tile[0], tn = l->kernel_tile[1];
+  if (i != 1 || l->op != MCU_OP_CONV2D || !((tm == 4 && (tn == 1 || tn == 16)) || (tm == 2 && tn == 1))) return 1;
   const mcu_kernel_entry_t *e = find(p, l);
   if (!e) return 1;
   mcu_ksel_choice_t c;
   if (e->matches == mcu_tfl_match_conv_pw_s8) c = mcu_tfl_kernel_choice(p, l);
   else if (e->matches == mcu_onnx_match_conv_pw_s8) c = mcu_onnx_kernel_choice(p, l);
   else return 1;
-  return !(c.tile_m == 4 && c.tile_n == 1); /* the 4x1 tile reads its int16 stream (aux0), not the filter */
+  /* the 4x1 / 4x16 / 2x1 tiles read their stream (aux0), not the filter */
+  return !(c.tile_m == 4 || (c.tile_m == 2 && c.tile_n == 1));
 }
 
 void mcu_kernel_call_release(mcu_kernel_call_t *c) {

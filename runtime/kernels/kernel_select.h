@@ -31,6 +31,8 @@ typedef struct mcu_ksel_shape {
   int32_t padded;          /* any padding */
   int32_t fast_numerics;   /* 1 when the GEMM core applies: int8 TF Lite numerics, constant filter, zero filter
                               zero point (else only SCALAR / DEPTHWISE) */
+  int32_t lean_scratch;    /* 1: the schedule asks for the least memory (--patches=min): no tile whose scratch
+                              exceeds the others' (the 4x16 form) unless forced */
 } mcu_ksel_shape_t;
 
 typedef struct mcu_ksel_choice {
@@ -48,16 +50,21 @@ int mcu_kfamily_parse(const char *name);
  * tile_n columns at a time into the scratch). */
 const char *mcu_kfamily_im2col(mcu_kfamily_t f);
 
-/* Whether family f with tile tm x tn can run the layer (tiles: 1x4, 2x2, 1x1 for the GEMM families, also 4x1 for
- * pointwise layers whose channel counts are multiples of 4; 0x0 else; a
- * tile of tn pixels needs at least tn output pixels). */
+/* Whether tm x tn is a GEMM tile the kernels have: 1x4, 2x2, 1x1; for pointwise layers 4x1 (the int16 filter
+ * stream) and 4x16 (the same tile over chunks of up to MCU_W16_CHUNK pixels, the filter kept as int8 and widened
+ * once per chunk); for two output channels (pointwise or fully connected) 2x1 (k_gemm_w16.h). */
+int mcu_ksel_tile_known(int32_t tm, int32_t tn);
+#define MCU_W16_CHUNK 16
+/* Whether family f with tile tm x tn can run the layer (the GEMM families' tiles above: 4x1 and 4x16 for pointwise
+ * layers whose channel counts are multiples of 4, 2x1 for o == 2 and c % 16 == 0; 0x0 else; a tile of tn pixels
+ * other than 4x16 needs at least tn output pixels). */
 int mcu_ksel_applies(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int32_t tn);
 /* Estimated executed instructions of family f with tile tm x tn on the layer (-1 when it does not apply). The
  * per-step figures are counted from the Cortex-M7 code LLVM emits for each loop (docs/ir.md, select-kernels). */
 int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, int32_t tn);
 /* Largest filter (k * o values) for which the cost model picks the 4x1 tile on its own (its int16 stream takes two
- * bytes of flash per filter value where the int8 filter took one); --kernel=pointwise:4x1 forces it on any layer it
- * applies to. */
+ * bytes of flash per filter value where the int8 filter took one; wider filters get its 4x16 form, which keeps them
+ * as int8); --kernel=pointwise:4x1 forces it on any layer it applies to. */
 #define MCU_KSEL_W16_MAX_WEIGHTS 12288
 /* The cheapest applicable (family, tile). A forced family (not MCU_KF_AUTO) that applies wins, with the forced
  * tile if tm > 0 and it applies, else the family's cheapest tile; a forced family that does not apply is ignored

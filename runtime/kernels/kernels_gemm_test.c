@@ -80,7 +80,9 @@ static uint8_t *run(const mcu_program_t *p, const mcu_layer_t *l, const uint8_t 
 }
 
 static int g_compared[MCU_KF_COUNT];
-static int g_compared_4x1; /* the 4x1 tile (k_gemm_w16.h, its host C form) */
+static int g_compared_4x1;  /* the 4x1 tile (k_gemm_w16.h, its host C form) */
+static int g_compared_4x16; /* its compact form over chunks of pixels */
+static int g_compared_2x1;  /* the two-channel tile */
 
 static void one_case(int id, int fc) {
   tensors_t g;
@@ -96,7 +98,9 @@ static void one_case(int id, int fc) {
   l.act_min = -128, l.act_max = 127;
   if (rnd(0, 2) == 0) l.act_min = rnd(-128, 0), l.act_max = rnd(l.act_min, 127);
   const int mult4 = rnd(0, 3) == 0; /* channel counts that are multiples of 4: the 4x1 tile applies to 1x1 convs */
-  const int32_t c = mult4 ? 4 * rnd(1, 20) : rnd(0, 3) ? rnd(1, 23) : rnd(24, 70), o = mult4 ? 4 * rnd(1, 3) : rnd(1, 9);
+  const int two = !mult4 && rnd(0, 5) == 0; /* o == 2, c % 16 == 0: the 2x1 tile applies */
+  const int32_t c = mult4 ? 4 * rnd(1, 20) : two ? 16 * rnd(1, 20) : rnd(0, 3) ? rnd(1, 23) : rnd(24, 70);
+  const int32_t o = mult4 ? 4 * rnd(1, 3) : two ? 2 : rnd(1, 9);
   int32_t k;
   if (fc) {
     l.op = MCU_OP_FULLY_CONNECTED;
@@ -154,10 +158,10 @@ static void one_case(int id, int fc) {
   static const mcu_kfamily_t fams[4] = {MCU_KF_POINTWISE, MCU_KF_IM2COL, MCU_KF_FIRST, MCU_KF_FC};
   static const char *const fnames[4] = {"mcu_k_conv_pw_s8", "mcu_k_conv_im2col_s8", "mcu_k_conv_im2col_s8",
                                         "mcu_k_fc_gemm_s8"};
-  static const int32_t tiles[4][2] = {{1, 4}, {2, 2}, {1, 1}, {4, 1}};
+  static const int32_t tiles[6][2] = {{1, 4}, {2, 2}, {1, 1}, {4, 1}, {4, 16}, {2, 1}};
   mcu_ksel_shape_t shape;
   for (int f = 0; f < 4; ++f)
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 0; t < 6; ++t) {
       l.kernel_family = MCU_KF_SCALAR;
       /* the shape as the prepare functions see it decides applicability (prepare_tflite.h) */
       if (!mcu_tfl_ksel_shape(&p, &l, &shape) || !mcu_ksel_applies(&shape, fams[f], tiles[t][0], tiles[t][1]))
@@ -171,7 +175,8 @@ static void one_case(int id, int fc) {
       CHECK(y && ref && diff == 0, "case %d: %s %dx%d (k %d, o %d): %zu of %zu bytes differ (last at %zu)", id,
             mcu_kfamily_name(fams[f]), tiles[t][0], tiles[t][1], k, o, diff, ny, first);
       ++g_compared[fams[f]];
-      g_compared_4x1 += tiles[t][0] == 4;
+      g_compared_4x1 += tiles[t][0] == 4 && tiles[t][1] == 1, g_compared_4x16 += tiles[t][0] == 4 && tiles[t][1] == 16;
+      g_compared_2x1 += tiles[t][0] == 2 && tiles[t][1] == 1;
       free(y);
     }
   /* The test can fail: the reference output must vary. */
@@ -285,6 +290,8 @@ int main(void) {
     CHECK(g_compared[f] > 50, "family %s compared only %d times", mcu_kfamily_name((mcu_kfamily_t)f), g_compared[f]);
   CHECK(g_modes[0] > 300 && g_modes[1] > 1000, "requantization modes: %d other, %d MMLA", g_modes[0], g_modes[1]);
   CHECK(g_compared_4x1 > 40, "the 4x1 tile compared only %d times", g_compared_4x1);
+  CHECK(g_compared_4x16 > 40, "the 4x16 form compared only %d times", g_compared_4x16);
+  CHECK(g_compared_2x1 > 20, "the 2x1 tile compared only %d times", g_compared_2x1);
   CHECK(g_w16_forms[0] > 5 && g_w16_forms[1] > 5 && g_w16_forms[2] > 5, "4x1 epilogue forms: %d C, %d SIGN, %d RELU",
         g_w16_forms[0], g_w16_forms[1], g_w16_forms[2]);
   cost_model();

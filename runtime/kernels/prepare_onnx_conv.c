@@ -210,7 +210,8 @@ static mcu_status_t prepare_gemm(const mcu_program_t *p, const mcu_layer_t *l, m
   g.k = (int32_t)kk;
   g.tile_m = ch.tile_m, g.tile_n = ch.tile_n;
   g.rq_mode = MCU_GEMM_RQ_ONNX;
-  const int64_t scratch = mcu_gemm_scratch_bytes(g.tile_m, g.tile_n, ch.family == MCU_KF_POINTWISE, g.k);
+  const int64_t scratch =
+      mcu_gemm_scratch_bytes(g.tile_m, g.tile_n, ch.family == MCU_KF_POINTWISE, g.k, (int64_t)k.n * k.oh * k.ow);
   int32_t *tab = calloc(3 * (size_t)k.o, sizeof(int32_t));
   if (!tab || scratch > INT32_MAX) {
     free(tab);
@@ -231,9 +232,10 @@ static mcu_status_t prepare_gemm(const mcu_program_t *p, const mcu_layer_t *l, m
   }
   g.x_aligned = in_t(p, l, 0)->storage == MCU_STORAGE_ARENA && k.c % 4 == 0;
   s = mcu_prep_set_params(l, call, &g, sizeof g);
-  const int w16 = g.tile_m == 4 && g.tile_n == 1; /* aux0 its stream (biases inside; not doubled: ONNX's epilogue) */
-  if (!s && w16)
-    s = mcu_prep_w16_stream(l, call, wv, tab + 2 * k.o, NULL, k.o, g.k, g.rq_mode, MCU_W16_EPI_C, 0, 0, p->sizes_only);
+  /* the 4x1 tile, its 4x16 form, the 2x1 tile: aux0 its stream (biases inside; not doubled: ONNX's epilogue) */
+  const int w16 = (g.tile_m == 4 && (g.tile_n == 1 || g.tile_n == 16)) || (g.tile_m == 2 && g.tile_n == 1);
+  const mcu_w16_spec_t spec = {k.o, g.k, g.tile_m, g.rq_mode, MCU_W16_EPI_C, 0, 0, g.tile_n == 16};
+  if (!s && w16) s = mcu_prep_w16_stream(l, call, wv, tab + 2 * k.o, NULL, &spec, p->sizes_only);
   if (!s) s = mcu_prep_add_aux_i32(l, call, tab, 2 * k.o);
   if (!s && !w16) s = mcu_prep_add_aux_i32(l, call, tab + 2 * k.o, k.o);
   free(tab);

@@ -106,7 +106,7 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
   if (kk > INT32_MAX / 4 || k->groups != 1) return mcu_status_errorf("layer '%s': reduction too long", l->name);
   g.k = (int32_t)kk;
   g.tile_m = ch->tile_m, g.tile_n = ch->tile_n;
-  const int64_t scratch = mcu_gemm_scratch_bytes(g.tile_m, g.tile_n, direct, g.k);
+  const int64_t scratch = mcu_gemm_scratch_bytes(g.tile_m, g.tile_n, direct, g.k, (int64_t)k->n * k->oh * k->ow);
   if (scratch > INT32_MAX) return mcu_status_errorf("layer '%s': im2col scratch too large", l->name);
   /* tab: mult[O], shift[O], bias'[O]; rec: the MMLA records (k_gemm_s8.h) */
   int32_t *tab = malloc(sizeof(int32_t) * 3 * (size_t)k->o), *rec = malloc(sizeof(int32_t) * 4 * (size_t)k->o);
@@ -130,21 +130,23 @@ static mcu_status_t to_gemm(const mcu_program_t *p, const mcu_layer_t *l, const 
     rec[4 * o + 3] = -tab[k->o + o];
   const mcu_tensor_t *x = mcu_tfl_in(p, l, 0);
   g.x_aligned = x->storage == MCU_STORAGE_ARENA && k->c % 4 == 0;
-  const int w16 = g.tile_m == 4 && g.tile_n == 1;
+  /* the 4x1 tile, its 4x16 form, the 2x1 tile (k_gemm_w16.h): a stream in aux0 (biases inside) */
+  const int w16 = g.tile_m == 4 && (g.tile_n == 1 || g.tile_n == 16), compact = w16 && g.tile_n == 16;
+  const int stream = w16 || (g.tile_m == 2 && g.tile_n == 1);
   if (w16) g.w16_epi = mcu_w16_epi_form(g.rq_mode, k, rec, amax, k->o, &g.w16_shift);
+  if (compact && g.w16_shift) g.w16_epi = MCU_W16_EPI_SIGN, g.w16_shift = 0; /* no per-channel filter scales */
   free(amax);
   const char *function = call->function; /* set by the caller (kernel_call.c) */
   mcu_kernel_call_release(call);
   memset(call, 0, sizeof *call);
   call->function = function;
   mcu_status_t s = mcu_prep_set_params(l, call, &g, sizeof g);
-  /* the 4x1 tile: aux0 its stream (biases inside), aux1 the epilogue's tables unless fused into the stream */
+  /* aux1: the epilogue's tables unless fused into the stream */
   const int fused = w16 && g.w16_epi != MCU_W16_EPI_C;
-  if (!s && w16)
-    s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, k->o, g.k, g.rq_mode, g.w16_epi, g.w16_shift,
-                            k->output_offset, 0);
+  const mcu_w16_spec_t spec = {k->o, g.k, g.tile_m, g.rq_mode, g.w16_epi, g.w16_shift, k->output_offset, compact};
+  if (!s && stream) s = mcu_prep_w16_stream(l, call, (const int8_t *)w->data, bias, rec, &spec, 0);
   if (!s && !fused) s = mmla ? mcu_prep_add_aux_i32(l, call, rec, 4 * k->o) : mcu_prep_add_aux_i32(l, call, tab, 2 * k->o);
-  if (!s && !mmla && !w16) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
+  if (!s && !mmla && !stream) s = mcu_prep_add_aux_i32(l, call, bias, k->o);
   free(tab);
   free(rec);
   if (!s) call->scratch_bytes = (uint32_t)scratch;

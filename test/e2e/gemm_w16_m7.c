@@ -26,7 +26,10 @@ int main(void) {
   static int32_t bias[OMAX], rec[4 * OMAX], tab[2 * OMAX], stream[OMAX / 4 * (4 + 2 * KMAX + 12)];
   static int64_t amax[OMAX];
   static uint32_t xs[KMAX / 2] __attribute__((aligned(8)));
-  static int8_t y[OMAX], want[OMAX];
+  static int8_t y[OMAX], want[OMAX], yc[16 * OMAX];
+  static uint32_t chunk[16 * KMAX / 2] __attribute__((aligned(8)));
+  static int32_t gs[4 + 2 * KMAX + 12] __attribute__((aligned(8)));
+  int chunks = 0;
   int bad = 0, runs = 0, forms[5] = {0}; /* C, SIGN uniform, SIGN per channel, RELU uniform, RELU per channel */
   for (int it = 0; it < 800; ++it) {
     const int32_t k = ks[rnd(0, (int32_t)(sizeof ks / sizeof ks[0]) - 1)], o = 4 * rnd(1, OMAX / 4);
@@ -100,7 +103,76 @@ int main(void) {
     }
     runs += o;
     ++forms[epi == MCU_W16_EPI_C ? 0 : (epi == MCU_W16_EPI_RELU ? 3 : 1) + !uniform];
+    /* The 4x16 form on the same layer (not the per-channel RELU form, which it does not offer): the compact stream
+     * (int8 groups) widened per tile into gs, nq copies of the pixel (doubled in the MMLA modes) run together. */
+    if (epi == MCU_W16_EPI_RELU && !uniform)
+      continue;
+    s = stream;
+    for (int32_t t = 0; t < o / 4; ++t) {
+      for (int j = 0; j < 4; ++j)
+        *s++ = bias[4 * t + j] * (mode >= MCU_GEMM_RQ_MMLA ? 2 : 1);
+      for (int32_t g = 0; g < k / 4; ++g)
+        for (int j = 0; j < 4; ++j)
+          memcpy(s++, w + (4 * t + j) * k + 4 * g, 4);
+      if (epi != MCU_W16_EPI_C && uniform) {
+        for (int j = 0; j < 4; ++j)
+          *s++ = rec[4 * (4 * t + j) + 1];
+        *s++ = rec[2];
+      } else if (epi == MCU_W16_EPI_SIGN) {
+        for (int j = 0; j < 4; ++j)
+          for (int e = 1; e <= 3; ++e)
+            *s++ = rec[4 * (4 * t + j) + e];
+      }
+    }
+    const int32_t nq = rnd(1, 16);
+    for (int32_t j = 0; j < nq; ++j) {
+      mcu_w16_widen(x, chunk + j * (k / 2), k, aligned);
+      if (mode >= MCU_GEMM_RQ_MMLA)
+        for (int32_t i = 0; i < k / 2; ++i)
+          chunk[j * (k / 2) + i] = mcu_dsp_sadd16(chunk[j * (k / 2) + i], chunk[j * (k / 2) + i]);
+    }
+    memset(yc, 0x5a, sizeof yc);
+    mcu_w16_chunk(chunk, nq, stream, gs, yc, k, o, mode, epi,
+                  epi != MCU_W16_EPI_C ? NULL : (mode >= MCU_GEMM_RQ_MMLA ? rec : tab), &q);
+    for (int32_t j = 0; j < nq; ++j)
+      for (int32_t c = 0; c < o; ++c)
+        if (yc[j * o + c] != want[c] && bad++ < 5)
+          printf("4x16 mismatch: case %d k %d o %d mode %d form %d pixel %d channel %d: %d, want %d\n", it, (int)k,
+                 (int)o, (int)mode, (int)epi, (int)j, (int)c, yc[j * o + c], want[c]);
+    chunks += nq * o;
   }
+  /* The 2x1 tile's accumulation (mcu_w16_pair): k = 16 .. 384 (unrolled up to 256, then the loop), a stream of two
+   * channels, doubled or not; its accumulators must equal bias'' + sum w'' x. */
+  static int8_t xp[384] __attribute__((aligned(4)));
+  static int32_t ps[2 + 384];
+  int pairs = 0;
+  for (int it = 0; it < 300; ++it) {
+    const int32_t k = 16 * rnd(1, 24), f = rnd(1, 2);
+    for (int i = 0; i < k; ++i)
+      xp[i] = (int8_t)rnd(-128, 127);
+    for (int i = 0; i < 2 * k; ++i)
+      w[i] = (int8_t)rnd(-128, 127);
+    int32_t want2[2];
+    for (int j = 0; j < 2; ++j) {
+      ps[j] = f * rnd(-200000, 200000);
+      want2[j] = ps[j];
+      for (int i = 0; i < k; ++i)
+        want2[j] += f * w[j * k + i] * xp[i];
+    }
+    int32_t *s = ps + 2;
+    for (int32_t g = 0; g < k / 4; ++g)
+      for (int j = 0; j < 2; ++j) {
+        const int8_t *r = w + j * k + 4 * g;
+        *s++ = (int32_t)pair16(f * r[0], f * r[2]), *s++ = (int32_t)pair16(f * r[1], f * r[3]);
+      }
+    int32_t got[2];
+    mcu_w16_pair(xp, ps, k, 1, got);
+    for (int j = 0; j < 2; ++j)
+      if (got[j] != want2[j] && bad++ < 5)
+        printf("2x1 mismatch: case %d k %d channel %d: %ld, want %ld\n", it, (int)k, j, (long)got[j], (long)want2[j]);
+    pairs += 2;
+  }
+  printf("%d accumulators of the 2x1 tile checked\n", pairs);
   for (int i = 0; i < 5; ++i)
     if (forms[i] < 40) {
       printf("too few cases per epilogue form: %d C, %d SIGN uniform, %d SIGN per channel, %d RELU uniform, %d RELU per "
@@ -108,6 +180,6 @@ int main(void) {
       return 1;
     }
   printf("%d outputs of 800 layers equal (%d C epilogue, %d SIGN uniform, %d SIGN per channel, %d RELU uniform, %d "
-         "RELU per channel)\n", runs, forms[0], forms[1], forms[2], forms[3], forms[4]);
+         "RELU per channel), %d of the 4x16 form\n", runs, forms[0], forms[1], forms[2], forms[3], forms[4], chunks);
   return bad != 0;
 }
