@@ -64,17 +64,24 @@ static inline int32_t mcu_dsp_ssat8(int32_t v) {
 #endif
 }
 
-/* SMMLAR: the high word of (acc << 32) + a * b + 2^31 (64-bit, the high word wrapping like acc + ...). */
-static inline int32_t mcu_dsp_smmlar(int32_t a, int32_t b, int32_t acc) {
+/* SMMLA and SMMLAR: the high word of (acc << 32) + a * b (+ 2^31 for SMMLAR, which rounds; SMMLA truncates toward
+ * minus infinity), 64-bit, the high word wrapping like acc + ... . ROUND: the 2^31 of the host form. */
 #if defined(__ARM_FEATURE_DSP)
-  int32_t r;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
+#define MCU_DSP_MMLA(NAME, INSN, ROUND)                                                                                \
+  static inline int32_t NAME(int32_t a, int32_t b, int32_t acc) {                                                      \
+    int32_t r;                                                                                                         \
+    __asm__(INSN " %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));                                              \
+    return r;                                                                                                          \
+  }
 #else
-  const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b) + 0x80000000u;
-  return mcu_dsp_i32((uint32_t)(sum >> 32));
+#define MCU_DSP_MMLA(NAME, INSN, ROUND)                                                                                \
+  static inline int32_t NAME(int32_t a, int32_t b, int32_t acc) {                                                      \
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b) + (ROUND);            \
+    return mcu_dsp_i32((uint32_t)(sum >> 32));                                                                         \
+  }
 #endif
-}
+MCU_DSP_MMLA(mcu_dsp_smmlar, "smmlar", 0x80000000u)
+MCU_DSP_MMLA(mcu_dsp_smmla, "smmla", 0u)
 
 /* SADD16: the two signed halfwords of a and b added lane by lane (each lane wrapping). */
 static inline uint32_t mcu_dsp_sadd16(uint32_t a, uint32_t b) {
@@ -87,18 +94,6 @@ static inline uint32_t mcu_dsp_sadd16(uint32_t a, uint32_t b) {
 #endif
 }
 
-/* SMMLA: the high word of (acc << 32) + a * b (64-bit, truncated toward minus infinity; the high word wrapping like
- * acc + ...). */
-static inline int32_t mcu_dsp_smmla(int32_t a, int32_t b, int32_t acc) {
-#if defined(__ARM_FEATURE_DSP)
-  int32_t r;
-  __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-#else
-  const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b);
-  return mcu_dsp_i32((uint32_t)(sum >> 32));
-#endif
-}
 
 /* An unaligned little-endian 32-bit load (a plain LDR on Cortex-M7, which allows unaligned word loads). */
 static inline uint32_t mcu_dsp_load32(const void *p) {

@@ -237,15 +237,17 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
   "add " T ", " T ", " ACC ", asr #31\n\t"                                                                             \
   "ssat " T ", #8, " T ", asr #" #R "\n\t"                                                                             \
   "strb " T ", [%[op]" OFF "\n\t"
-#define MCU_W16_EPI_CASE(R)                                                                                            \
+/* A fused epilogue with one constant C shared by the layer (r9): m0..m3 and C by one LDM, then ONE per channel. */
+#define MCU_W16_SHARED_C(ONE, R)                                                                                       \
   case R:                                                                                                              \
-    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" MCU_W16_EPI_ONE("r0", "r4", "r10", ", #-3]", R)          \
-                         MCU_W16_EPI_ONE("r1", "r5", "r4", ", #-2]", R) MCU_W16_EPI_ONE("r2", "r6", "r5", ", #-1]", R) \
-                             MCU_W16_EPI_ONE("r3", "r8", "r6", "], #4", R)                                             \
-                     : [wp] "+&r"(wp), [op] "+r"(op)                                                                   \
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
-                     : MCU_W16_CLOBBERS);                                                                              \
+    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" ONE("r0", "r4", "r10", ", #-3]", R)                      \
+                         ONE("r1", "r5", "r4", ", #-2]", R) ONE("r2", "r6", "r5", ", #-1]", R)                         \
+                             ONE("r3", "r8", "r6", "], #4", R) MCU_W16_EPI_OPS);                                       \
     break;
+/* The operands of every fused epilogue: the stream and output pointers, the four accumulators (r0..r3). */
+#define MCU_W16_EPI_OPS                                                                                                \
+  : [wp] "+&r"(wp), [op] "+r"(op) : "r"(a0), "r"(a1), "r"(a2), "r"(a3) : MCU_W16_CLOBBERS
+#define MCU_W16_EPI_CASE(R) MCU_W16_SHARED_C(MCU_W16_EPI_ONE, R)
 
 /* SIGN, a right shift per channel: {m, C, e} of two channels per LDM (r4..r10), then SMMLAR, ADD (sign), ASR by
  * register, SSAT, STRB per channel. */
@@ -260,10 +262,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
   __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9, r10}\n\t" MCU_W16_EPI_PC("r0", "r4", "r5", "r6", ", #-3]")     \
                        MCU_W16_EPI_PC("r1", "r8", "r9", "r10", ", #-2]")                                               \
                    "ldmia %[wp]!, {r4, r5, r6, r8, r9, r10}\n\t" MCU_W16_EPI_PC("r2", "r4", "r5", "r6", ", #-1]")     \
-                       MCU_W16_EPI_PC("r3", "r8", "r9", "r10", "], #4")                                                \
-                   : [wp] "+&r"(wp), [op] "+r"(op)                                                                     \
-                   : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                                \
-                   : MCU_W16_CLOBBERS)
+                       MCU_W16_EPI_PC("r3", "r8", "r9", "r10", "], #4") MCU_W16_EPI_OPS)
 /* clang-format on */
 
 /* RELU (output offset -128), one right shift R: m0..m3 and C by one LDM, then per channel SMMLAR, SSAT asr #R,
@@ -272,16 +271,7 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
   "smmlar " T ", " ACC ", " M ", r9\n\t"                                                                               \
   "ssat " T ", #8, " T ", asr #" #R "\n\t"                                                                             \
   "strb " T ", [%[op]" OFF "\n\t"
-#define MCU_W16_RELU_CASE(R)                                                                                           \
-  case R:                                                                                                              \
-    __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8, r9}\n\t" MCU_W16_RELU_ONE("r0", "r4", "r10", ", #-3]", R)         \
-                         MCU_W16_RELU_ONE("r1", "r5", "r4", ", #-2]", R)                                               \
-                             MCU_W16_RELU_ONE("r2", "r6", "r5", ", #-1]", R)                                           \
-                                 MCU_W16_RELU_ONE("r3", "r8", "r6", "], #4", R)                                        \
-                     : [wp] "+&r"(wp), [op] "+r"(op)                                                                   \
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
-                     : MCU_W16_CLOBBERS);                                                                              \
-    break;
+#define MCU_W16_RELU_CASE(R) MCU_W16_SHARED_C(MCU_W16_RELU_ONE, R)
 
 /* RELU, a right shift per channel folded into the stream's scale: {m, C_c} of two channels per LDM, then per
  * channel SMMLA, SSAT asr #R (the layer's R), STRB. */
@@ -294,13 +284,10 @@ MCU_GEMM_INLINE void mcu_w16_widen(const int8_t *src, uint32_t *xs, int32_t k, i
     __asm__ volatile("ldmia %[wp]!, {r4, r5, r6, r8}\n\t" MCU_W16_RELUPC_ONE("r0", "r4", "r5", ", #-3]", R)            \
                          MCU_W16_RELUPC_ONE("r1", "r6", "r8", ", #-2]", R)                                             \
                      "ldmia %[wp]!, {r4, r5, r6, r8}\n\t" MCU_W16_RELUPC_ONE("r2", "r4", "r5", ", #-1]", R)            \
-                         MCU_W16_RELUPC_ONE("r3", "r6", "r8", "], #4", R)                                              \
-                     : [wp] "+&r"(wp), [op] "+r"(op)                                                                   \
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3)                                                              \
-                     : MCU_W16_CLOBBERS);                                                                              \
+                         MCU_W16_RELUPC_ONE("r3", "r6", "r8", "], #4", R) MCU_W16_EPI_OPS);                            \
     break;
 
-/* The requantization of a 4x1 accumulator outside the fused form: acc is 2a in the MMLA modes (mcu_w16_doubled). */
+/* The requantization of a 4x1 accumulator outside the fused form: acc is 2a in the MMLA modes (mcu_w16_scale_log2). */
 MCU_GEMM_INLINE int8_t mcu_w16_requant(int32_t acc, const mcu_gemm_rq_t *r, int32_t mode,
                                        const mcu_k_conv_params_t *q) {
   if (mode >= MCU_GEMM_RQ_MMLA) {
