@@ -31,6 +31,12 @@ struct mcu_op_memo {
   mcu_op_memo_t *bytes; /* key -> uint8_t * (mcu_op_memo_get_bytes), made on first use */
   uint8_t **owned;      /* the buffers stored there, freed by clear */
   size_t owned_len, owned_cap;
+  mcu_op_memo_t *objects; /* key -> void * (mcu_op_memo_get_object), made on first use */
+  struct owned_object {
+    void *object;
+    void (*destroy)(void *);
+  } *owned_objects; /* the objects stored there, destroyed by clear */
+  size_t objects_len, objects_cap;
 };
 
 static _Thread_local mcu_op_memo_t *current;
@@ -52,6 +58,9 @@ mcu_op_memo_t *mcu_op_memo_create(size_t value_size) {
 
 /* Frees the byte buffers stored with the answers. */
 static void free_owned(mcu_op_memo_t *m) {
+  for (size_t i = 0; i < m->objects_len; ++i) m->owned_objects[i].destroy(m->owned_objects[i].object);
+  m->objects_len = 0;
+  if (m->objects) mcu_op_memo_clear(m->objects);
   for (size_t i = 0; i < m->owned_len; ++i) free(m->owned[i]);
   m->owned_len = 0;
   if (m->bytes) mcu_op_memo_clear(m->bytes);
@@ -63,6 +72,8 @@ void mcu_op_memo_destroy(mcu_op_memo_t *owned_memo) {
   free_owned(owned_memo);
   free(owned_memo->owned);
   mcu_op_memo_destroy(owned_memo->bytes);
+  free(owned_memo->owned_objects);
+  mcu_op_memo_destroy(owned_memo->objects);
   free(owned_memo->slots);
   free(owned_memo->keys);
   free(owned_memo->vals);
@@ -182,4 +193,25 @@ int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, u
     return -1;
   memo->owned[memo->owned_len++] = owned_bytes;
   return 0;
+}
+
+void *mcu_op_memo_get_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n) {
+  void *o = NULL;
+  if (memo->objects && mcu_op_memo_get(memo->objects, key, n, &o)) return o;
+  return NULL;
+}
+
+int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *owned_object,
+                           void (*destroy)(void *)) {
+  if (!memo->objects && !(memo->objects = mcu_op_memo_create(sizeof owned_object))) return -1;
+  if (reserve((void **)&memo->owned_objects, &memo->objects_cap, memo->objects_len, 1, sizeof *memo->owned_objects) ||
+      mcu_op_memo_put(memo->objects, key, n, &owned_object))
+    return -1;
+  memo->owned_objects[memo->objects_len++] = (struct owned_object){owned_object, destroy};
+  return 0;
+}
+
+void mcu_op_memo_object_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses) {
+  *out_hits = memo->objects ? memo->objects->hits : 0;
+  *out_misses = memo->objects ? memo->objects->misses : 0;
 }
