@@ -374,9 +374,8 @@ static mcu_status_t lower_choice_attrs(const lowering_t *L, MlirOperation op, mc
     const int f = mcu_kfamily_parse(name);
     if (f <= MCU_KF_AUTO) return mcu_status_errorf("mcu.kernel \"%s\" names no kernel family", name);
     int64_t t[2] = {0, 0};
-    MlirAttribute ta = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.tile"));
-    if (!mlirAttributeIsNull(ta) &&
-        (mcu_op_get_i64_array(op, "mcu.tile", t, 2) != 2 || t[0] < 0 || t[1] < 0 || t[0] > 64 || t[1] > 64))
+    const int nt = mcu_op_get_i64_array(op, "mcu.tile", t, 2); /* -1: absent (no tile) or not an array */
+    if (nt < 0 ? mcu_op_has_attr(op, "mcu.tile") : (nt != 2 || t[0] < 0 || t[1] < 0 || t[0] > 64 || t[1] > 64))
       return mcu_status_errorf("mcu.tile must be two values in [0, 64]");
     l->kernel_family = f;
     l->kernel_tile[0] = (int32_t)t[0], l->kernel_tile[1] = (int32_t)t[1];
@@ -991,7 +990,7 @@ static mcu_status_t answer_of(mcu_program_t *p, const mcu_op_view_t *view, int s
         memcpy(l->pad, view->pad, sizeof l->pad);
     }
   }
-  if (!s && p->num_layers == 1)
+  if (!s && p->num_layers == 1 && shape_only) /* select-kernels' question only (no other pass reads the shape) */
     out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape) ||
                                 mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
   if (!s && p->num_layers == 1 && !shape_only) {
