@@ -138,9 +138,11 @@ static int pool_index(const mcu_program_t *p, MlirOperation op, const char *attr
   return -1;
 }
 
+/* The tensor of IR value v, -1 when none. Each value has at most one tensor (add_tensor is called once per value),
+ * so the search runs from the newest tensor back: an op's operands are mostly the latest results. */
 static int find_tensor(const lowering_t *L, MlirValue v) {
-  for (int i = 0; i < L->p->num_tensors; ++i)
-    if (L->values[i].ptr && mlirValueEqual(L->values[i], v)) return i;
+  for (int i = L->p->num_tensors - 1; i >= 0; --i)
+    if (L->values[i].ptr && L->values[i].ptr == v.ptr) return i; /* mlirValueEqual compares the pointers */
   return -1;
 }
 

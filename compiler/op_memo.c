@@ -99,15 +99,22 @@ static inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/* 64-bit hash of the words: four independent lanes (word i goes to lane i % 4, each mixed into its lane's state),
- * folded with the length at the end. Four lanes because one serial chain of multiplies per word made the hash
- * latency-bound (keys are 50 to 150 words and every question hashes one or two). */
+/* 64-bit hash of the words: four independent lanes (word i goes to lane i % 4: xor, one multiply, a rotation),
+ * then splitmix64's finaliser over the lanes and the length. Four lanes and one multiply per word because a serial
+ * chain of two multiplies per word made the hash a few percent of a cost query (keys are 50 to 150 words and every
+ * question hashes one or two); the keys are compared in full, so the hash only has to spread them. */
 static uint64_t hash_key(const uintptr_t *key, size_t n) {
   uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull};
   size_t i = 0;
   for (; i + 4 <= n; i += 4)
-    for (int l = 0; l < 4; ++l) h[l] = mix64(h[l] ^ (uint64_t)key[i + l]);
-  for (int l = 0; i < n; ++i, ++l) h[l] = mix64(h[l] ^ (uint64_t)key[i]);
+    for (int l = 0; l < 4; ++l) {
+      const uint64_t x = (h[l] ^ (uint64_t)key[i + l]) * 0x9fb21c651e98df25ull;
+      h[l] = (x << 29) | (x >> 35);
+    }
+  for (int l = 0; i < n; ++i, ++l) {
+    const uint64_t x = (h[l] ^ (uint64_t)key[i]) * 0x9fb21c651e98df25ull;
+    h[l] = (x << 29) | (x >> 35);
+  }
   return mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ (uint64_t)n))));
 }
 
