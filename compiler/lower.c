@@ -822,15 +822,32 @@ static const struct {
                     IGNORED("mcu.im2col"), IGNORED("mcu.unroll"), IGNORED("mcu.kernel_cost")};
 #undef IGNORED
 
-/* 1 when attribute `name` is in alone_ignored, 2 when in choice_attrs, 0 otherwise (a key is built per question:
- * no strlen, "mcu." checked first). */
+/* The MLIR identifiers of alone_ignored's and choice_attrs' names in the context of the compile the memo serves,
+ * made once per memo generation (mcu_op_memo_generation: renewed by every clear, so they never outlive the compile
+ * they were made for) and context: a key then classifies each attribute by comparing uniqued pointers instead of
+ * reading and comparing its name (a tenth of building a key). */
+enum { NUM_IGNORED = sizeof alone_ignored / sizeof alone_ignored[0], NUM_CHOICE = sizeof choice_attrs / sizeof choice_attrs[0] };
+static _Thread_local struct {
+  uint64_t generation; /* 0: none yet (generations start at 1) */
+  void *ctx;
+  const void *id[NUM_IGNORED + NUM_CHOICE];
+} ignored_ids;
+
+static void make_ignored_ids(const mcu_op_memo_t *memo, MlirContext ctx) {
+  const uint64_t g = mcu_op_memo_generation(memo);
+  if (ignored_ids.generation == g && ignored_ids.ctx == ctx.ptr) return;
+  for (size_t k = 0; k < NUM_IGNORED + NUM_CHOICE; ++k) {
+    const char *n = k < NUM_IGNORED ? alone_ignored[k].name : choice_attrs[k - NUM_IGNORED].name;
+    ignored_ids.id[k] = mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(n)).ptr;
+  }
+  ignored_ids.generation = g;
+  ignored_ids.ctx = ctx.ptr;
+}
+
+/* 1 when attribute `name` is in alone_ignored, 2 when in choice_attrs, 0 otherwise (make_ignored_ids first). */
 static int alone_ignores(MlirIdentifier name) {
-  MlirStringRef r = mlirIdentifierStr(name);
-  if (r.length < 8 || memcmp(r.data, "mcu.", 4)) return 0;
-  for (size_t k = 0; k < sizeof alone_ignored / sizeof alone_ignored[0]; ++k)
-    if (alone_ignored[k].length == r.length && !memcmp(alone_ignored[k].name, r.data, r.length)) return 1;
-  for (size_t k = 0; k < sizeof choice_attrs / sizeof choice_attrs[0]; ++k)
-    if (choice_attrs[k].length == r.length && !memcmp(choice_attrs[k].name, r.data, r.length)) return 2;
+  for (size_t k = 0; k < NUM_IGNORED + NUM_CHOICE; ++k)
+    if (name.ptr == ignored_ids.id[k]) return k < NUM_IGNORED ? 1 : 2;
   return 0;
 }
 
@@ -938,6 +955,7 @@ static mcu_status_t op_kernel(MlirOperation op, const mcu_op_view_t *view, int i
   if (!memo) return lower_op_kernel_view(op, view, inplace_as, shape_only, NULL, 0, out_info);
   uintptr_t key[OP_KEY_CAP], lkey[OP_KEY_CAP];
   size_t ln;
+  make_ignored_ids(memo, mlirOperationGetContext(op));
   const size_t n = op_key(op, view, inplace_as, shape_only, key, lkey, &ln);
   if (n && mcu_op_memo_get(memo, key, n, out_info)) return NULL;
   mcu_status_t s = lower_op_kernel_view(op, view, inplace_as, shape_only, n ? lkey : NULL, n ? ln : 0, out_info);

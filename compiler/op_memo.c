@@ -28,6 +28,7 @@ struct mcu_op_memo {
   unsigned char *vals;
   size_t vals_len, vals_cap;
   uint64_t hits, misses;
+  uint64_t generation; /* process-unique, renewed by every clear (mcu_op_memo_generation) */
   mcu_op_memo_t *bytes; /* key -> uint8_t * (mcu_op_memo_get_bytes), made on first use */
   uint8_t **owned;      /* the buffers stored there, freed by clear */
   size_t owned_len, owned_cap;
@@ -40,6 +41,7 @@ struct mcu_op_memo {
 };
 
 static _Thread_local mcu_op_memo_t *current;
+static _Atomic uint64_t generations; /* the last generation handed out */
 
 mcu_op_memo_t *mcu_op_memo_install(mcu_op_memo_t *memo) {
   mcu_op_memo_t *old = current;
@@ -52,7 +54,7 @@ mcu_op_memo_t *mcu_op_memo_current(void) { return current; }
 mcu_op_memo_t *mcu_op_memo_create(size_t value_size) {
   if (value_size == 0 || value_size > 256) return NULL;
   mcu_op_memo_t *m = calloc(1, sizeof *m);
-  if (m) m->value_size = value_size;
+  if (m) m->value_size = value_size, m->generation = ++generations;
   return m;
 }
 
@@ -85,6 +87,7 @@ void mcu_op_memo_clear(mcu_op_memo_t *memo) {
   if (memo->slots) memset(memo->slots, 0, sizeof *memo->slots * memo->cap);
   memo->count = memo->keys_len = memo->vals_len = 0;
   memo->hits = memo->misses = 0;
+  memo->generation = ++generations;
 }
 
 void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses) {
@@ -229,3 +232,5 @@ void mcu_op_memo_object_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uin
   *out_hits = memo->objects ? memo->objects->hits : 0;
   *out_misses = memo->objects ? memo->objects->misses : 0;
 }
+
+uint64_t mcu_op_memo_generation(const mcu_op_memo_t *memo) { return memo->generation; }

@@ -38,6 +38,10 @@ int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, u
 void *mcu_op_memo_get_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n);
 int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *owned_object,
                            void (*destroy)(void *));
+/* A number no other memo and no other period between two clears of this one has had (from a process-wide counter):
+ * caches of facts valid for one compile (compiler/lower.c: the MLIR identifiers of attribute names, valid while
+ * the context lives) key on it. */
+uint64_t mcu_op_memo_generation(const mcu_op_memo_t *memo);
 /* Lookups and misses since the last clear (tests and profiling). */
 void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
 /* The same for the objects (mcu_op_memo_get_object). */
