@@ -26,7 +26,9 @@ static void print_to_buffer(MlirStringRef s, void *user) {
 }
 
 /* The first op of @main; the module's text into buf (8192 bytes). */
-static MlirOperation first_op(MlirModule m) { return mlirBlockGetFirstOperation(mcu_main_block(mlirModuleGetOperation(m))); }
+static MlirOperation first_op(MlirModule m) {
+  return mlirBlockGetFirstOperation(mcu_main_block(mlirModuleGetOperation(m)));
+}
 static void print_module(MlirModule m, char *buf) {
   buf[0] = 0;
   mlirOperationPrint(mlirModuleGetOperation(m), print_to_buffer, buf);

@@ -826,7 +826,10 @@ static const struct {
  * made once per memo generation (mcu_op_memo_generation: renewed by every clear, so they never outlive the compile
  * they were made for) and context: a key then classifies each attribute by comparing uniqued pointers instead of
  * reading and comparing its name (a tenth of building a key). */
-enum { NUM_IGNORED = sizeof alone_ignored / sizeof alone_ignored[0], NUM_CHOICE = sizeof choice_attrs / sizeof choice_attrs[0] };
+enum {
+  NUM_IGNORED = sizeof alone_ignored / sizeof alone_ignored[0],
+  NUM_CHOICE = sizeof choice_attrs / sizeof choice_attrs[0]
+};
 static _Thread_local struct {
   uint64_t generation; /* 0: none yet (generations start at 1) */
   void *ctx;

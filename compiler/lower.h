@@ -50,8 +50,8 @@ mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *vie
 mcu_status_t mcu_lower_op_kernel_inplace(MlirOperation op, int operand, mcu_op_kernel_t *out_info);
 
 /* Only kernel_shape_ok and kernel_shape (select-kernels' question, which the other questions do not answer),
- * without the kernel library's prepare: handled, scratch_bytes and inplace_mask are 0. Errors: the op cannot be lowered (a library
- * that would reject the layer is not asked). */
+ * without the kernel library's prepare: handled, scratch_bytes and inplace_mask are 0. Errors: the op cannot be
+ * lowered (a library that would reject the layer is not asked). */
 mcu_status_t mcu_lower_op_kernel_shape(MlirOperation op, mcu_op_kernel_t *out_info);
 
 #ifdef __cplusplus

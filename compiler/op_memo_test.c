@@ -230,7 +230,8 @@ static void test_answers(void) {
   mcu_op_memo_install(NULL);
   s2 = mcu_lower_op_kernel_shape(c, &c_shape_fresh);
   CHECK(!s && !s2 && c_full.handled && c_shape.kernel_shape_ok && !c_full.kernel_shape_ok && !c_shape.handled &&
-            !c_shape.scratch_bytes && c_shape.kernel_shape.o == 8 && c_shape.kernel_shape.kh == 3 && !memcmp(&c_shape, &c_shape_fresh, sizeof c_shape),
+            !c_shape.scratch_bytes && c_shape.kernel_shape.o == 8 && c_shape.kernel_shape.kh == 3 &&
+            !memcmp(&c_shape, &c_shape_fresh, sizeof c_shape),
         "shape-only answer: the kernel shape, nothing else; the full answer: no shape");
   mcu_status_free(s), mcu_status_free(s2);
   CHECK(same_answer(c, NULL, memo, &c_shape) && !memcmp(&c_shape, &c_full, sizeof c_full),

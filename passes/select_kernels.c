@@ -59,8 +59,9 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
   }
   MlirBlock block = mcu_main_block(module);
   if (mlirBlockIsNull(block)) return;
-  const MlirIdentifier names[5] = {mcu_ident(ctx, "mcu.kernel"), mcu_ident(ctx, "mcu.im2col"), mcu_ident(ctx, "mcu.tile"),
-                                   mcu_ident(ctx, "mcu.unroll"), mcu_ident(ctx, "mcu.kernel_cost")};
+  const MlirIdentifier names[5] = {mcu_ident(ctx, "mcu.kernel"), mcu_ident(ctx, "mcu.im2col"),
+                                   mcu_ident(ctx, "mcu.tile"), mcu_ident(ctx, "mcu.unroll"),
+                                   mcu_ident(ctx, "mcu.kernel_cost")};
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     if (!mcu_op_is(op, "mcu.conv2d") && !mcu_op_is(op, "mcu.fully_connected")) continue;
