@@ -205,6 +205,63 @@ void mcu_op_remove_attr(MlirOperation op, const char *name) {
     mlirOperationRemoveDiscardableAttributeByName(op, r);
 }
 
+/* Algorithm: one MlirOperationState holding the op's attributes but those being set, then the new ones;
+ * mlirOperationCreate builds the sorted dictionary once. Why: the C API has no call that replaces an op's whole
+ * dictionary, and each mlirOperationSetDiscardableAttributeByName copies the attribute list, inserts and uniques a
+ * new dictionary (select-kernels' five attributes per conv were a tenth of a NAS cost query). Weakness: the op is
+ * a new object, so a pass may use this only while it keeps no other reference to the old op. */
+void mcu_op_set_attrs(MlirOperation *op, int n, const MlirNamedAttribute *attrs) {
+  enum { MAX_VALUES = 16, MAX_ATTRS = 64 };
+  MlirOperation old = *op;
+  const intptr_t na = mlirOperationGetNumAttributes(old), no = mlirOperationGetNumOperands(old),
+                 nr = mlirOperationGetNumResults(old);
+  MlirBlock block = mlirOperationGetBlock(old);
+  if (n < 0 || mlirBlockIsNull(block) || mlirOperationGetNumRegions(old) || mlirOperationGetNumSuccessors(old) ||
+      no > MAX_VALUES || nr > MAX_VALUES || na + n > MAX_ATTRS) {
+    for (int i = 0; i < n; ++i)
+      mlirOperationSetDiscardableAttributeByName(old, mlirIdentifierStr(attrs[i].name), attrs[i].attribute);
+    return;
+  }
+  /* the op's attributes (sorted by name, as its dictionary keeps them) but the replaced ones, then each new one
+   * inserted at its place: a sorted list, which MLIR then only checks instead of sorting */
+  MlirNamedAttribute all[MAX_ATTRS];
+  intptr_t count = 0;
+  for (intptr_t i = 0; i < na; ++i) {
+    const MlirNamedAttribute a = mlirOperationGetAttribute(old, i);
+    int replaced = 0;
+    for (int j = 0; j < n && !replaced; ++j) replaced = mlirIdentifierEqual(a.name, attrs[j].name);
+    if (!replaced) all[count++] = a;
+  }
+  for (int j = 0; j < n; ++j) {
+    const MlirStringRef r = mlirIdentifierStr(attrs[j].name);
+    intptr_t at = count;
+    while (at > 0) { /* StringRef order: bytes, then length */
+      const MlirStringRef q = mlirIdentifierStr(all[at - 1].name);
+      const int c = memcmp(q.data, r.data, q.length < r.length ? q.length : r.length);
+      if (c < 0 || (c == 0 && q.length <= r.length)) break;
+      all[at] = all[at - 1];
+      --at;
+    }
+    all[at] = attrs[j];
+    ++count;
+  }
+  MlirValue operands[MAX_VALUES];
+  MlirType results[MAX_VALUES];
+  for (intptr_t i = 0; i < no; ++i) operands[i] = mlirOperationGetOperand(old, i);
+  for (intptr_t i = 0; i < nr; ++i) results[i] = mlirValueGetType(mlirOperationGetResult(old, i));
+  MlirOperationState st =
+      mlirOperationStateGet(mlirIdentifierStr(mlirOperationGetName(old)), mlirOperationGetLocation(old));
+  mlirOperationStateAddOperands(&st, no, operands);
+  mlirOperationStateAddResults(&st, nr, results);
+  mlirOperationStateAddAttributes(&st, count, all);
+  MlirOperation made = mlirOperationCreate(&st);
+  mlirBlockInsertOwnedOperationBefore(block, old, made);
+  for (intptr_t i = 0; i < nr; ++i)
+    mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(old, i), mlirOperationGetResult(made, i));
+  mlirOperationDestroy(old);
+  *op = made;
+}
+
 int mcu_op_is_alias(MlirOperation op) { return mcu_op_is(op, "mcu.reshape") && mcu_op_has_attr(op, "mcu.alias"); }
 
 int mcu_type_storage_range(MlirType tensor_type, int64_t *out_min, int64_t *out_max) {

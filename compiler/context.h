@@ -59,6 +59,12 @@ int mcu_op_has_attr(MlirOperation op, const char *name);
 /* Removes attribute `name` from op when it carries it (MLIR's remove copies the attribute list even when the name
  * is absent, which the passes' "clear the old marks" loops paid on every op). */
 void mcu_op_remove_attr(MlirOperation op, const char *name);
+/* Sets the n attributes attrs[0..n) on *op (replacing those of the same names) with one build of its attribute
+ * dictionary: *op is re-created with its name, location, operands, result types and attributes plus these, takes
+ * its place in the block and the uses of its results, and the old op is erased (*op is the new one; nothing may
+ * hold the old op). An op with regions or successors, or more than 16 operands or results or 64 attributes, gets
+ * them one mlirOperationSetDiscardableAttributeByName at a time, in place. The names in attrs must differ. */
+void mcu_op_set_attrs(MlirOperation *op, int n, const MlirNamedAttribute *attrs);
 /* A reshape that mark-aliases made copy-free (`mcu.alias`): it names its input's bytes and runs no layer. */
 int mcu_op_is_alias(MlirOperation op);
 /* Bytes of a static tensor type's data (storage element size times elements); -1 for dynamic or unknown types. */

@@ -15,6 +15,7 @@
 #include "op_memo.h"
 #include "prepare_onnx.h"
 #include "prepare_tflite.h"
+#include "zero_bytes.h"
 
 typedef struct {
   mcu_program_t *p;
@@ -137,9 +138,11 @@ static int pool_index(const mcu_program_t *p, MlirOperation op, const char *attr
   return -1;
 }
 
+/* The tensor of IR value v, -1 when none. Each value has at most one tensor (add_tensor is called once per value),
+ * so the search runs from the newest tensor back: an op's operands are mostly the latest results. */
 static int find_tensor(const lowering_t *L, MlirValue v) {
-  for (int i = 0; i < L->p->num_tensors; ++i)
-    if (L->values[i].ptr && mlirValueEqual(L->values[i], v)) return i;
+  for (int i = L->p->num_tensors - 1; i >= 0; --i)
+    if (L->values[i].ptr && L->values[i].ptr == v.ptr) return i; /* mlirValueEqual compares the pointers */
   return -1;
 }
 
@@ -176,10 +179,22 @@ static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t 
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a)) return mcu_status_errorf("constant without dense value");
   int64_t bytes = mcu_tensor_bytes(t), esize = (int64_t)mcu_dtype_size(t->dtype);
   /* kept only after the check below passed for this very attribute and size */
+  const int splat = mlirDenseElementsAttrIsSplat(a);
+  if (splat && mcu_type_bytes(mlirAttributeGetType(a)) == bytes) {
+    /* a zero splat (the cost queries' weights): the shared read-only zeros, neither allocated nor cleared */
+    const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
+    int zero = 1;
+    for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
+    const uint8_t *zeros = zero ? mcu_zero_bytes(bytes + 1) : NULL;
+    if (zeros) {
+      t->data = (uint8_t *)zeros; /* never written (constants are read only); mcu_program_destroy keeps it */
+      t->splat = 1;
+      return NULL;
+    }
+  }
   mcu_op_memo_t *memo = L->alone && ti < 32 ? mcu_op_memo_current() : NULL;
   const uintptr_t key[2] = {(uintptr_t)a.ptr, (uintptr_t)bytes};
   const uint8_t *kept = memo ? mcu_op_memo_get_bytes(memo, key, 2) : NULL;
-  const int splat = mlirDenseElementsAttrIsSplat(a);
   if (kept) {
     t->data = (uint8_t *)kept;
     t->splat = splat;
@@ -189,7 +204,7 @@ static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t 
   MlirType at = mlirAttributeGetType(a);
   if (mcu_type_bytes(at) != bytes) return mcu_status_errorf("constant value does not match its result type");
   const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
-  int zero = splat; /* a zero splat (the cost queries' weights): calloc, which fresh pages need not even write */
+  int zero = splat; /* a zero splat the shared block cannot hold: calloc, which fresh pages need not even write */
   for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
   t->data = zero ? calloc((size_t)bytes + 1, 1) : malloc((size_t)bytes + 1);
   if (!t->data) return mcu_status_errorf("out of memory");
@@ -209,7 +224,8 @@ static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t 
 }
 
 /* Attributes every op may carry: `numerics` ("tflite" or "onnx"), and the fused activation range `act_min` /
- * `act_max` (integer outputs) or `act_fmin` / `act_fmax` (f32 outputs); defaults: the whole range. */
+ * `act_max` (integer outputs) or `act_fmin` / `act_fmax` (f32 outputs); defaults: the whole range. (The kernel
+ * choice is read by lower_choice_attrs.) */
 static mcu_status_t lower_common_attrs(MlirOperation op, mcu_layer_t *l, int is_int, int64_t lo, int64_t hi) {
   MlirAttribute n = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("numerics"));
   if (!mlirAttributeIsNull(n)) {
@@ -220,21 +236,6 @@ static mcu_status_t lower_common_attrs(MlirOperation op, mcu_layer_t *l, int is_
       l->numerics = MCU_NUMERICS_ONNX;
     else
       return mcu_status_errorf("numerics must be \"onnx\" or \"tflite\"");
-  }
-  MlirAttribute kf = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.kernel"));
-  if (!mlirAttributeIsNull(kf)) {
-    char name[32] = "";
-    MlirStringRef v = mlirAttributeIsAString(kf) ? mlirStringAttrGetValue(kf) : mlirStringRefCreateFromCString("");
-    if (v.length < sizeof name) memcpy(name, v.data, v.length), name[v.length] = 0;
-    const int f = mcu_kfamily_parse(name);
-    if (f <= MCU_KF_AUTO) return mcu_status_errorf("mcu.kernel \"%s\" names no kernel family", name);
-    int64_t t[2] = {0, 0};
-    MlirAttribute ta = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.tile"));
-    if (!mlirAttributeIsNull(ta) &&
-        (mcu_op_get_i64_array(op, "mcu.tile", t, 2) != 2 || t[0] < 0 || t[1] < 0 || t[0] > 64 || t[1] > 64))
-      return mcu_status_errorf("mcu.tile must be two values in [0, 64]");
-    l->kernel_family = f;
-    l->kernel_tile[0] = (int32_t)t[0], l->kernel_tile[1] = (int32_t)t[1];
   }
   if (is_int) {
     int64_t mn = mcu_op_get_i64(op, "act_min", lo), mx = mcu_op_get_i64(op, "act_max", hi);
@@ -353,6 +354,49 @@ static uint32_t fold_constants_away(mcu_program_t *p) {
   }
   free(st);
   return size;
+}
+
+/* The layer fields that the passes' choices set, from the attributes that hold them, after resetting them to
+ * add_layer's defaults: select-kernels' `mcu.kernel` (family) and `mcu.tile`, mark-inplace's `mcu.inplace` (the
+ * input the output overwrites; L->inplace_as overrides it), plan-memory's `mcu.scratch` = [offset, bytes] (in pool
+ * scratch_pool). The only attributes lower_op reads that the passes change between their questions about one op:
+ * the single-op lowering kept in the memo (lower_op_kernel_view) is brought up to date by calling this again. */
+static mcu_status_t lower_choice_attrs(const lowering_t *L, MlirOperation op, mcu_layer_t *l, int scratch_pool) {
+  l->kernel_family = MCU_KF_AUTO;
+  l->kernel_tile[0] = l->kernel_tile[1] = 0;
+  l->inplace = 0;
+  l->inplace_input = 0;
+  l->scratch_offset = l->scratch_bytes = 0;
+  l->scratch_pool = 0;
+  MlirAttribute kf = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("mcu.kernel"));
+  if (!mlirAttributeIsNull(kf)) {
+    char name[32] = "";
+    MlirStringRef v = mlirAttributeIsAString(kf) ? mlirStringAttrGetValue(kf) : mlirStringRefCreateFromCString("");
+    if (v.length < sizeof name) memcpy(name, v.data, v.length), name[v.length] = 0;
+    const int f = mcu_kfamily_parse(name);
+    if (f <= MCU_KF_AUTO) return mcu_status_errorf("mcu.kernel \"%s\" names no kernel family", name);
+    int64_t t[2] = {0, 0};
+    const int nt = mcu_op_get_i64_array(op, "mcu.tile", t, 2); /* -1: absent (no tile) or not an array */
+    if (nt < 0 ? mcu_op_has_attr(op, "mcu.tile") : (nt != 2 || t[0] < 0 || t[1] < 0 || t[0] > 64 || t[1] > 64))
+      return mcu_status_errorf("mcu.tile must be two values in [0, 64]");
+    l->kernel_family = f;
+    l->kernel_tile[0] = (int32_t)t[0], l->kernel_tile[1] = (int32_t)t[1];
+  }
+  const int64_t ip = L->inplace_as > 0 ? L->inplace_as - 1 : mcu_op_get_i64(op, "mcu.inplace", -1);
+  if (ip >= 0) {
+    if (ip >= l->num_inputs) return mcu_status_errorf("mcu.inplace operand %lld out of range", (long long)ip);
+    l->inplace = 1;
+    l->inplace_input = (int)ip;
+  }
+  int64_t scratch[2];
+  if (mcu_op_get_i64_array(op, "mcu.scratch", scratch, 2) == 2) {
+    if (scratch[0] < 0 || scratch[1] < 0 || scratch[0] > UINT32_MAX || scratch[1] > UINT32_MAX)
+      return mcu_status_errorf("mcu.scratch out of range");
+    l->scratch_offset = (uint32_t)scratch[0];
+    l->scratch_bytes = (uint32_t)scratch[1];
+    l->scratch_pool = scratch_pool;
+  }
+  return NULL;
 }
 
 static mcu_status_t lower_patch_attrs(lowering_t *L, MlirOperation op, int li);
@@ -533,23 +577,11 @@ static mcu_status_t lower_op(lowering_t *L, MlirOperation op, uint32_t *weights_
       l->perm[i] = (int32_t)v[i];
     }
   }
-  /* In place (mark-inplace): the output overwrites input `mcu.inplace`, whose offset plan-memory gave it. */
-  int64_t ip = L->inplace_as > 0 ? L->inplace_as - 1 : mcu_op_get_i64(op, "mcu.inplace", -1);
-  if (ip >= 0) {
-    if (ip >= l->num_inputs) return mcu_status_errorf("mcu.inplace operand %lld out of range", (long long)ip);
-    l->inplace = 1;
-    l->inplace_input = (int)ip;
-    const mcu_tensor_t *src = &p->tensors[l->inputs[ip]];
-    if (!L->alone && (src->storage != MCU_STORAGE_ARENA || src->offset != off || src->pool != pool))
+  if ((s = lower_choice_attrs(L, op, l, scratch_pool))) return s;
+  if (l->inplace && !L->alone) { /* the output overwrites input `mcu.inplace`, at the offset plan-memory gave it */
+    const mcu_tensor_t *src = &p->tensors[l->inputs[l->inplace_input]];
+    if (src->storage != MCU_STORAGE_ARENA || src->offset != off || src->pool != pool)
       return mcu_status_errorf("in-place result not at its input's arena offset (run plan-memory first)");
-  }
-  int64_t scratch[2];
-  if (mcu_op_get_i64_array(op, "mcu.scratch", scratch, 2) == 2) {
-    if (scratch[0] < 0 || scratch[1] < 0 || scratch[0] > UINT32_MAX || scratch[1] > UINT32_MAX)
-      return mcu_status_errorf("mcu.scratch out of range");
-    l->scratch_offset = (uint32_t)scratch[0];
-    l->scratch_bytes = (uint32_t)scratch[1];
-    l->scratch_pool = scratch_pool;
   }
   if (!L->alone && (s = lower_patch_attrs(L, op, li))) return s;
   /* Results the function returns live in the caller's output buffers; func.return assigns them. */
@@ -779,32 +811,83 @@ static const struct {
 } alone_ignored[] = {IGNORED("mcu.offset"),       IGNORED("mcu.live"),  IGNORED("mcu.pool"),
                      IGNORED("mcu.scratch_pool"), IGNORED("mcu.patch"), IGNORED("mcu.patch_bytes"),
                      IGNORED("mcu.patch_buf"),    IGNORED("mcu.name"),  IGNORED("mcu.step")};
-#undef IGNORED
 enum { OP_KEY_CAP = 512 };
 
-/* Whether attribute `name` is in alone_ignored (a key is built per question: no strlen, "mcu." checked first). */
+/* The attributes lower_choice_attrs reads (re-read on every question, so left out of the key of the kept
+ * single-op lowering) and those select-kernels sets for the IR's reader only (no lowering reads them). */
+static const struct {
+  const char *name;
+  size_t length;
+} choice_attrs[] = {IGNORED("mcu.kernel"), IGNORED("mcu.tile"),   IGNORED("mcu.inplace"),    IGNORED("mcu.scratch"),
+                    IGNORED("mcu.im2col"), IGNORED("mcu.unroll"), IGNORED("mcu.kernel_cost")};
+#undef IGNORED
+
+/* The MLIR identifiers of alone_ignored's and choice_attrs' names in the context of the compile the memo serves,
+ * made once per memo generation (mcu_op_memo_generation: renewed by every clear, so they never outlive the compile
+ * they were made for) and context: a key then classifies each attribute by comparing uniqued pointers instead of
+ * reading and comparing its name (a tenth of building a key). */
+enum {
+  NUM_IGNORED = sizeof alone_ignored / sizeof alone_ignored[0],
+  NUM_CHOICE = sizeof choice_attrs / sizeof choice_attrs[0]
+};
+static _Thread_local struct {
+  uint64_t generation; /* 0: none yet (generations start at 1) */
+  void *ctx;
+  const void *id[NUM_IGNORED + NUM_CHOICE];
+} ignored_ids;
+
+static void make_ignored_ids(const mcu_op_memo_t *memo, MlirContext ctx) {
+  const uint64_t g = mcu_op_memo_generation(memo);
+  if (ignored_ids.generation == g && ignored_ids.ctx == ctx.ptr) return;
+  for (size_t k = 0; k < NUM_IGNORED + NUM_CHOICE; ++k) {
+    const char *n = k < NUM_IGNORED ? alone_ignored[k].name : choice_attrs[k - NUM_IGNORED].name;
+    ignored_ids.id[k] = mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(n)).ptr;
+  }
+  ignored_ids.generation = g;
+  ignored_ids.ctx = ctx.ptr;
+}
+
+/* 1 when attribute `name` is in alone_ignored, 2 when in choice_attrs, 0 otherwise (make_ignored_ids first). */
 static int alone_ignores(MlirIdentifier name) {
-  MlirStringRef r = mlirIdentifierStr(name);
-  if (r.length < 8 || memcmp(r.data, "mcu.", 4)) return 0;
-  for (size_t k = 0; k < sizeof alone_ignored / sizeof alone_ignored[0]; ++k)
-    if (alone_ignored[k].length == r.length && !memcmp(alone_ignored[k].name, r.data, r.length)) return 1;
+  for (size_t k = 0; k < NUM_IGNORED + NUM_CHOICE; ++k)
+    if (name.ptr == ignored_ids.id[k]) return k < NUM_IGNORED ? 1 : 2;
   return 0;
 }
 
-/* Appends op's name and its attributes but the ignored ones, as uniqued pointers; 0 when key is full. */
-static int key_op(MlirOperation op, uintptr_t *key, size_t *n) {
+/* Two keys built in one walk: `w` the question's (the memo of answers), `lw` the kept lowering's (NULL: none), the
+ * same words without the choice attributes; `n` / `ln` their lengths. */
+typedef struct {
+  uintptr_t *w, *lw;
+  size_t n, ln;
+} keys_t;
+
+static void put2(keys_t *k, uintptr_t word) {
+  k->w[k->n++] = word;
+  if (k->lw) k->lw[k->ln++] = word;
+}
+
+/* Appends op's name and its attributes but the ignored ones, as uniqued pointers; 0 when the key is full. */
+static int key_op(MlirOperation op, keys_t *k) {
   const intptr_t na = mlirOperationGetNumAttributes(op);
-  if (*n + 2 + 2 * (size_t)na > OP_KEY_CAP) return 0;
-  key[(*n)++] = (uintptr_t)mlirOperationGetName(op).ptr;
-  size_t count_at = (*n)++, kept = 0;
+  if (k->n + 2 + 2 * (size_t)na > OP_KEY_CAP) return 0;
+  put2(k, (uintptr_t)mlirOperationGetName(op).ptr);
+  const size_t count_at = k->n, lcount_at = k->ln;
+  put2(k, 0);
+  size_t kept = 0, lkept = 0;
   for (intptr_t i = 0; i < na; ++i) {
     MlirNamedAttribute a = mlirOperationGetAttribute(op, i);
-    if (alone_ignores(a.name)) continue;
-    key[(*n)++] = (uintptr_t)a.name.ptr;
-    key[(*n)++] = (uintptr_t)a.attribute.ptr;
+    const int c = alone_ignores(a.name);
+    if (c == 1) continue;
+    k->w[k->n++] = (uintptr_t)a.name.ptr;
+    k->w[k->n++] = (uintptr_t)a.attribute.ptr;
     kept++;
+    if (c == 2 || !k->lw) continue;
+    k->lw[k->ln++] = (uintptr_t)a.name.ptr;
+    k->lw[k->ln++] = (uintptr_t)a.attribute.ptr;
+    lkept++;
   }
-  key[count_at] = kept;
+  k->w[count_at] = kept;
+  if (k->lw) k->lw[lcount_at] = lkept;
   return 1;
 }
 
@@ -815,26 +898,31 @@ static int key_op(MlirOperation op, uintptr_t *key, size_t *n) {
  * its result types, and per operand its type, the first operand that is the
  * same value (lowering shares one tensor) and, for a constant, the constant's own name and attributes (its data)
  * and whether it has uses. Why: the passes ask five times about each conv, and the answer costs a lowering and a
- * kernel prepare. Weakness: it trusts that lower_op reads nothing else of the IR (no users, no parents) when
- * lowering alone; the list of ignored attributes above must follow lower_op. Returns the length, 0 when the key
- * does not fit (then the question is answered without the memo). */
-static size_t op_key(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only, uintptr_t *key) {
-  size_t n = 0;
-  key[n++] = (uintptr_t)((view != NULL) | (shape_only << 1)); /* a shape-only answer is another question */
-  key[n++] = (uintptr_t)inplace_as; /* 0: the op's own mcu.inplace (in its attributes below) */
+ * kernel prepare. With lkey (no view), also the key of the kept lowering (lower_op_kernel_view): the same without
+ * the kind of question and the choice attributes. Weakness: it trusts that lower_op reads nothing else of the IR
+ * (no users, no parents) when lowering alone; the lists of ignored attributes above must follow lower_op. Returns
+ * the length, 0 when the key does not fit (then the question is answered without the memo); *out_ln the lowering
+ * key's, 0 when none. */
+static size_t op_key(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only, uintptr_t *key,
+                     uintptr_t *lkey, size_t *out_ln) {
+  keys_t k = {key, view ? NULL : lkey, 0, 0};
+  *out_ln = 0;
+  key[k.n++] = (uintptr_t)((view != NULL) | (shape_only << 1)); /* a shape-only answer is another question */
+  key[k.n++] = (uintptr_t)inplace_as; /* 0: the op's own mcu.inplace (in its attributes below) */
+  if (k.lw) k.lw[k.ln++] = 4;         /* a lowering, not an answer */
   if (view) {
     const int32_t f[] = {view->in_h,   view->in_w,   view->out_h,  view->out_w,
                          view->pad[0], view->pad[1], view->pad[2], view->pad[3]};
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) key[n++] = (uintptr_t)(uint32_t)f[i];
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) key[k.n++] = (uintptr_t)(uint32_t)f[i];
   }
-  if (!key_op(op, key, &n)) return 0;
+  if (!key_op(op, &k)) return 0;
   const intptr_t nr = mlirOperationGetNumResults(op), no = mlirOperationGetNumOperands(op);
-  if (n + 2 + (size_t)nr > OP_KEY_CAP) return 0;
-  key[n++] = (uintptr_t)nr;
-  for (intptr_t i = 0; i < nr; ++i) key[n++] = (uintptr_t)mlirValueGetType(mlirOperationGetResult(op, i)).ptr;
-  key[n++] = (uintptr_t)no;
+  if (k.n + 2 + (size_t)nr > OP_KEY_CAP) return 0;
+  put2(&k, (uintptr_t)nr);
+  for (intptr_t i = 0; i < nr; ++i) put2(&k, (uintptr_t)mlirValueGetType(mlirOperationGetResult(op, i)).ptr);
+  put2(&k, (uintptr_t)no);
   for (intptr_t i = 0; i < no; ++i) {
-    if (n + 3 > OP_KEY_CAP) return 0;
+    if (k.n + 3 > OP_KEY_CAP) return 0;
     MlirValue v = mlirOperationGetOperand(op, i);
     intptr_t same = i;
     for (intptr_t j = 0; j < i; ++j)
@@ -842,20 +930,21 @@ static size_t op_key(MlirOperation op, const mcu_op_view_t *view, int inplace_as
         same = j;
         break;
       }
-    key[n++] = (uintptr_t)mlirValueGetType(v).ptr;
-    key[n++] = (uintptr_t)same;
+    put2(&k, (uintptr_t)mlirValueGetType(v).ptr);
+    put2(&k, (uintptr_t)same);
     if (!mlirValueIsABlockArgument(v) && mcu_op_is(mlirOpResultGetOwner(v), "mcu.constant")) {
-      key[n++] = mcu_value_num_uses(v) == 0 ? 2 : 1;
-      if (!key_op(mlirOpResultGetOwner(v), key, &n)) return 0;
+      put2(&k, mcu_value_num_uses(v) == 0 ? 2 : 1);
+      if (!key_op(mlirOpResultGetOwner(v), &k)) return 0;
     } else {
-      key[n++] = 0;
+      put2(&k, 0);
     }
   }
-  return n;
+  *out_ln = k.ln; /* never longer than the question's key */
+  return k.n;
 }
 
 static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only,
-                                        mcu_op_kernel_t *out_info);
+                                        const uintptr_t *lkey, size_t ln, mcu_op_kernel_t *out_info);
 
 /* The answer through the memo (when one is installed). */
 static mcu_status_t op_kernel(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only,
@@ -866,11 +955,13 @@ static mcu_status_t op_kernel(MlirOperation op, const mcu_op_view_t *view, int i
    * constant is still refused, by the module's lowering. */
   if (mcu_op_is(op, "mcu.constant")) return NULL;
   mcu_op_memo_t *memo = mcu_op_memo_current();
-  if (!memo) return lower_op_kernel_view(op, view, inplace_as, shape_only, out_info);
-  uintptr_t key[OP_KEY_CAP];
-  const size_t n = op_key(op, view, inplace_as, shape_only, key);
+  if (!memo) return lower_op_kernel_view(op, view, inplace_as, shape_only, NULL, 0, out_info);
+  uintptr_t key[OP_KEY_CAP], lkey[OP_KEY_CAP];
+  size_t ln;
+  make_ignored_ids(memo, mlirOperationGetContext(op));
+  const size_t n = op_key(op, view, inplace_as, shape_only, key, lkey, &ln);
   if (n && mcu_op_memo_get(memo, key, n, out_info)) return NULL;
-  mcu_status_t s = lower_op_kernel_view(op, view, inplace_as, shape_only, out_info);
+  mcu_status_t s = lower_op_kernel_view(op, view, inplace_as, shape_only, n ? lkey : NULL, n ? ln : 0, out_info);
   /* Errors are not kept: the pass that asked fails and the compile ends. A failed put only loses the memo. */
   if (!s && n) (void)mcu_op_memo_put(memo, key, n, out_info);
   return s;
@@ -892,9 +983,72 @@ mcu_status_t mcu_lower_op_kernel_shape(MlirOperation op, mcu_op_kernel_t *out_in
   return op_kernel(op, NULL, 0, 1, out_info);
 }
 
-/* The answer itself, without the memo. */
+/* A single-op lowering kept in the memo (lower_op_kernel_view): the program and which of its tensors' data
+ * belong to the memo's byte store. */
+typedef struct {
+  mcu_program_t *p;
+  uint32_t borrowed;
+} kept_lowering_t;
+
+static void kept_lowering_destroy(void *object) {
+  kept_lowering_t *k = object;
+  for (int i = 0; i < k->p->num_tensors && i < 32; ++i) /* the memo's bytes stay with the memo */
+    if (k->borrowed & (1u << i)) k->p->tensors[i].data = NULL;
+  mcu_program_destroy(k->p);
+  free(k);
+}
+
+/* The answer from op lowered alone into p (one layer, or none for an op that makes no layer). */
+static mcu_status_t answer_of(mcu_program_t *p, const mcu_op_view_t *view, int shape_only, mcu_op_kernel_t *out_info) {
+  mcu_status_t s = NULL;
+  if (view && p->num_layers == 1) { /* one patch's shapes and padding (cg_patch.c builds the same view) */
+    mcu_layer_t *l = &p->layers[0];
+    mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
+    if (x->rank != 4 || y->rank != 4) {
+      s = mcu_status_errorf("a patch view needs rank-4 tensors");
+    } else {
+      x->shape[1] = view->in_h, x->shape[2] = view->in_w, y->shape[1] = view->out_h, y->shape[2] = view->out_w;
+      if (l->op == MCU_OP_CONV2D || l->op == MCU_OP_STREAM_BLOCK || l->op == MCU_OP_AVG_POOL ||
+          l->op == MCU_OP_MAX_POOL)
+        memcpy(l->pad, view->pad, sizeof l->pad);
+    }
+  }
+  if (!s && p->num_layers == 1 && shape_only) /* select-kernels' question only (no other pass reads the shape) */
+    out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape) ||
+                                mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
+  if (!s && p->num_layers == 1 && !shape_only) {
+    mcu_kernel_call_t call;
+    int handled = 0;
+    p->sizes_only = 1;
+    s = mcu_kernel_prepare_if_handled(p, &p->layers[0], &call, &handled);
+    if (!s && handled) {
+      out_info->handled = 1;
+      out_info->scratch_bytes = call.scratch_bytes;
+      out_info->inplace_mask = call.inplace_mask;
+      mcu_kernel_call_release(&call);
+    }
+  }
+  return s;
+}
+
+/* Algorithm: the answer itself, without the memo of answers. Lowering the op alone (its constants included) is
+ * most of a question's cost, and the passes ask about one op with different kernel choices (select-kernels'
+ * shape before its `mcu.kernel`, schedule's after, mark-inplace's with an assumed `mcu.inplace`): with a memo
+ * installed and no patch view, the lowering is kept in the memo under the op's key without the choice attributes
+ * (choice_attrs) and later questions only re-read those into the kept layer (lower_choice_attrs, the same code the
+ * lowering runs) before the kernel library's prepare. Weakness: it trusts that lower_op reads nothing else that
+ * the key leaves out, as the memo of answers does; a patch view changes the program's shapes, so those questions
+ * lower afresh. */
 static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *view, int inplace_as, int shape_only,
-                                        mcu_op_kernel_t *out_info) {
+                                        const uintptr_t *key, size_t n, mcu_op_kernel_t *out_info) {
+  mcu_op_memo_t *memo = view ? NULL : mcu_op_memo_current();
+  if (!memo) n = 0; /* key: the kept lowering's (op_key), n = 0 when none */
+  kept_lowering_t *kept = n ? mcu_op_memo_get_object(memo, key, n) : NULL;
+  if (kept) {
+    const lowering_t L = {.p = kept->p, .alone = 1, .inplace_as = inplace_as};
+    mcu_status_t s = kept->p->num_layers == 1 ? lower_choice_attrs(&L, op, &kept->p->layers[0], 0) : NULL;
+    return s ? s : answer_of(kept->p, NULL, shape_only, out_info);
+  }
   lowering_t L = {0};
   L.alone = 1;
   L.inplace_as = inplace_as;
@@ -916,36 +1070,16 @@ static mcu_status_t lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *
     }
   }
   if (!s) s = lower_op(&L, op, &weights_size);
-  if (!s && view && p->num_layers == 1) { /* one patch's shapes and padding (cg_patch.c builds the same view) */
-    mcu_layer_t *l = &p->layers[0];
-    mcu_tensor_t *x = &p->tensors[l->inputs[0]], *y = &p->tensors[l->output];
-    if (x->rank != 4 || y->rank != 4) {
-      s = mcu_status_errorf("a patch view needs rank-4 tensors");
-    } else {
-      x->shape[1] = view->in_h, x->shape[2] = view->in_w, y->shape[1] = view->out_h, y->shape[2] = view->out_w;
-      if (l->op == MCU_OP_CONV2D || l->op == MCU_OP_STREAM_BLOCK || l->op == MCU_OP_AVG_POOL ||
-          l->op == MCU_OP_MAX_POOL)
-        memcpy(l->pad, view->pad, sizeof l->pad);
-    }
-  }
-  if (!s && p->num_layers == 1)
-    out_info->kernel_shape_ok = mcu_tfl_ksel_shape(p, &p->layers[0], &out_info->kernel_shape) ||
-                                mcu_onnx_ksel_shape(p, &p->layers[0], &out_info->kernel_shape);
-  if (!s && p->num_layers == 1 && !shape_only) {
-    mcu_kernel_call_t call;
-    int handled = 0;
-    p->sizes_only = 1;
-    s = mcu_kernel_prepare_if_handled(p, &p->layers[0], &call, &handled);
-    if (!s && handled) {
-      out_info->handled = 1;
-      out_info->scratch_bytes = call.scratch_bytes;
-      out_info->inplace_mask = call.inplace_mask;
-      mcu_kernel_call_release(&call);
-    }
+  free(L.values);
+  if (!s) s = answer_of(p, view, shape_only, out_info);
+  kept_lowering_t *k = !s && n ? malloc(sizeof *k) : NULL;
+  if (k) { /* errors are not kept, nor is a lowering the prepare failed on */
+    *k = (kept_lowering_t){p, L.borrowed};
+    if (!mcu_op_memo_put_object(memo, key, n, k, kept_lowering_destroy)) return NULL;
+    free(k);
   }
   for (int i = 0; i < p->num_tensors && i < 32; ++i) /* the memo's bytes stay with the memo */
     if (L.borrowed & (1u << i)) p->tensors[i].data = NULL;
-  free(L.values);
   mcu_program_destroy(p);
   return s;
 }

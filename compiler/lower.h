@@ -22,8 +22,9 @@ typedef struct mcu_op_kernel {
   int handled;            /* 1 when the op becomes one layer run by the kernel library */
   uint32_t scratch_bytes; /* that call's scratch_bytes (kernel_call.h) */
   uint32_t inplace_mask;  /* that call's inplace_mask */
-  /* select-kernels: 1 when the op is an int8 TF Lite conv / fully connected layer, with its shape as the cost
-   * model sees it (runtime/kernels/kernel_select.h); set even when the op has no kernel-library call. */
+  /* select-kernels (mcu_lower_op_kernel_shape only; the other questions leave them 0): 1 when the op is an int8
+   * TF Lite conv / fully connected layer, with its shape as the cost model sees it (runtime/kernels/
+   * kernel_select.h); set even when the op has no kernel-library call. */
   int kernel_shape_ok;
   mcu_ksel_shape_t kernel_shape;
 } mcu_op_kernel_t;
@@ -48,9 +49,9 @@ mcu_status_t mcu_lower_op_kernel_view(MlirOperation op, const mcu_op_view_t *vie
  * and most tentative marks are refused. */
 mcu_status_t mcu_lower_op_kernel_inplace(MlirOperation op, int operand, mcu_op_kernel_t *out_info);
 
-/* Only kernel_shape_ok and kernel_shape of mcu_lower_op_kernel (select-kernels' question), without the kernel
- * library's prepare: handled, scratch_bytes and inplace_mask are 0. Errors: the op cannot be lowered (a library
- * that would reject the layer is not asked). */
+/* Only kernel_shape_ok and kernel_shape (select-kernels' question, which the other questions do not answer),
+ * without the kernel library's prepare: handled, scratch_bytes and inplace_mask are 0. Errors: the op cannot be
+ * lowered (a library that would reject the layer is not asked). */
 mcu_status_t mcu_lower_op_kernel_shape(MlirOperation op, mcu_op_kernel_t *out_info);
 
 #ifdef __cplusplus

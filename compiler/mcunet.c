@@ -384,7 +384,9 @@ static mcu_status_t run_pipeline(mcu_compiler_ctx_t *c, MlirModule module, const
   if (env && !strcmp(env, "stats")) {
     uint64_t hits, misses;
     mcu_op_memo_stats(c->memo, &hits, &misses);
-    fprintf(stderr, "op memo: %llu hits, %llu misses\n", (unsigned long long)hits, (unsigned long long)misses);
+    fprintf(stderr, "op memo: %llu hits, %llu misses", (unsigned long long)hits, (unsigned long long)misses);
+    mcu_op_memo_object_stats(c->memo, &hits, &misses);
+    fprintf(stderr, "; kept lowerings: %llu hits, %llu misses\n", (unsigned long long)hits, (unsigned long long)misses);
   }
   mcu_op_memo_clear(c->memo);
   return s;

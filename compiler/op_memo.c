@@ -28,12 +28,20 @@ struct mcu_op_memo {
   unsigned char *vals;
   size_t vals_len, vals_cap;
   uint64_t hits, misses;
+  uint64_t generation; /* process-unique, renewed by every clear (mcu_op_memo_generation) */
   mcu_op_memo_t *bytes; /* key -> uint8_t * (mcu_op_memo_get_bytes), made on first use */
   uint8_t **owned;      /* the buffers stored there, freed by clear */
   size_t owned_len, owned_cap;
+  mcu_op_memo_t *objects; /* key -> void * (mcu_op_memo_get_object), made on first use */
+  struct owned_object {
+    void *object;
+    void (*destroy)(void *);
+  } *owned_objects; /* the objects stored there, destroyed by clear */
+  size_t objects_len, objects_cap;
 };
 
 static _Thread_local mcu_op_memo_t *current;
+static _Atomic uint64_t generations; /* the last generation handed out */
 
 mcu_op_memo_t *mcu_op_memo_install(mcu_op_memo_t *memo) {
   mcu_op_memo_t *old = current;
@@ -46,12 +54,15 @@ mcu_op_memo_t *mcu_op_memo_current(void) { return current; }
 mcu_op_memo_t *mcu_op_memo_create(size_t value_size) {
   if (value_size == 0 || value_size > 256) return NULL;
   mcu_op_memo_t *m = calloc(1, sizeof *m);
-  if (m) m->value_size = value_size;
+  if (m) m->value_size = value_size, m->generation = ++generations;
   return m;
 }
 
 /* Frees the byte buffers stored with the answers. */
 static void free_owned(mcu_op_memo_t *m) {
+  for (size_t i = 0; i < m->objects_len; ++i) m->owned_objects[i].destroy(m->owned_objects[i].object);
+  m->objects_len = 0;
+  if (m->objects) mcu_op_memo_clear(m->objects);
   for (size_t i = 0; i < m->owned_len; ++i) free(m->owned[i]);
   m->owned_len = 0;
   if (m->bytes) mcu_op_memo_clear(m->bytes);
@@ -63,6 +74,8 @@ void mcu_op_memo_destroy(mcu_op_memo_t *owned_memo) {
   free_owned(owned_memo);
   free(owned_memo->owned);
   mcu_op_memo_destroy(owned_memo->bytes);
+  free(owned_memo->owned_objects);
+  mcu_op_memo_destroy(owned_memo->objects);
   free(owned_memo->slots);
   free(owned_memo->keys);
   free(owned_memo->vals);
@@ -74,6 +87,7 @@ void mcu_op_memo_clear(mcu_op_memo_t *memo) {
   if (memo->slots) memset(memo->slots, 0, sizeof *memo->slots * memo->cap);
   memo->count = memo->keys_len = memo->vals_len = 0;
   memo->hits = memo->misses = 0;
+  memo->generation = ++generations;
 }
 
 void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses) {
@@ -81,16 +95,30 @@ void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *
   *out_misses = memo->misses;
 }
 
-/* 64-bit mix of each word (splitmix64's finaliser), folded with the length. */
+/* splitmix64's finaliser. */
+static inline uint64_t mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/* 64-bit hash of the words: four independent lanes (word i goes to lane i % 4: xor, one multiply, a rotation),
+ * then splitmix64's finaliser over the lanes and the length. Four lanes and one multiply per word because a serial
+ * chain of two multiplies per word made the hash a few percent of a cost query (keys are 50 to 150 words and every
+ * question hashes one or two); the keys are compared in full, so the hash only has to spread them. */
 static uint64_t hash_key(const uintptr_t *key, size_t n) {
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t x = h ^ (uint64_t)key[i];
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    h = x ^ (x >> 31);
+  uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; ++l) {
+      const uint64_t x = (h[l] ^ (uint64_t)key[i + l]) * 0x9fb21c651e98df25ull;
+      h[l] = (x << 29) | (x >> 35);
+    }
+  for (int l = 0; i < n; ++i, ++l) {
+    const uint64_t x = (h[l] ^ (uint64_t)key[i]) * 0x9fb21c651e98df25ull;
+    h[l] = (x << 29) | (x >> 35);
   }
-  return h;
+  return mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ (uint64_t)n))));
 }
 
 /* The slot holding key, or the empty slot where it would go. */
@@ -183,3 +211,26 @@ int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, u
   memo->owned[memo->owned_len++] = owned_bytes;
   return 0;
 }
+
+void *mcu_op_memo_get_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n) {
+  void *o = NULL;
+  if (memo->objects && mcu_op_memo_get(memo->objects, key, n, &o)) return o;
+  return NULL;
+}
+
+int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *owned_object,
+                           void (*destroy)(void *)) {
+  if (!memo->objects && !(memo->objects = mcu_op_memo_create(sizeof owned_object))) return -1;
+  if (reserve((void **)&memo->owned_objects, &memo->objects_cap, memo->objects_len, 1, sizeof *memo->owned_objects) ||
+      mcu_op_memo_put(memo->objects, key, n, &owned_object))
+    return -1;
+  memo->owned_objects[memo->objects_len++] = (struct owned_object){owned_object, destroy};
+  return 0;
+}
+
+void mcu_op_memo_object_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses) {
+  *out_hits = memo->objects ? memo->objects->hits : 0;
+  *out_misses = memo->objects ? memo->objects->misses : 0;
+}
+
+uint64_t mcu_op_memo_generation(const mcu_op_memo_t *memo) { return memo->generation; }

@@ -31,8 +31,21 @@ int mcu_op_memo_put(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, const v
  * must be absent; 0 when the memo now owns it, -1 when out of memory (the caller still owns it). */
 const uint8_t *mcu_op_memo_get_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n);
 int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes);
+/* Objects kept with the answers until the next clear, which calls destroy(owned_object) (compiler/lower.c: an
+ * op's single-op lowering, reused by the questions that differ only in the attributes it re-reads). get: the
+ * object stored for key[0..n), or NULL (the memo still owns it). put: key[0..n) must be absent; 0 when the memo
+ * now owns the object, -1 when out of memory (the caller still owns it). */
+void *mcu_op_memo_get_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n);
+int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *owned_object,
+                           void (*destroy)(void *));
+/* A number no other memo and no other period between two clears of this one has had (from a process-wide counter):
+ * caches of facts valid for one compile (compiler/lower.c: the MLIR identifiers of attribute names, valid while
+ * the context lives) key on it. */
+uint64_t mcu_op_memo_generation(const mcu_op_memo_t *memo);
 /* Lookups and misses since the last clear (tests and profiling). */
 void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
+/* The same for the objects (mcu_op_memo_get_object). */
+void mcu_op_memo_object_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
 
 /* The memo mcu_lower_op_kernel uses on this thread (NULL: none, every question is answered afresh). The
  * compiler installs its context's memo around the pass pipeline and clears it afterwards (compiler/mcunet.c);

@@ -1,5 +1,6 @@
 /* program.c: small queries over the lowered program and its destructor. */
 #include "program.h"
+#include "zero_bytes.h"
 
 #include <stdlib.h>
 
@@ -130,7 +131,7 @@ void mcu_program_destroy(mcu_program_t *p) {
     free(p->tensors[i].name);
     free(p->tensors[i].scales);
     free(p->tensors[i].zero_points);
-    free(p->tensors[i].data);
+    if (!mcu_zero_bytes_holds(p->tensors[i].data)) free(p->tensors[i].data); /* lower.c's shared zeros */
   }
   for (int i = 0; i < p->num_layers; ++i) free(p->layers[i].name);
   free(p->tensors);

@@ -37,10 +37,6 @@ static void remove_attrs(MlirOperation op) {
     mcu_op_remove_attr(op, names[i]);
 }
 
-static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
-  mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name), a);
-}
-
 static MlirAttribute str_attr(MlirContext ctx, const char *s) {
   return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(s));
 }
@@ -68,6 +64,9 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
       mlirOperationGetAttributeByName(module, mlirStringRefCreateFromCString("mcu.lean_scratch")));
   MlirBlock block = mcu_main_block(module);
   if (mlirBlockIsNull(block)) return;
+  const MlirIdentifier names[5] = {mcu_ident(ctx, "mcu.kernel"), mcu_ident(ctx, "mcu.im2col"),
+                                   mcu_ident(ctx, "mcu.tile"), mcu_ident(ctx, "mcu.unroll"),
+                                   mcu_ident(ctx, "mcu.kernel_cost")};
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     if (!mcu_op_is(op, "mcu.conv2d") && !mcu_op_is(op, "mcu.fully_connected")) continue;
@@ -81,11 +80,14 @@ void mcu_pass_select_kernels(MlirOperation module, MlirExternalPass pass, void *
     if (!info.kernel_shape_ok) continue;
     info.kernel_shape.lean_scratch = lean;
     const mcu_ksel_choice_t c = mcu_ksel_choose(&info.kernel_shape, force, force_tm, force_tn);
-    set_attr(op, "mcu.kernel", str_attr(ctx, mcu_kfamily_name(c.family)));
-    set_attr(op, "mcu.im2col", str_attr(ctx, mcu_kfamily_im2col(c.family)));
     const int64_t tile[2] = {c.tile_m, c.tile_n};
-    set_attr(op, "mcu.tile", mlirDenseI64ArrayGet(ctx, 2, tile));
-    set_attr(op, "mcu.unroll", mcu_attr_i64(ctx, c.unroll));
-    set_attr(op, "mcu.kernel_cost", mcu_attr_i64(ctx, c.cost));
+    const MlirNamedAttribute set[] = {
+        {names[0], str_attr(ctx, mcu_kfamily_name(c.family))},
+        {names[1], str_attr(ctx, mcu_kfamily_im2col(c.family))},
+        {names[2], mlirDenseI64ArrayGet(ctx, 2, tile)},
+        {names[3], mcu_attr_i64(ctx, c.unroll)},
+        {names[4], mcu_attr_i64(ctx, c.cost)},
+    };
+    mcu_op_set_attrs(&op, 5, set); /* one dictionary build: op is re-created, the loop goes on from the new one */
   }
 }
