@@ -30,7 +30,10 @@
  * The 4x1 tile of mcu_k_conv_pw_s8 (k_gemm_w16.h; c % 4 == 0, o % 4 == 0): aux0 is its compile-time stream (int16
  * filter pairs, biases, and in the fused form the multipliers), aux1 the epilogue's tables (mult || shift, or the
  * MMLA records) unless the stream holds them (then NULL); in1 is not read (lower.c folds the filter out of the
- * weights blob); scratch: one widened pixel, 2 * c bytes.
+ * weights blob); scratch: one widened pixel, 2 * c bytes. Its 4x16 form (tile_n 16): aux0 the compact stream (int8
+ * filter groups, mcu_w16_chunk), scratch up to 16 widened pixels then one widened tile (mcu_gemm_scratch_bytes).
+ * The 2x1 tile (o == 2, c % 16 == 0; conv or fully connected): aux0 its stream (two channels' int16 pairs and
+ * biases), aux1 the epilogue's tables, the input read in place, no scratch.
  * First layers (c % 4 != 0, dilation_w 1, k <= 256): a window entirely inside the image is gathered row by row
  * (kw * c contiguous bytes per row) into a stack buffer and widened as one run, 4 values per SXTB16 pair; windows
  * that touch the border go value by value (mcu_gemm_put, ~5 instructions per value).

@@ -45,9 +45,9 @@ mcu_status_t mcu_kernel_prepare_if_handled(const mcu_program_t *p, const mcu_lay
 }
 
 int mcu_kernel_reads_input(const mcu_program_t *p, const mcu_layer_t *l, int i) {
-  /* Only the filter of a conv recorded on the 4x1 / 4x16 tile can be folded (no table search for the rest; a layer
-   * without a recorded tile keeps its filter in the blob even when its prepare picks 4x1: safe, it is just not
-   * read). */
+  /* Only the filter of a conv recorded on the 4x1 / 4x16 / 2x1 tile can be folded (no table search for the rest; a
+   * layer without a recorded tile keeps its filter in the blob even when its prepare picks such a tile: safe, it is
+   * just not read). */
   const int32_t tm = l->kernel_tile[0], tn = l->kernel_tile[1];
   if (i != 1 || l->op != MCU_OP_CONV2D || !((tm == 4 && (tn == 1 || tn == 16)) || (tm == 2 && tn == 1))) return 1;
   const mcu_kernel_entry_t *e = find(p, l);
