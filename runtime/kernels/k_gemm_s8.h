@@ -73,7 +73,8 @@ typedef struct mcu_k_gemm_params {
  * else one block of tn widened columns (mcu_gemm_block_words). */
 MCU_GEMM_INLINE int64_t mcu_gemm_scratch_bytes(int32_t tm, int32_t tn, int direct, int64_t k, int64_t pixels) {
   if (tm == 4 && tn == 1) return 2 * k;
-  if (tm == 4 && tn == 16) return (pixels < MCU_W16_CHUNK ? pixels : MCU_W16_CHUNK) * 2 * k + 4 * (4 + 2 * k + 12);
+  if (tm == 4 && tn == 16) /* the tile: 4 biases, 2k filter words, up to 12 words of epilogue record */
+    return (pixels < MCU_W16_CHUNK ? pixels : MCU_W16_CHUNK) * 2 * k + 4 * (4 + 2 * k + 12);
   if (direct && tn == 1) return 0;
   return (int64_t)tn * (2 * (k / 4) + 2) * 4;
 }

@@ -116,11 +116,12 @@ int64_t mcu_ksel_cost(const mcu_ksel_shape_t *s, mcu_kfamily_t f, int32_t tm, in
 
 mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force, int32_t force_tm, int32_t force_tn) {
   /* On equal estimates the earlier tile wins: the smaller scratch. */
-  static const int32_t tiles[7][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 4}, {4, 1}, {4, 16}, {2, 1}};
+  static const int32_t tiles[][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 4}, {4, 1}, {4, 16}, {2, 1}};
+  const int ntiles = (int)(sizeof tiles / sizeof tiles[0]);
   mcu_ksel_choice_t best = {MCU_KF_SCALAR, 0, 0, 1, mcu_ksel_cost(s, MCU_KF_SCALAR, 0, 0)};
   int forced_applies = 0;
   if (force != MCU_KF_AUTO)
-    for (int t = 0; t < 7; ++t) forced_applies |= mcu_ksel_applies(s, force, tiles[t][0], tiles[t][1]);
+    for (int t = 0; t < ntiles; ++t) forced_applies |= mcu_ksel_applies(s, force, tiles[t][0], tiles[t][1]);
   /* On equal estimates the earlier family wins: FIRST before IM2COL (the same kernel on few input channels). */
   static const mcu_kfamily_t order[] = {MCU_KF_SCALAR, MCU_KF_DEPTHWISE, MCU_KF_FC, MCU_KF_POINTWISE, MCU_KF_FIRST,
                                         MCU_KF_IM2COL};
@@ -128,7 +129,7 @@ mcu_ksel_choice_t mcu_ksel_choose(const mcu_ksel_shape_t *s, mcu_kfamily_t force
   for (size_t i = 0; i < sizeof order / sizeof order[0]; ++i) {
     const mcu_kfamily_t f = order[i];
     if (forced_applies && f != force) continue;
-    for (int t = 0; t < 7; ++t) {
+    for (int t = 0; t < ntiles; ++t) {
       const int32_t tm = tiles[t][0], tn = tiles[t][1];
       if (forced_applies && force_tm > 0 && mcu_ksel_applies(s, force, force_tm, force_tn) &&
           (tm != force_tm || tn != force_tn))
