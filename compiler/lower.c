@@ -219,7 +219,7 @@ static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t 
   } else {
     memcpy(t->data, raw, (size_t)bytes);
   }
-  if (memo && !mcu_op_memo_put_bytes(memo, key, 2, t->data)) L->borrowed |= 1u << ti;
+  if (memo && !mcu_op_memo_put_bytes(memo, key, 2, t->data, (size_t)bytes + 1)) L->borrowed |= 1u << ti;
   return NULL;
 }
 

@@ -267,7 +267,7 @@ struct mcu_compiler_ctx {
   MlirPassManager pipelines[PIPE_KEYS]; /* null until first used */
   pipe_step_t steps[PIPE_LEN];          /* one per pipeline position */
   const char *running;                  /* the pass last started: named when the pipeline fails */
-  mcu_op_memo_t *memo;                  /* mcu_lower_op_kernel's answers during one pipeline run, then cleared */
+  mcu_op_memo_t *memo;                  /* mcu_lower_op_kernel's answers, kept across compiles (run_pipeline) */
 };
 
 static void step_noop(void *user_data) { (void)user_data; }
@@ -371,24 +371,40 @@ static mcu_status_t run_pipeline_passes(mcu_compiler_ctx_t *c, MlirModule module
   return NULL;
 }
 
-/* The pipeline with the context's memo of single-op kernel answers installed (compiler/op_memo.h: the passes
- * ask mcu_lower_op_kernel about each conv several times), emptied when the pipeline ends: its keys are the IR's
- * uniqued attributes and types, valid for this context only, and one compile's answers are no use to the next. */
-/* The environment variable MCUNET_OP_MEMO=off runs without the memo (to measure it), =stats prints its hits and
- * misses per compile on stderr. */
+/* Algorithm: the pipeline with the context's memo of single-op kernel answers installed (compiler/op_memo.h: the
+ * passes ask mcu_lower_op_kernel about each conv several times). The memo is kept from one compile to the next in
+ * this context. Why: its keys are the IR's uniqued attributes and types, which live as long as the context and are
+ * equal exactly when their contents are, and an answer depends on nothing but its key (lower.c's op_key), so an
+ * answer from an earlier compile is this compile's answer; a search's candidates share most of their layers, and a
+ * cost query that finds them answered skips their lowerings and kernel prepares. Weakness: memory; the memo is
+ * emptied before a pipeline once it holds more than MEMO_KEEP_ENTRIES entries or MEMO_KEEP_BYTES of constant data
+ * (mcu_compiler_ctx_forget empties it on request), and a context lives no longer than its owner keeps it (the NAS
+ * driver recreates its every 2,048 queries). The environment variable MCUNET_OP_MEMO=off runs without the memo (to
+ * measure it), =stats prints this compile's hits and misses on stderr. */
+enum { MEMO_KEEP_ENTRIES = 1 << 16 };
+#define MEMO_KEEP_BYTES ((size_t)64 << 20)
+
+void mcu_compiler_ctx_forget(mcu_compiler_ctx_t *ctx) { mcu_op_memo_clear(ctx->memo); }
+
 static mcu_status_t run_pipeline(mcu_compiler_ctx_t *c, MlirModule module, const mcu_compile_options_t *o) {
   const char *env = getenv("MCUNET_OP_MEMO");
+  size_t entries, bytes;
+  mcu_op_memo_size(c->memo, &entries, &bytes);
+  if (entries > MEMO_KEEP_ENTRIES || bytes > MEMO_KEEP_BYTES) mcu_op_memo_clear(c->memo);
+  uint64_t hits0, misses0, khits0, kmisses0;
+  mcu_op_memo_stats(c->memo, &hits0, &misses0);
+  mcu_op_memo_object_stats(c->memo, &khits0, &kmisses0);
   mcu_op_memo_t *prev = mcu_op_memo_install(env && !strcmp(env, "off") ? NULL : c->memo);
   mcu_status_t s = run_pipeline_passes(c, module, o);
   mcu_op_memo_install(prev);
   if (env && !strcmp(env, "stats")) {
-    uint64_t hits, misses;
+    uint64_t hits, misses, khits, kmisses;
     mcu_op_memo_stats(c->memo, &hits, &misses);
-    fprintf(stderr, "op memo: %llu hits, %llu misses", (unsigned long long)hits, (unsigned long long)misses);
-    mcu_op_memo_object_stats(c->memo, &hits, &misses);
-    fprintf(stderr, "; kept lowerings: %llu hits, %llu misses\n", (unsigned long long)hits, (unsigned long long)misses);
+    mcu_op_memo_object_stats(c->memo, &khits, &kmisses);
+    fprintf(stderr, "op memo: %llu hits, %llu misses; kept lowerings: %llu hits, %llu misses\n",
+            (unsigned long long)(hits - hits0), (unsigned long long)(misses - misses0),
+            (unsigned long long)(khits - khits0), (unsigned long long)(kmisses - kmisses0));
   }
-  mcu_op_memo_clear(c->memo);
   return s;
 }
 
@@ -428,7 +444,7 @@ mcu_status_t mcu_compile_module_in(mcu_compiler_ctx_t *ctx, MlirModule module, c
     mlirModuleDestroy(module);
     return mcu_status_errorf("--name=%s is not a C identifier", o->name);
   }
-  if (!mlirOperationVerify(mlirModuleGetOperation(module))) {
+  if (!o->module_verified && !mlirOperationVerify(mlirModuleGetOperation(module))) {
     mlirModuleDestroy(module);
     return mcu_status_errorf("%s: verification failed", o->model_path ? o->model_path : "module");
   }

@@ -108,6 +108,11 @@ typedef struct mcu_compile_options {
   /* 1: verify the module once, after import, instead of also after every pass (the cost queries' setting: the
    * passes are the same, only the check between them is skipped). 0 (mcunetc): after every pass too. */
   int verify_once;
+  /* mcu_compile_module_in only: 1 when the caller's module is known to verify, so the compile does not check it
+   * again (the NAS driver's modules: nas_mlir_build makes them from a checked network description, and
+   * nas-driver/mlir_build_test.c verifies the builder's output on the zoo and on random networks of the default
+   * space). 0: verified first, as an imported model is. */
+  int module_verified;
 } mcu_compile_options_t;
 
 /* Fills `o` with the defaults (cortex-m7, "model", obj). */
@@ -115,15 +120,20 @@ void mcu_compile_options_init(mcu_compile_options_t *o);
 
 /* A compiler context, reusable across compilations: the MLIR context with every dialect loaded and the `mcu` IRDL
  * dialect parsed once, and the pass pipeline built once per set of skipped passes. Each compilation's module is
- * created and destroyed within the call, so results do not depend on what the context compiled before. Opaque; one
- * per thread (not thread-safe); no global state. Types and attributes stay uniqued in the context until it is
- * destroyed, so a caller running many thousands of compilations recreates it now and then (memory, not results). */
+ * created and destroyed within the call, so results do not depend on what the context compiled before: what it keeps
+ * is the uniqued types and attributes and the memo of each op's kernel answers, keyed by them (compiler/mcunet.c,
+ * run_pipeline), so a later compile of a layer already seen skips lowering it alone. Opaque; one per thread (not
+ * thread-safe); no global state. Types and attributes stay uniqued in the context until it is destroyed, so a caller
+ * running many thousands of compilations recreates it now and then (memory, not results). */
 typedef struct mcu_compiler_ctx mcu_compiler_ctx_t;
 
 /* Creates a context; *out_owned_ctx is owned by the caller (mcu_compiler_ctx_destroy). */
 mcu_status_t mcu_compiler_ctx_create(mcu_compiler_ctx_t **out_owned_ctx);
 /* Destroys a context (NULL: nothing). */
 void mcu_compiler_ctx_destroy(mcu_compiler_ctx_t *owned_ctx);
+/* Empties the context's memo of kernel answers (the next compile answers every question afresh: benchmarks of the
+ * cold case, tests). Results never depend on it. */
+void mcu_compiler_ctx_forget(mcu_compiler_ctx_t *ctx);
 
 /* Front half: imports the model, runs the pass pipeline and lowers it. *out_program is owned by the caller.
  * Creates a context for the call; mcu_compile_program_in reuses the caller's. */

@@ -32,6 +32,7 @@ struct mcu_op_memo {
   mcu_op_memo_t *bytes; /* key -> uint8_t * (mcu_op_memo_get_bytes), made on first use */
   uint8_t **owned;      /* the buffers stored there, freed by clear */
   size_t owned_len, owned_cap;
+  size_t owned_bytes; /* their sizes, summed */
   mcu_op_memo_t *objects; /* key -> void * (mcu_op_memo_get_object), made on first use */
   struct owned_object {
     void *object;
@@ -65,6 +66,7 @@ static void free_owned(mcu_op_memo_t *m) {
   if (m->objects) mcu_op_memo_clear(m->objects);
   for (size_t i = 0; i < m->owned_len; ++i) free(m->owned[i]);
   m->owned_len = 0;
+  m->owned_bytes = 0;
   if (m->bytes) mcu_op_memo_clear(m->bytes);
 }
 
@@ -203,12 +205,13 @@ const uint8_t *mcu_op_memo_get_bytes(mcu_op_memo_t *memo, const uintptr_t *key, 
   return NULL;
 }
 
-int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes) {
+int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes, size_t size) {
   if (!memo->bytes && !(memo->bytes = mcu_op_memo_create(sizeof owned_bytes))) return -1;
   if (reserve((void **)&memo->owned, &memo->owned_cap, memo->owned_len, 1, sizeof *memo->owned) ||
       mcu_op_memo_put(memo->bytes, key, n, &owned_bytes))
     return -1;
   memo->owned[memo->owned_len++] = owned_bytes;
+  memo->owned_bytes += size;
   return 0;
 }
 
@@ -226,6 +229,11 @@ int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, 
     return -1;
   memo->owned_objects[memo->objects_len++] = (struct owned_object){owned_object, destroy};
   return 0;
+}
+
+void mcu_op_memo_size(const mcu_op_memo_t *memo, size_t *out_entries, size_t *out_bytes) {
+  *out_entries = memo->count + memo->owned_len + memo->objects_len;
+  *out_bytes = memo->owned_bytes;
 }
 
 void mcu_op_memo_object_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses) {

@@ -30,7 +30,7 @@ int mcu_op_memo_put(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, const v
  * get: the buffer stored for key[0..n), or NULL. put: stores owned_bytes (from malloc/calloc) for key[0..n), which
  * must be absent; 0 when the memo now owns it, -1 when out of memory (the caller still owns it). */
 const uint8_t *mcu_op_memo_get_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n);
-int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes);
+int mcu_op_memo_put_bytes(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, uint8_t *owned_bytes, size_t size);
 /* Objects kept with the answers until the next clear, which calls destroy(owned_object) (compiler/lower.c: an
  * op's single-op lowering, reused by the questions that differ only in the attributes it re-reads). get: the
  * object stored for key[0..n), or NULL (the memo still owns it). put: key[0..n) must be absent; 0 when the memo
@@ -42,6 +42,9 @@ int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, 
  * caches of facts valid for one compile (compiler/lower.c: the MLIR identifiers of attribute names, valid while
  * the context lives) key on it. */
 uint64_t mcu_op_memo_generation(const mcu_op_memo_t *memo);
+/* What the memo holds: out_entries the answers, byte buffers and objects; out_bytes the byte buffers' sizes (the
+ * compiler clears a memo kept across compiles when either outgrows its budget, compiler/mcunet.c). */
+void mcu_op_memo_size(const mcu_op_memo_t *memo, size_t *out_entries, size_t *out_bytes);
 /* Lookups and misses since the last clear (tests and profiling). */
 void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
 /* The same for the objects (mcu_op_memo_get_object). */

@@ -58,7 +58,10 @@ static void test_bytes(void) {
   CHECK(mcu_op_memo_get_bytes(m, k1, 2) == NULL, "bytes: empty");
   uint8_t *b1 = malloc(64), *b2 = malloc(65);
   memset(b1, 1, 64), memset(b2, 2, 65);
-  CHECK(mcu_op_memo_put_bytes(m, k1, 2, b1) == 0 && mcu_op_memo_put_bytes(m, k2, 2, b2) == 0, "bytes: put");
+  CHECK(mcu_op_memo_put_bytes(m, k1, 2, b1, 64) == 0 && mcu_op_memo_put_bytes(m, k2, 2, b2, 65) == 0, "bytes: put");
+  size_t entries, bytes;
+  mcu_op_memo_size(m, &entries, &bytes);
+  CHECK(entries == 2 && bytes == 129, "bytes: the size counts both buffers");
   CHECK(mcu_op_memo_get_bytes(m, k1, 2) == b1 && mcu_op_memo_get_bytes(m, k2, 2) == b2, "bytes: each its own key");
   CHECK(mcu_op_memo_get_bytes(m, k3, 2) == NULL && mcu_op_memo_get_bytes(m, k1, 1) == NULL, "bytes: other keys miss");
   uint64_t hits, misses;
@@ -66,8 +69,10 @@ static void test_bytes(void) {
   CHECK(hits == 0 && misses == 0, "bytes lookups are not answer lookups");
   mcu_op_memo_clear(m);
   CHECK(mcu_op_memo_get_bytes(m, k1, 2) == NULL, "bytes: cleared");
+  mcu_op_memo_size(m, &entries, &bytes);
+  CHECK(entries == 0 && bytes == 0, "bytes: the size after a clear");
   uint8_t *b3 = calloc(64, 1);
-  CHECK(mcu_op_memo_put_bytes(m, k1, 2, b3) == 0 && mcu_op_memo_get_bytes(m, k1, 2) == b3, "bytes: after clear");
+  CHECK(mcu_op_memo_put_bytes(m, k1, 2, b3, 64) == 0 && mcu_op_memo_get_bytes(m, k1, 2) == b3, "bytes: after clear");
   mcu_op_memo_destroy(m); /* frees b3 */
 }
 
@@ -259,9 +264,69 @@ static void test_answers(void) {
   mlirContextDestroy(ctx);
 }
 
+/* module_text with every "1x8x8x8" (the activations) made "1x<size>x<size>x8"; owned by the caller. */
+static char *module_of_size(int size) {
+  char *t = malloc(strlen(module_text) * 2);
+  char *o = t, rep[32];
+  snprintf(rep, sizeof rep, "1x%dx%dx8", size, size);
+  for (const char *p = module_text; *p;)
+    if (!strncmp(p, "1x8x8x8", 7))
+      o += sprintf(o, "%s", rep), p += 7;
+    else
+      *o++ = *p++;
+  *o = 0;
+  return t;
+}
+
+/* The compiler keeps the memo from one compile to the next in a context (compiler/mcunet.c, run_pipeline): the same
+ * convs on 8x8, then on 16x16 and 8x8 again in other modules of the context, through one memo, answer as afresh
+ * (full and shape-only questions; the 16x16 ones are new questions, the second 8x8 module's are the first's). */
+static void test_modules(void) {
+  MlirContext ctx;
+  mcu_status_t s = mcu_context_create(&ctx);
+  CHECK(!s, "context");
+  if (s) return;
+  mcu_op_memo_t *memo = mcu_op_memo_create(sizeof(mcu_op_kernel_t));
+  const int sizes[3] = {8, 16, 8};
+  mcu_op_kernel_t first[3], shape16 = {0};
+  for (int m = 0; m < 3; ++m) {
+    char *text = module_of_size(sizes[m]);
+    MlirModule module;
+    s = mcu_module_parse_string(ctx, text, "op_memo_test", &module);
+    free(text);
+    CHECK(!s, "module %d parses: %s", m, s ? mcu_status_message(s) : "");
+    if (s) break;
+    uint64_t h0, m0, h1, m1;
+    mcu_op_memo_stats(memo, &h0, &m0);
+    int i = 0;
+    MlirBlock block = mcu_main_block(mlirModuleGetOperation(module));
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op)) {
+      if (!mcu_op_is(op, "mcu.conv2d")) continue;
+      mcu_op_kernel_t full, shape;
+      CHECK(same_answer(op, NULL, memo, &full), "module %d (%dx%d), conv %d: full answer", m, sizes[m], sizes[m], i);
+      CHECK(same_shape(op, memo, &shape), "module %d, conv %d: shape answer", m, i);
+      CHECK(shape.kernel_shape.h == sizes[m], "module %d, conv %d: the shape is the module's (%d)", m, i,
+            shape.kernel_shape.h);
+      if (m == 0 && i < 3) first[i] = full;
+      if (m == 2 && i < 3) CHECK(!memcmp(&full, &first[i], sizeof full), "module 2, conv %d: module 0's answer", i);
+      if (m == 1 && i == 0) shape16 = shape;
+      ++i;
+    }
+    mcu_op_memo_stats(memo, &h1, &m1);
+    CHECK(m == 2 ? m1 == m0 : m1 > m0, "module %d: %s the memo (%llu misses)", m, m == 2 ? "answered from" : "new to",
+          (unsigned long long)(m1 - m0));
+    mlirModuleDestroy(module);
+  }
+  CHECK(shape16.kernel_shape.h == 16 && shape16.kernel_shape.oh == 16, "the 16x16 conv's shape is its own");
+  mcu_op_memo_destroy(memo);
+  mlirContextDestroy(ctx);
+}
+
 int main(void) {
   test_table();
   test_bytes();
   test_answers();
+  test_modules();
   return mcu_test_finish();
 }

@@ -126,6 +126,10 @@ static mcu_status_t compiler_of(nas_cost_ctx_t *ctx, mcu_compiler_ctx_t **out_co
   return NULL;
 }
 
+void nas_cost_ctx_forget(nas_cost_ctx_t *ctx) {
+  if (ctx->compiler) mcu_compiler_ctx_forget(ctx->compiler);
+}
+
 uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->sram_bytes : 0; }
 uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx) { return ctx->board ? ctx->board->flash_bytes : 0; }
 
@@ -218,6 +222,7 @@ mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedul
   o.model_path = ctx->file;
   o.model_text = ctx->via_onnx ? NULL : ctx->text;
   o.verify_once = 1; /* the module is verified after import; the passes between are the same */
+  o.module_verified = built.ptr != NULL; /* nas_mlir_build's output (its test verifies it); text is verified */
   o.no_inplace = sch->no_inplace;
   o.no_stream = sch->no_stream;
   o.stream = !sch->no_stream; /* the schedule's own choice, not the board policy (passes/stream_blocks.c) */

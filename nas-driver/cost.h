@@ -55,6 +55,9 @@ void nas_cost_ctx_set_via_text(nas_cost_ctx_t *ctx, int via_text);
 /* Recreate the compiler context after this many queries (<= 0: the default, 2,048), bounding the memory MLIR's
  * uniqued types and attributes take; figures do not depend on it (cost_test.c runs it at 1). */
 void nas_cost_ctx_set_recycle(nas_cost_ctx_t *ctx, int queries);
+/* Forgets the compiler's memo of kernel answers (mcu_compiler_ctx_forget): the next query answers every layer
+ * afresh, as the first query of a context does (the cold benchmark); figures do not depend on it. */
+void nas_cost_ctx_forget(nas_cost_ctx_t *ctx);
 /* The board's SRAM and flash (0 without a board). */
 uint64_t nas_cost_ctx_sram(const nas_cost_ctx_t *ctx);
 uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx);

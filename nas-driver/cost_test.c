@@ -1,12 +1,15 @@
 /* cost_test.c: cost queries on a small network: the compiled MACs equal the analytic ones, the three query paths
  * agree (built module, IR text, ONNX export), every schedule runs, the best is no worse than the default, a context
- * reused across queries gives what fresh contexts give, errors are reported. */
+ * reused across queries gives what fresh contexts give (also on a stage-2-like stream, whose layers the kept memo
+ * answers), errors are reported. */
 #include "cost.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "mcu_test.h"
+#include "onnx_export.h"
+#include "space.h"
 
 static nas_net_t small_net(void) {
   nas_net_t n;
@@ -58,6 +61,53 @@ static void test_reuse(void) {
   nas_cost_ctx_destroy(one);
 }
 
+/* The memo kept across queries (compiler/mcunet.c, run_pipeline): a stream as stage 2 makes it (random networks of
+ * four candidate spaces, then mutations and crossovers of them, so most layers recur) on one handle, every schedule in
+ * turn, gives what a handle that forgets the memo before each query gives. */
+static void test_warm_stream(void) {
+  nas_space_t sp;
+  mcu_status_t s = nas_space_load(MCUNET_SOURCE_DIR "/nas-driver/space_default.json", &sp);
+  CHECK(!s, "default space: %s", mcu_status_message(s));
+  nas_cost_ctx_t *warm = NULL, *cold = NULL;
+  if (!s) s = nas_cost_ctx_create("stm32f746", NULL, &warm);
+  if (!s) s = nas_cost_ctx_create("stm32f746", NULL, &cold);
+  CHECK(!s, "contexts: %s", mcu_status_message(s));
+  mcu_status_free(s);
+  uint64_t rng = 11;
+  nas_genome_t pool[4];
+  int compared = 0;
+  for (int i = 0; warm && cold && i < 24; ++i) {
+    nas_genome_t g;
+    if (i < 4) /* two widths by two resolutions: equal layers at other sizes must not share answers */
+      nas_genome_sample(&sp, i % 2, i / 2, &rng, &g);
+    else if (i % 3)
+      nas_genome_mutate(&sp, &pool[i % 4], 0.1, &rng, &g);
+    else
+      nas_genome_crossover(&sp, &pool[i % 4], &pool[(i + 1) % 4], &rng, &g);
+    pool[i % 4] = g;
+    nas_net_t n;
+    nas_genome_to_net(&sp, &g, &n);
+    const int k = i % NAS_NUM_SCHEDULES;
+    nas_cost_t a, b;
+    mcu_status_t sa = nas_cost_query(warm, &n, k, &a);
+    nas_cost_ctx_forget(cold);
+    mcu_status_t sb = nas_cost_query(cold, &n, k, &b);
+    CHECK(!sa && !sb, "stream query %d: %s / %s", i, mcu_status_message(sa), mcu_status_message(sb));
+    if (!sa && !sb) {
+      CHECK(!memcmp(&a, &b, sizeof a), "stream query %d (%s): the warm memo's figures equal the cold ones (SRAM %llu vs "
+            "%llu, tables %llu vs %llu)", i, nas_schedule_name(k), (unsigned long long)a.peak_sram_bytes,
+            (unsigned long long)b.peak_sram_bytes, (unsigned long long)a.tables_bytes,
+            (unsigned long long)b.tables_bytes);
+      ++compared;
+    }
+    mcu_status_free(sa);
+    mcu_status_free(sb);
+  }
+  CHECK(compared == 24, "every stream query compared (%d)", compared);
+  nas_cost_ctx_destroy(warm);
+  nas_cost_ctx_destroy(cold);
+}
+
 int main(void) {
   nas_net_t n = small_net();
   CHECK(!nas_net_check(&n), "the network is valid");
@@ -107,6 +157,7 @@ int main(void) {
   mcu_status_free(s);
   nas_cost_ctx_destroy(ctx);
   test_reuse();
+  test_warm_stream();
   nas_cost_ctx_t *bad = NULL;
   s = nas_cost_ctx_create("nosuchboard", NULL, &bad);
   CHECK(s && !bad && strstr(mcu_status_message(s), "unknown board"), "unknown board");

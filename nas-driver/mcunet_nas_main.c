@@ -12,6 +12,7 @@
 #include "netdesc.h"
 #include "onnx_export.h"
 #include "search.h"
+#include "space.h"
 #include "wexport.h"
 
 static int usage(void) {
@@ -22,7 +23,7 @@ static int usage(void) {
       "       mcunet-nas cost CONFIG.json [--board B] [--schedule best|default|patches-off|patches-2x2|patches-4x4]\n"
       "                  [--via-onnx | --via-text]\n"
       "       mcunet-nas bench CONFIG.json [--seconds S] [--schedule NAME] [--board B] [--via-onnx | --via-text]\n"
-      "                  (cost queries per second)\n"
+      "                  [--cold | --mutate P [--seed N]]   (cost queries per second)\n"
       "       mcunet-nas search --board B [--space SPACE.json] [options] (mcunet-nas search --help)\n");
   return 2;
 }
@@ -138,20 +139,47 @@ static int cmd_cost(int argc, char **argv) {
   return 0;
 }
 
-/* The cost-query benchmark: repeats one query for at least S seconds (default 5) in this process and prints the
- * rate. Not a test: the figure goes to docs/nas.md. */
+/* A network of the config's size as stage 2 makes them (bench --mutate): each inverted-residual block that has an
+ * expansion conv redraws its kernel from {3, 5, 7} and its expand ratio from {3, 4, 6} with probability p (OFA's
+ * mutation, on the config's blocks instead of a space's genome), its middle width OFA's make_divisible. */
+static void mutate_net(const nas_net_t *base, double p, uint64_t *rng, nas_net_t *out_net) {
+  static const int kernels[3] = {3, 5, 7}, expands[3] = {3, 4, 6};
+  *out_net = *base;
+  for (int i = 0; i < out_net->num_blocks; ++i) {
+    nas_block_t *b = &out_net->blocks[i];
+    if (b->expand == 1) continue;
+    if (nas_rand_unit(rng) < p) b->kernel = kernels[nas_rand_below(rng, 3)];
+    if (nas_rand_unit(rng) < p) {
+      b->expand = expands[nas_rand_below(rng, 3)];
+      b->mid_channels = nas_make_divisible((double)b->in_channels * b->expand);
+    }
+  }
+}
+
+/* The cost-query benchmark: repeats queries for at least S seconds (default 5) in this process and prints the rate.
+ * Three workloads: the config again and again (its layers answered from the compiler's memo after the first query);
+ * --cold, the memo forgotten before each query (every query as a context's first); --mutate P, each query a fresh
+ * mutation of the config (the stream stage 2 asks about: new networks, most of their layers seen before). Not a
+ * test: the figures go to docs/nas.md. */
 static int cmd_bench(int argc, char **argv) {
   const char *config = NULL, *sched = "default", *board = NULL;
-  double seconds = 5;
-  int via_onnx = 0, via_text = 0;
+  double seconds = 5, mutate = -1;
+  uint64_t seed = 1;
+  int via_onnx = 0, via_text = 0, cold = 0;
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "--via-onnx"))
       via_onnx = 1;
     else if (!strcmp(argv[i], "--via-text"))
       via_text = 1;
+    else if (!strcmp(argv[i], "--cold"))
+      cold = 1;
     else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
       seconds = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
+    else if (!strcmp(argv[i], "--mutate") && i + 1 < argc)
+      mutate = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      if (parse_u64(argv[++i], &seed)) return usage();
+    } else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
       sched = argv[++i];
     else if (!strcmp(argv[i], "--board") && i + 1 < argc)
       board = argv[++i];
@@ -160,14 +188,16 @@ static int cmd_bench(int argc, char **argv) {
     else
       return usage();
   }
-  if (!config || !(seconds > 0)) return usage();
+  const int mutating = mutate >= 0;
+  if (!config || !(seconds > 0) || (mutating && (mutate > 1 || cold))) return usage();
   int k = -1;
   for (int i = 0; i < NAS_NUM_SCHEDULES; ++i)
     if (!strcmp(sched, nas_schedule_name(i))) k = i;
   if (k < 0) return usage();
-  nas_net_t n;
-  mcu_status_t s = nas_net_load(config, &n);
+  nas_net_t base, n;
+  mcu_status_t s = nas_net_load(config, &base);
   if (s) return fail(s);
+  n = base;
   nas_cost_ctx_t *ctx;
   if ((s = nas_cost_ctx_create(board, NULL, &ctx))) return fail(s);
   nas_cost_ctx_set_via_onnx(ctx, via_onnx);
@@ -176,10 +206,13 @@ static int cmd_bench(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
   long count = 0;
-  double el = 0;
+  double el = 0, macs = 0;
   nas_cost_t c;
   while (!s && el < seconds) {
+    if (mutating) mutate_net(&base, mutate, &seed, &n);
+    if (cold) nas_cost_ctx_forget(ctx);
     s = nas_cost_query(ctx, &n, k, &c);
+    macs += (double)c.macs;
     ++count;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
@@ -188,12 +221,16 @@ static int cmd_bench(int argc, char **argv) {
   const double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
   nas_cost_ctx_destroy(ctx);
   if (s) return fail(s);
-  printf(
-      "{\"config\": \"%s\", \"schedule\": \"%s\", \"queries\": %ld, \"seconds\": %.3f, \"queries_per_second\": %.1f, "
-      "\"ms_per_query\": %.3f, \"cpu_ms_per_query\": %.3f, \"cpu_queries_per_second\": %.1f, "
-         "\"peak_sram_bytes\": %llu}\n",
-      config, sched, count, el, count / el, el * 1000 / count, cpu * 1000 / count, count / cpu,
-         (unsigned long long)c.peak_sram_bytes);
+  char mode[64];
+  if (mutating)
+    snprintf(mode, sizeof mode, "mutate %g", mutate);
+  else
+    snprintf(mode, sizeof mode, "%s", cold ? "cold" : "repeat");
+  printf("{\"config\": \"%s\", \"schedule\": \"%s\", \"workload\": \"%s\", \"queries\": %ld, \"seconds\": %.3f, "
+         "\"queries_per_second\": %.1f, \"ms_per_query\": %.3f, \"cpu_ms_per_query\": %.3f, "
+         "\"cpu_queries_per_second\": %.1f, \"mean_macs\": %.0f, \"peak_sram_bytes\": %llu}\n",
+         config, sched, mode, count, el, count / el, el * 1000 / count, cpu * 1000 / count, count / cpu,
+         macs / count, (unsigned long long)c.peak_sram_bytes);
   return 0;
 }
 

@@ -1,5 +1,7 @@
-/* mlir_build_test.c: the module built through the C API (mlir_build.c) prints exactly as the text (mlir_emit.c)
- * parses, on the zoo's mcunet-in1 and on a small network with every block form (no expansion, residual, mix). */
+/* mlir_build_test.c: the module built through the C API (mlir_build.c) verifies and prints exactly as the text
+ * (mlir_emit.c) parses, on the zoo's mcunet-in1, on a small network with every block form (no expansion, residual,
+ * mix) and on random networks of the default search space (the cost queries compile the built module without
+ * verifying it again: mcu_compile_options_t.module_verified). */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "mlir_build.h"
 
@@ -10,6 +12,8 @@
 #include "context.h"
 #include "mcu_test.h"
 #include "mlir_emit.h"
+#include "onnx_export.h"
+#include "space.h"
 
 static void append(MlirStringRef s, void *user) { fwrite(s.data, 1, s.length, (FILE *)user); }
 
@@ -70,6 +74,23 @@ int main(void) {
   CHECK(!s, "mcunet-in1 config: %s", mcu_status_message(s));
   if (!s) check_same(ctx, &in1, "mcunet-in1");
   mcu_status_free(s);
+  /* random networks of the default space: three per (width, resolution) candidate space */
+  nas_space_t sp;
+  s = nas_space_load(MCUNET_SOURCE_DIR "/nas-driver/space_default.json", &sp);
+  CHECK(!s, "default space: %s", mcu_status_message(s));
+  mcu_status_free(s);
+  uint64_t rng = 7;
+  for (int w = 0; !s && w < sp.num_widths; ++w)
+    for (int r = 0; r < sp.num_resolutions; ++r)
+      for (int i = 0; i < 3; ++i) {
+        nas_genome_t g;
+        nas_net_t sample;
+        char what[64];
+        nas_genome_sample(&sp, w, r, &rng, &g);
+        nas_genome_to_net(&sp, &g, &sample);
+        snprintf(what, sizeof what, "space sample w%d r%d #%d", w, r, i);
+        check_same(ctx, &sample, what);
+      }
   n.blocks[1].in_channels = 9;
   MlirModule bad = {NULL};
   s = nas_mlir_build(&n, ctx, &bad);
