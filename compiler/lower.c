@@ -734,6 +734,7 @@ mcu_status_t mcu_lower_module(MlirModule module, const char *name, mcu_program_t
   mcu_status_t s = NULL;
   p->name = dup_c(name);
   p->arena_size = (uint32_t)mcu_op_get_i64(mop, "mcu.arena_size", 0);
+  p->tables_size = (uint64_t)mcu_op_get_i64(mop, "mcu.tables_bytes", 0);
   if ((s = lower_pools(mop, p))) goto fail;
   MlirOperation func = mlirBlockGetParentOperation(block);
   intptr_t nargs = mlirBlockGetNumArguments(block);
@@ -1025,6 +1026,7 @@ static mcu_status_t answer_of(mcu_program_t *p, const mcu_op_view_t *view, int s
       out_info->handled = 1;
       out_info->scratch_bytes = call.scratch_bytes;
       out_info->inplace_mask = call.inplace_mask;
+      for (int a = 0; a < call.num_aux; ++a) out_info->tables_bytes += call.aux_size[a];
       mcu_kernel_call_release(&call);
     }
   }

@@ -22,6 +22,7 @@ typedef struct mcu_op_kernel {
   int handled;            /* 1 when the op becomes one layer run by the kernel library */
   uint32_t scratch_bytes; /* that call's scratch_bytes (kernel_call.h) */
   uint32_t inplace_mask;  /* that call's inplace_mask */
+  uint64_t tables_bytes;  /* that call's constant tables (aux_size summed): flash, beside the weights */
   /* select-kernels (mcu_lower_op_kernel_shape only; the other questions leave them 0): 1 when the op is an int8
    * TF Lite conv / fully connected layer, with its shape as the cost model sees it (runtime/kernels/
    * kernel_select.h); set even when the op has no kernel-library call. */

@@ -205,6 +205,8 @@ typedef struct mcu_program {
   int *outputs; /* owned; tensor index of each model output, in model order */
   uint32_t arena_size;   /* bytes; every ARENA tensor fits in [0, arena_size) */
   uint32_t weights_size; /* bytes of the weights blob; every CONST tensor fits in [0, weights_size) */
+  uint64_t tables_size;  /* bytes of the kernel library's constant tables (flash), as plan-memory summed its layers'
+                            answers (mcu.tables_bytes); 0 when the module was not planned */
   /* Explicit pools (--pool), fastest first; arena_size is then the sum of their sizes. num_pools == 0: one
    * implicit pool, the arena (SYM_arena in .bss.SYM_arena, arena_size bytes, align 16). */
   int num_pools;

@@ -204,7 +204,7 @@ uint64_t nas_tables_bytes(mcu_program_t *p) {
   return sum;
 }
 
-mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost) {
+mcu_status_t nas_cost_program(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, mcu_program_t **out_program) {
   const nas_schedule_t *sch = nas_schedule_at(schedule);
   if (!sch) return mcu_status_errorf("schedule %d out of range", schedule);
   mcu_compiler_ctx_t *compiler;
@@ -228,14 +228,19 @@ mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedul
   o.stream = !sch->no_stream; /* the schedule's own choice, not the board policy (passes/stream_blocks.c) */
   o.patches = sch->patches;
   o.board = ctx->board ? ctx->board->name : NULL; /* --patches=auto then patches only what would not fit, as mcunetc */
+  return built.ptr ? mcu_compile_module_in(compiler, built, &o, out_program)
+                   : mcu_compile_program_in(compiler, &o, out_program);
+}
+
+mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost) {
   mcu_program_t *p = NULL;
-  s = built.ptr ? mcu_compile_module_in(compiler, built, &o, &p) : mcu_compile_program_in(compiler, &o, &p);
+  mcu_status_t s = nas_cost_program(ctx, n, schedule, &p);
   if (s) return s;
   nas_cost_t c;
   memset(&c, 0, sizeof c);
   c.peak_sram_bytes = p->arena_size;
   c.weights_bytes = p->weights_size;
-  c.tables_bytes = nas_tables_bytes(p);
+  c.tables_bytes = p->tables_size; /* plan-memory's sum of its answers (nas_tables_bytes recomputes it) */
   c.code_bytes = nas_code_estimate(p);
   c.flash_bytes = c.weights_bytes + c.tables_bytes + c.code_bytes;
   for (int i = 0; i < p->num_layers; ++i) c.macs += mcu_layer_macs(p, &p->layers[i]);

@@ -28,7 +28,7 @@ const char *nas_schedule_name(int i);
 typedef struct nas_cost {
   uint64_t peak_sram_bytes;        /* the arena (activations, scratch, patch buffers): SYM_ARENA_SIZE */
   uint64_t weights_bytes;          /* the weights blob: SYM_WEIGHTS_SIZE */
-  uint64_t tables_bytes;           /* the kernels' constant tables (nas_tables_bytes) */
+  uint64_t tables_bytes;           /* the kernels' constant tables (plan-memory's mcu.tables_bytes) */
   uint64_t code_bytes;             /* estimated code (nas_code_estimate) */
   uint64_t flash_bytes;            /* weights + tables + code */
   int64_t macs;                    /* the compiled layers' MACs (mcu_layer_macs) */
@@ -67,6 +67,9 @@ uint64_t nas_cost_ctx_flash(const nas_cost_ctx_t *ctx);
  * itself, see nas_cost_ctx_set_via_text / _via_onnx) and compiled by mcu_compile_module_in (every pass of the
  * pipeline, lowering: no code generation) in the context's compiler context, the same passes mcunetc runs. */
 mcu_status_t nas_cost_query(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, nas_cost_t *out_cost);
+/* The program the query reads its figures from (the same compile, no figures): *out_program owned by the caller
+ * (mcu_program_destroy). For checks of the figures against the program (cost_test.c). */
+mcu_status_t nas_cost_program(nas_cost_ctx_t *ctx, const nas_net_t *n, int schedule, mcu_program_t **out_program);
 /* Tries every schedule and returns the cost of the best: the first that fits with the least SRAM, else the one
  * with the least SRAM. A schedule the compiler refuses is skipped (an error only when all are refused). */
 mcu_status_t nas_cost_best(nas_cost_ctx_t *ctx, const nas_net_t *n, nas_cost_t *out_cost);
@@ -84,7 +87,9 @@ int64_t nas_instructions_estimate(const mcu_program_t *p);
  * network the query says fits does not fail mcunetc --board on code; the kernel issue can replace it. */
 uint64_t nas_code_estimate(const mcu_program_t *p);
 /* The bytes of the kernels' constant tables (multipliers, packed or widened filters such as the 4x1 tile's int16
- * stream, whose filter then leaves the weights blob): every library call prepared with sizes_only. */
+ * stream, whose filter then leaves the weights blob): every library call of the program prepared again with
+ * sizes_only. The query reads the same figure from the plan (mcu_program_t.tables_size, summed by plan-memory from
+ * the answers it asks anyway); this is the check of it (cost_test.c). */
 uint64_t nas_tables_bytes(mcu_program_t *p);
 
 /* Writes the cost as one JSON object (no newline). */

@@ -61,6 +61,20 @@ static void test_reuse(void) {
   nas_cost_ctx_destroy(one);
 }
 
+/* The tables figure the query reads from the plan (plan-memory's sum of its answers) equals every library call of the
+ * compiled program prepared again (nas_tables_bytes). */
+static void check_tables(nas_cost_ctx_t *ctx, const nas_net_t *n, int k) {
+  mcu_program_t *p = NULL;
+  mcu_status_t s = nas_cost_program(ctx, n, k, &p);
+  CHECK(!s, "%s: program: %s", nas_schedule_name(k), mcu_status_message(s));
+  mcu_status_free(s);
+  if (!p) return;
+  const uint64_t again = nas_tables_bytes(p);
+  CHECK(p->tables_size == again && again > 0, "%s: the plan's tables %llu B == the program's calls' %llu B",
+        nas_schedule_name(k), (unsigned long long)p->tables_size, (unsigned long long)again);
+  mcu_program_destroy(p);
+}
+
 /* The memo kept across queries (compiler/mcunet.c, run_pipeline): a stream as stage 2 makes it (random networks of
  * four candidate spaces, then mutations and crossovers of them, so most layers recur) on one handle, every schedule in
  * turn, gives what a handle that forgets the memo before each query gives. */
@@ -89,6 +103,7 @@ static void test_warm_stream(void) {
     nas_genome_to_net(&sp, &g, &n);
     const int k = i % NAS_NUM_SCHEDULES;
     nas_cost_t a, b;
+    check_tables(warm, &n, k);
     mcu_status_t sa = nas_cost_query(warm, &n, k, &a);
     nas_cost_ctx_forget(cold);
     mcu_status_t sb = nas_cost_query(cold, &n, k, &b);
@@ -127,6 +142,7 @@ int main(void) {
               c[k].flash_bytes == c[k].weights_bytes + c[k].tables_bytes + c[k].code_bytes && c[k].instructions > c[k].macs,
           "%s: figures consistent", nas_schedule_name(k));
     CHECK(c[k].fits && c[k].schedule == k, "%s fits the board", nas_schedule_name(k));
+    check_tables(ctx, &n, k);
   }
   CHECK(c[0].weights_bytes == c[1].weights_bytes, "the schedule does not change the weights");
   nas_cost_t via, best;

@@ -27,7 +27,8 @@
  * Kernel scratch: every op that becomes a layer is lowered alone (compiler/lower.c, mcu_lower_op_kernel) and
  * the kernel library's prepare says how many scratch bytes its call needs; each such scratch is one more arena
  * buffer, live only at the op's step, written as `mcu.scratch = array<i64: offset, bytes>`, so mcu.arena_size is
- * the exact SRAM, scratch included. Why the lowering: the prepare that computes the scratch at code generation is
+ * the exact SRAM, scratch included. The same answers' table sizes, summed, go to the module as `mcu.tables_bytes`
+ * (the flash the kernel library's constant tables take beside the weights: the cost queries' figure). Why the lowering: the prepare that computes the scratch at code generation is
  * the same function, so the plan cannot disagree with it (code generation also checks); an op that cannot be
  * lowered alone gets no scratch (its lowering fails later anyway). `mcu.live` shows, for an alias, the lifetime of
  * the bytes it names, and for an in-place input or result its own lifetime. Why: the
@@ -205,6 +206,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
    * constants and copy-free reshapes, which run nothing, share the previous layer's; func.return comes after the
    * last. A use's step is its owner's. */
   int n = 0, num_layers = 0;
+  uint64_t tables_bytes = 0; /* the layers' kernel tables (flash), from the same answers */
   steps.e = calloc((size_t)num_ops + 1, sizeof(op_step_t));
   if (!steps.e) goto fail;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
@@ -251,8 +253,9 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
       mcu_status_t ks = mcu_lower_op_kernel(op, &k);
       if (ks) {
         mcu_status_free(ks);
-        k.handled = 0, k.scratch_bytes = 0, k.inplace_mask = 0;
+        k.handled = 0, k.scratch_bytes = 0, k.inplace_mask = 0, k.tables_bytes = 0;
       }
+      if (k.handled) tables_bytes += k.tables_bytes;
       const int64_t ip = mcu_op_get_i64(op, "mcu.inplace", -1);
       if (mcu_op_has_attr(op, "mcu.inplace") && (ip < 0 || ip > 31 || !k.handled || !(k.inplace_mask & (1u << ip)))) {
         mlirEmitError(mlirOperationGetLocation(op), "plan-memory: no kernel runs this mcu.inplace op in place");
@@ -417,6 +420,7 @@ void mcu_pass_plan_memory(MlirOperation module, MlirExternalPass pass, void *use
     peaks[k] = plan.strategy_peak[k] == MCU_ARENA_NOT_RUN ? -1 : (int64_t)plan.strategy_peak[k];
   set_attr(module, "mcu.arena_strategy_peaks", mlirDenseI64ArrayGet(ctx, MCU_ARENA_NUM_STRATEGIES, peaks));
   set_attr(module, "mcu.arena_peak_step", mcu_attr_i64(ctx, plan.lower_bound_step));
+  set_attr(module, "mcu.tables_bytes", mcu_attr_i64(ctx, (int64_t)tables_bytes));
   if (num_pools) {
     int64_t sizes[MCU_MAX_POOLS];
     for (int k = 0; k < num_pools; ++k) sizes[k] = (int64_t)pool_plans[k].peak;

@@ -4,7 +4,7 @@
 // Greedy by size: A 0, D 0, B 128, C: clear of B [128,176) and D [0,128) only at 176: 256 (so does greedy by
 // conflicts). Best fit, in order of first use: A 0, B 128, C into the gap below B (0, A is dead), D above C at 80:
 // 208. The exact search also reaches 208, so the tie goes to best fit, the earlier strategy.
-// CHECK-LABEL: module attributes {mcu.arena_lower_bound = 208 : i64, mcu.arena_peak_step = 3 : i64, mcu.arena_size = 208 : i64, mcu.arena_strategy = "best_fit", mcu.arena_strategy_peaks = array<i64: 256, 256, 208, 208, -1>}
+// CHECK-LABEL: module attributes {mcu.arena_lower_bound = 208 : i64, mcu.arena_peak_step = 3 : i64, mcu.arena_size = 208 : i64, mcu.arena_strategy = "best_fit", mcu.arena_strategy_peaks = array<i64: 256, 256, 208, 208, -1>, mcu.tables_bytes = 0 : i64}
 // CHECK: mcu.live = array<i64: 0, 1>, mcu.offset = 0 : i64
 // CHECK: mcu.live = array<i64: 1, 2>, mcu.offset = 128 : i64
 // CHECK: mcu.live = array<i64: 2, 4>, mcu.offset = 0 : i64

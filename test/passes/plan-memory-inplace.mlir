@@ -6,11 +6,13 @@
 // ring of 4 zero-point-padded rows of 9 pixels x 4 channels, 144 bytes, k_conv_dw.h) is a buffer of its own live
 // only at its layer. Layers: 0 %a (256 B), 1 %d in place over %a (64 B; scratch 144 B), 2 %e (64 B), 3 %s = %d + %e
 // in place over %d. At layer 1 %a and the scratch are live (400 B); at layer 2 %d and %e (the 256-byte buffer and
-// 64 B); the arena is 400 bytes instead of 464.
+// 64 B); the arena is 400 bytes instead of 464. mcu.tables_bytes sums the same answers' constant tables (flash):
+// the three convs' tables, 132 B, and the ADD's two 256-entry tables, 2,048 B.
 !x = !quant.uniform<i8:f32, 0.05:-3>
 !y = !quant.uniform<i8:f32, 0.1:2>
 !w = !quant.uniform<i8:f32, 0.02>
 // CHECK-LABEL: module attributes {mcu.arena_lower_bound = 400 : i64, {{.*}}mcu.arena_size = 400 : i64
+// CHECK-SAME: mcu.tables_bytes = 2180 : i64}
 // CHECK: "mcu.conv2d"(%arg0,
 // CHECK-SAME: mcu.live = array<i64: 0, 1>, mcu.offset = [[A:0|64]] : i64
 // CHECK: "mcu.conv2d"

@@ -6,7 +6,7 @@
 // D 0, B 112, E 96 (above D), C 176 (the 16-byte hole between D and B is too small): 208. Greedy by conflicts
 // also ends at 208, best fit at 192; the exact search reaches the lower bound, 176, and wins. The constant takes
 // no layer step: the steps in mcu.live are layer indices.
-// CHECK-LABEL: module attributes {mcu.arena_lower_bound = 176 : i64, mcu.arena_peak_step = 1 : i64, mcu.arena_size = 176 : i64, mcu.arena_strategy = "exact", mcu.arena_strategy_peaks = array<i64: 208, 208, 192, 176, -1>}
+// CHECK-LABEL: module attributes {mcu.arena_lower_bound = 176 : i64, mcu.arena_peak_step = 1 : i64, mcu.arena_size = 176 : i64, mcu.arena_strategy = "exact", mcu.arena_strategy_peaks = array<i64: 208, 208, 192, 176, -1>, mcu.tables_bytes = 0 : i64}
 // CHECK: %[[A:.*]] = "mcu.matmul"
 // CHECK-SAME: mcu.live = array<i64: 0, 1>, mcu.offset = 0 : i64
 // CHECK: "mcu.constant"
