@@ -21,7 +21,7 @@ static void mark_one(MlirOperation op, void *user) {
   if (!from_constant && !mcu_value_is_returned(mlirOperationGetResult(op, 0)))
     mlirOperationSetDiscardableAttributeByName(op, alias, mlirUnitAttrGet(mlirOperationGetContext(op)));
   else
-    mlirOperationRemoveDiscardableAttributeByName(op, alias);
+    mcu_op_remove_attr(op, "mcu.alias");
 }
 
 void mcu_pass_mark_aliases(MlirOperation module, MlirExternalPass pass, void *user_data) {

@@ -344,7 +344,7 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
     return;
   }
   for (int li = 0; li < e.num_layers; ++li)
-    mlirOperationRemoveDiscardableAttributeByName(e.layers[li], mlirStringRefCreateFromCString("mcu.patch"));
+    mcu_op_remove_attr(e.layers[li], "mcu.patch"); /* reads first: removing copies the dictionary even when absent */
   const uint64_t base = est_peak(&e); /* the unpatched lower bound: the most live bytes at one step */
   /* With a budget (--patches=auto and a board: mcu.patch_budget), only a model that would not fit takes patches,
    * and then the cheapest candidate that fits (any recomputation: fitting comes first), else the lowest peak. */
@@ -433,7 +433,7 @@ void mcu_pass_patch_stages(MlirOperation module, MlirExternalPass pass, void *us
     for (int li = best.start; li < best.start + best.len; ++li) {
       mlirOperationSetDiscardableAttributeByName(e.layers[li], mlirStringRefCreateFromCString("mcu.patch"),
                                                  mlirDenseI64ArrayGet(ctx, 3, v));
-      mlirOperationRemoveDiscardableAttributeByName(e.layers[li], mlirStringRefCreateFromCString("mcu.inplace"));
+      mcu_op_remove_attr(e.layers[li], "mcu.inplace");
     }
   }
   est_free(&e);
