@@ -823,9 +823,9 @@ static const struct {
                     IGNORED("mcu.im2col"), IGNORED("mcu.unroll"), IGNORED("mcu.kernel_cost")};
 #undef IGNORED
 
-/* The MLIR identifiers of alone_ignored's and choice_attrs' names in the context of the compile the memo serves,
- * made once per memo generation (mcu_op_memo_generation: renewed by every clear, so they never outlive the compile
- * they were made for) and context: a key then classifies each attribute by comparing uniqued pointers instead of
+/* The MLIR identifiers of alone_ignored's and choice_attrs' names in the context the memo serves, made once per
+ * memo generation (mcu_op_memo_generation: renewed by every clear, so they never outlive the entries they were made
+ * with) and context: a key then classifies each attribute by comparing uniqued pointers instead of
  * reading and comparing its name (a tenth of building a key). */
 enum {
   NUM_IGNORED = sizeof alone_ignored / sizeof alone_ignored[0],

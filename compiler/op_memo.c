@@ -1,4 +1,4 @@
-/* op_memo.c: a per-compile memo of mcu_lower_op_kernel's answers, keyed by word sequences. */
+/* op_memo.c: a memo of mcu_lower_op_kernel's answers, keyed by word sequences. */
 #include "op_memo.h"
 
 #include <stdlib.h>
@@ -10,8 +10,9 @@
  * another key's answer. Why: the passes ask about each op five or more times per compile and lowering an op
  * alone (its constants copied, its kernel prepared) costs far more than hashing twenty words. The same table
  * (a nested memo whose answers are pointers) keeps byte buffers, the constants' expanded data, which the memo owns
- * until the clear. Weakness: memory only grows until mcu_op_memo_clear; one compile of a large network holds one
- * entry per distinct question and one copy of every constant some question read (the weights, once more). */
+ * until the clear. Weakness: memory only grows until mcu_op_memo_clear (the compiler clears it at a budget); a
+ * compile of a large network holds one entry per distinct question and one copy of every constant some question
+ * read (the weights, once more). */
 
 typedef struct {
   uint64_t hash;

@@ -1,4 +1,4 @@
-/* op_memo.h: a per-compile memo of mcu_lower_op_kernel's answers (the passes ask about the same op repeatedly). */
+/* op_memo.h: a memo of mcu_lower_op_kernel's answers (the passes ask about the same op repeatedly). */
 #ifndef MCUNET_COMPILER_OP_MEMO_H
 #define MCUNET_COMPILER_OP_MEMO_H
 
@@ -39,8 +39,8 @@ void *mcu_op_memo_get_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n
 int mcu_op_memo_put_object(mcu_op_memo_t *memo, const uintptr_t *key, size_t n, void *owned_object,
                            void (*destroy)(void *));
 /* A number no other memo and no other period between two clears of this one has had (from a process-wide counter):
- * caches of facts valid for one compile (compiler/lower.c: the MLIR identifiers of attribute names, valid while
- * the context lives) key on it. */
+ * caches of facts valid as long as the memo's entries (compiler/lower.c: the MLIR identifiers of attribute names,
+ * valid while the context lives) key on it. */
 uint64_t mcu_op_memo_generation(const mcu_op_memo_t *memo);
 /* What the memo holds: out_entries the answers, byte buffers and objects; out_bytes the byte buffers' sizes (the
  * compiler clears a memo kept across compiles when either outgrows its budget, compiler/mcunet.c). */
@@ -51,7 +51,8 @@ void mcu_op_memo_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *
 void mcu_op_memo_object_stats(const mcu_op_memo_t *memo, uint64_t *out_hits, uint64_t *out_misses);
 
 /* The memo mcu_lower_op_kernel uses on this thread (NULL: none, every question is answered afresh). The
- * compiler installs its context's memo around the pass pipeline and clears it afterwards (compiler/mcunet.c);
+ * compiler installs its context's memo around the pass pipeline and keeps it for the next compile in that context
+ * (compiler/mcunet.c, run_pipeline);
  * returns the previously installed memo so calls nest. */
 mcu_op_memo_t *mcu_op_memo_install(mcu_op_memo_t *memo);
 mcu_op_memo_t *mcu_op_memo_current(void);

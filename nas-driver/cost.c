@@ -5,8 +5,9 @@
  * By default the module is built through the MLIR C API (mlir_build.c; the text form is kept for checks), and the
  * compiler context (MLIR context, IRDL dialect, pass pipelines) is kept across
  * queries; each query's module is made and destroyed within the query, so figures do not depend on the history
- * (cost_test.c). Weakness: each query still runs every pass and lowers every op several times (the passes ask the
- * kernel library about each op alone); docs/nas.md has the measured rate. */
+ * (cost_test.c); the compiler's memo of kernel answers, keyed by content, carries over from query to query, so a
+ * layer seen in an earlier candidate is not lowered and prepared again. Weakness: each query still builds the module
+ * and runs every pass over it; docs/nas.md has the measured rate. */
 #define _POSIX_C_SOURCE 200809L /* fsync, clock_gettime, getpid */
 #include "cost.h"
 
