@@ -28,9 +28,10 @@
  * the kernel library's prepare says how many scratch bytes its call needs; each such scratch is one more arena
  * buffer, live only at the op's step, written as `mcu.scratch = array<i64: offset, bytes>`, so mcu.arena_size is
  * the exact SRAM, scratch included. The same answers' table sizes, summed, go to the module as `mcu.tables_bytes`
- * (the flash the kernel library's constant tables take beside the weights: the cost queries' figure). Why the lowering: the prepare that computes the scratch at code generation is
- * the same function, so the plan cannot disagree with it (code generation also checks); an op that cannot be
- * lowered alone gets no scratch (its lowering fails later anyway). `mcu.live` shows, for an alias, the lifetime of
+ * (the flash the kernel library's constant tables take beside the weights: the cost queries' figure). Why the
+ * lowering: the prepare that computes the scratch at code generation is the same function, so the plan cannot
+ * disagree with it (code generation also checks); an op that cannot be lowered alone gets no scratch (its lowering
+ * fails later anyway). `mcu.live` shows, for an alias, the lifetime of
  * the bytes it names, and for an in-place input or result its own lifetime. Why: the
  * placement itself stays IR-free and testable alone. Weakness: the execution order is the file's; the memory
  * issue adds scheduling and patches.
