@@ -110,7 +110,8 @@ static void test_warm_stream(void) {
     CHECK(!sa && !sb, "stream query %d: %s / %s", i, mcu_status_message(sa), mcu_status_message(sb));
     if (!sa && !sb) {
       CHECK(!memcmp(&a, &b, sizeof a),
-            "stream query %d (%s): the warm memo's figures equal the cold ones (SRAM %llu vs %llu, tables %llu vs %llu)",
+            "stream query %d (%s): the warm memo's figures equal the cold ones "
+            "(SRAM %llu vs %llu, tables %llu vs %llu)",
             i, nas_schedule_name(k), (unsigned long long)a.peak_sram_bytes,
             (unsigned long long)b.peak_sram_bytes, (unsigned long long)a.tables_bytes,
             (unsigned long long)b.tables_bytes);
