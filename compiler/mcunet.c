@@ -379,8 +379,8 @@ static mcu_status_t run_pipeline_passes(mcu_compiler_ctx_t *c, MlirModule module
  * cost query that finds them answered skips their lowerings and kernel prepares. Weakness: memory; the memo is
  * emptied before a pipeline once it holds more than MEMO_KEEP_ENTRIES entries or MEMO_KEEP_BYTES of constant data
  * (mcu_compiler_ctx_forget empties it on request), and a context lives no longer than its owner keeps it (the NAS
- * driver recreates its context every 2,048 queries). The environment variable MCUNET_OP_MEMO=off runs without the memo (to
- * measure it), =stats prints this compile's hits and misses on stderr. */
+ * driver recreates its context every 2,048 queries). The environment variable MCUNET_OP_MEMO=off runs without the
+ * memo (to measure it), =stats prints this compile's hits and misses on stderr. */
 enum { MEMO_KEEP_ENTRIES = 1 << 16 };
 #define MEMO_KEEP_BYTES ((size_t)64 << 20)
 
