@@ -178,19 +178,17 @@ static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t 
   MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a)) return mcu_status_errorf("constant without dense value");
   int64_t bytes = mcu_tensor_bytes(t), esize = (int64_t)mcu_dtype_size(t->dtype);
-  /* kept only after the check below passed for this very attribute and size */
+  if (mcu_type_bytes(mlirAttributeGetType(a)) != bytes)
+    return mcu_status_errorf("constant value does not match its result type");
   const int splat = mlirDenseElementsAttrIsSplat(a);
-  if (splat && mcu_type_bytes(mlirAttributeGetType(a)) == bytes) {
-    /* a zero splat (the cost queries' weights): the shared read-only zeros, neither allocated nor cleared */
-    const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
-    int zero = 1;
-    for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
-    const uint8_t *zeros = zero ? mcu_zero_bytes(bytes + 1) : NULL;
-    if (zeros) {
-      t->data = (uint8_t *)zeros; /* never written (constants are read only); mcu_program_destroy keeps it */
-      t->splat = 1;
-      return NULL;
-    }
+  const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
+  int zero = splat; /* a zero splat (the cost queries' weights) */
+  for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
+  const uint8_t *zeros = zero ? mcu_zero_bytes(bytes + 1) : NULL;
+  if (zeros) { /* the shared read-only zeros, neither allocated nor cleared */
+    t->data = (uint8_t *)zeros; /* never written (constants are read only); mcu_program_destroy keeps it */
+    t->splat = 1;
+    return NULL;
   }
   mcu_op_memo_t *memo = L->alone && ti < 32 ? mcu_op_memo_current() : NULL;
   const uintptr_t key[2] = {(uintptr_t)a.ptr, (uintptr_t)bytes};
@@ -201,11 +199,7 @@ static mcu_status_t constant_data(lowering_t *L, MlirOperation op, mcu_tensor_t 
     L->borrowed |= 1u << ti;
     return NULL;
   }
-  MlirType at = mlirAttributeGetType(a);
-  if (mcu_type_bytes(at) != bytes) return mcu_status_errorf("constant value does not match its result type");
-  const uint8_t *raw = mlirDenseElementsAttrGetRawData(a);
-  int zero = splat; /* a zero splat the shared block cannot hold: calloc, which fresh pages need not even write */
-  for (int64_t i = 0; zero && i < esize && i < bytes; ++i) zero = raw[i] == 0;
+  /* a zero splat the shared block cannot hold: calloc, which fresh pages need not even write */
   t->data = zero ? calloc((size_t)bytes + 1, 1) : malloc((size_t)bytes + 1);
   if (!t->data) return mcu_status_errorf("out of memory");
   t->splat = splat;

@@ -175,8 +175,11 @@ static int cmd_bench(int argc, char **argv) {
       cold = 1;
     else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
       seconds = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--mutate") && i + 1 < argc)
-      mutate = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--mutate") && i + 1 < argc) {
+      char *end;
+      mutate = strtod(argv[++i], &end);
+      if (end == argv[i] || *end || !(mutate >= 0 && mutate <= 1)) return usage(); /* a probability */
+    }
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
       if (parse_u64(argv[++i], &seed)) return usage();
     } else if (!strcmp(argv[i], "--schedule") && i + 1 < argc)
@@ -189,7 +192,7 @@ static int cmd_bench(int argc, char **argv) {
       return usage();
   }
   const int mutating = mutate >= 0;
-  if (!config || !(seconds > 0) || (mutating && (mutate > 1 || cold))) return usage();
+  if (!config || !(seconds > 0) || (mutating && cold)) return usage();
   int k = -1;
   for (int i = 0; i < NAS_NUM_SCHEDULES; ++i)
     if (!strcmp(sched, nas_schedule_name(i))) k = i;
